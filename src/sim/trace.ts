@@ -1,0 +1,172 @@
+/**
+ * The trace: every message between components, on the one virtual clock.
+ *
+ * A trace event says who talked to whom, with which verb, about which object. Components
+ * are named like their processes (`kube-apiserver`, `etcd`, `kubelet@node-1`, …), objects
+ * like kubectl refers to them (`pod/default/web-7d4b9c8f5-x2x7q`).
+ *
+ * @example
+ * ```ts
+ * const mark = cluster.trace.mark();
+ * cluster.scale("deployment/web", 5);
+ * cluster.settle();
+ * cluster.trace.since(mark).for("pod/default/web-7d4b9c8f5-x2x7q").events;
+ * ```
+ */
+
+/** One message on the virtual clock. */
+export interface TraceEvent {
+  /** Position in the whole trace (0-based, unique, increasing). */
+  readonly seq: number;
+  /** Virtual time in milliseconds since the cluster started. */
+  readonly t: number;
+  /** The component that acted or sent the message. */
+  readonly from: string;
+  /** The component that received it (equal to `from` for a component's own action). */
+  readonly to: string;
+  /** What happened: `create`, `update`, `bind`, `watch`, `put`, `RunPodSandbox`, … */
+  readonly verb: string;
+  /** The object concerned, `kind/namespace/name` (or `kind/name` when cluster-scoped); "" if none. */
+  readonly object: string;
+  /** Free text, e.g. `ADDED`, `phase=Running`, `10.244.1.5/24`. */
+  readonly detail: string;
+}
+
+/** A filter over trace events. Every given field must match. */
+export interface TraceFilter {
+  /** A component name; matches `from` or `to`. A name without `@node` matches every node's instance. */
+  component?: string;
+  /** An object ref `kind/ns/name`, `kind/name` (namespace default), or a prefix ending in `/`. */
+  object?: string;
+  verb?: string;
+}
+
+/** A sequence of trace events with filtering; the cluster's {@link Trace} is the growing one. */
+export class TraceView {
+  constructor(readonly events: readonly TraceEvent[]) {}
+
+  get length(): number {
+    return this.events.length;
+  }
+
+  /**
+   * Only events concerning one object, e.g. `trace.for("pod/web-abc12")`.
+   * @example `cluster.trace.for("deployment/web")`
+   */
+  for(object: string): TraceView {
+    return this.filter({ object });
+  }
+
+  /** Only events a component sent or received, e.g. `trace.by("kube-scheduler")`. */
+  by(component: string): TraceView {
+    return this.filter({ component });
+  }
+
+  /** Events matching every field of the filter. */
+  filter(f: TraceFilter): TraceView {
+    const obj = f.object === undefined ? undefined : normalizeObjectRef(f.object);
+    const comp = f.component;
+    return new TraceView(
+      this.events.filter((e) => {
+        if (f.verb !== undefined && e.verb !== f.verb) return false;
+        if (comp !== undefined && !componentMatches(e.from, comp) && !componentMatches(e.to, comp)) return false;
+        if (obj !== undefined) {
+          if (obj.endsWith("/") ? !e.object.startsWith(obj) : e.object !== obj) return false;
+        }
+        return true;
+      }),
+    );
+  }
+
+  /** The distinct components in order of first appearance. */
+  components(): string[] {
+    const seen = new Set<string>();
+    for (const e of this.events) {
+      seen.add(e.from);
+      seen.add(e.to);
+    }
+    return [...seen];
+  }
+
+  /** One line per event: `t=12ms kube-scheduler -> kube-apiserver bind pod/default/x node-1`. */
+  toString(): string {
+    return this.events.map(formatEvent).join("\n");
+  }
+
+  toJSON(): readonly TraceEvent[] {
+    return this.events;
+  }
+
+  /** Rendered by the kernel; the renderer issue replaces this with a sequence diagram bundle. */
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return traceDisplay(this);
+  }
+}
+
+/**
+ * Hook the renderer installs so that `sim/` never imports `render/` (simulation stays free of
+ * formatting). Until one is installed a trace shows as plain text.
+ */
+let traceDisplay: (view: TraceView) => Record<string, unknown> = (v) => ({ "text/plain": v.toString() });
+
+/** Install the MIME-bundle renderer for traces (called by `render/`). */
+export function setTraceRenderer(fn: (view: TraceView) => Record<string, unknown>): void {
+  traceDisplay = fn;
+}
+
+/** The cluster's trace: append-only, with marks to cut out one cell's effect. */
+export class Trace extends TraceView {
+  private readonly log: TraceEvent[];
+  /** When false, events are counted but not stored (large benchmarks). */
+  enabled = true;
+  private count = 0;
+
+  constructor() {
+    const log: TraceEvent[] = [];
+    super(log);
+    this.log = log;
+  }
+
+  /** Append an event (components call this through their context). */
+  record(t: number, from: string, to: string, verb: string, object: string, detail = ""): void {
+    const seq = this.count++;
+    if (this.enabled) this.log.push({ seq, t, from, to, verb, object, detail });
+  }
+
+  /** Total events recorded, stored or not. */
+  get recorded(): number {
+    return this.count;
+  }
+
+  /** A position to pass to {@link since}. */
+  mark(): number {
+    return this.log.length;
+  }
+
+  /** Events recorded after `mark`. */
+  since(mark: number): TraceView {
+    return new TraceView(this.log.slice(mark));
+  }
+}
+
+export function formatEvent(e: TraceEvent): string {
+  const arrow = e.from === e.to ? e.from : `${e.from} -> ${e.to}`;
+  const parts = [`t=${e.t}ms`, arrow, e.verb];
+  if (e.object) parts.push(e.object);
+  if (e.detail) parts.push(e.detail);
+  return parts.join(" ");
+}
+
+function componentMatches(name: string, want: string): boolean {
+  return name === want || (!want.includes("@") && name.startsWith(want + "@"));
+}
+
+/** `pod/x` → `pod/default/x`; `node/n` and prefixes ending in "/" stay as they are. */
+export function normalizeObjectRef(ref: string): string {
+  if (ref.endsWith("/")) return ref;
+  const parts = ref.split("/");
+  if (parts.length === 2 && !clusterScoped.has(parts[0]!)) return `${parts[0]}/default/${parts[1]}`;
+  return ref;
+}
+
+const clusterScoped = new Set(["node", "namespace"]);
