@@ -1,0 +1,247 @@
+/**
+ * Tables of the data path: iptables chains as kube-proxy writes them, IPVS virtual/real servers,
+ * DNS records and the stub resolver's walk through the search list, and resolv.conf.
+ *
+ * Row types are deliberately small and structural, so the proxy and DNS modules can hand over
+ * their own objects without depending on `render/`.
+ */
+import type { TableBundle } from "./bundle";
+import { preBundle, TableView, type Cell, type Column, type Table } from "./table";
+
+/** One iptables rule as a row: `-A <chain> <matches> -j <target>` in table `table`. */
+export interface IptablesRow {
+  table: string;
+  chain: string;
+  /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
+  ruleNumber: number;
+  /** The match part, e.g. `-m statistic --mode random --probability 0.3333333333`. */
+  matches: string;
+  /** The jump target, e.g. `KUBE-SEP-…`, `DNAT --to-destination 10.244.1.5:8080`. */
+  target: string;
+  /** The `-m comment --comment` text (user-originated: service and port names). */
+  comment?: string;
+  /** The statistic match probability, if any. */
+  probability?: number;
+  /** Share of the chain's incoming traffic that takes this rule (probabilities multiplied through). */
+  effectiveShare?: number;
+}
+
+/** kube-proxy prints probabilities with `%0.10f`. */
+export function formatProbability(p: number | undefined): Cell {
+  return p === undefined ? null : p.toFixed(10);
+}
+
+/** A share as a fixed-precision percentage (`33.3%`), identical on every platform. */
+export function formatShare(s: number | undefined, digits = 1): Cell {
+  return s === undefined ? null : `${(s * 100).toFixed(digits)}%`;
+}
+
+/**
+ * The rules of one or more chains: TABLE, CHAIN, #, MATCHES, TARGET, PROBABILITY, SHARE, COMMENT.
+ *
+ * @example
+ * ```ts
+ * iptablesTable(node.iptables.rows("KUBE-SVC-…"), { title: "nat KUBE-SVC-…" });
+ * ```
+ */
+export function iptablesTable(rows: readonly IptablesRow[], opts: { title?: string; showTable?: boolean } = {}): TableView {
+  const columns: Column[] = [
+    { key: "chain", header: "Chain" },
+    { key: "n", header: "#", align: "right" },
+    { key: "matches", header: "Matches" },
+    { key: "target", header: "Target" },
+    { key: "probability", header: "Probability", align: "right" },
+    { key: "share", header: "Share", align: "right" },
+    { key: "comment", header: "Comment" },
+  ];
+  if (opts.showTable) columns.unshift({ key: "table", header: "Table" });
+  const table: Table = {
+    columns,
+    rows: rows.map((r) => ({
+      table: r.table,
+      chain: r.chain,
+      n: r.ruleNumber,
+      matches: r.matches,
+      target: r.target,
+      probability: formatProbability(r.probability),
+      share: formatShare(r.effectiveShare),
+      comment: r.comment ?? null,
+    })),
+    empty: "No rules.",
+  };
+  if (opts.title) table.title = opts.title;
+  return new TableView(table);
+}
+
+/** One IPVS real server under its virtual server (`ipvsadm -Ln` flattened). */
+export interface IpvsRow {
+  /** Virtual server `ip:port`. */
+  virtualServer: string;
+  protocol: string;
+  /** Scheduler, e.g. `rr`. */
+  scheduler: string;
+  /** Real server `ip:port`, or null for a virtual server without backends. */
+  realServer: string | null;
+  /** `Masq` for kube-proxy. */
+  forward?: string;
+  weight?: number;
+  activeConn?: number;
+  inActConn?: number;
+}
+
+/**
+ * IPVS virtual and real servers: PROT, VIRTUAL SERVER, SCHEDULER, REAL SERVER, FORWARD, WEIGHT,
+ * ACTIVECONN, INACTCONN.
+ *
+ * @example
+ * ```ts
+ * ipvsTable([{ virtualServer: "10.96.0.10:53", protocol: "UDP", scheduler: "rr", realServer: "10.244.1.3:53", weight: 1 }]);
+ * ```
+ */
+export function ipvsTable(rows: readonly IpvsRow[], opts: { title?: string } = {}): TableView {
+  const table: Table = {
+    columns: [
+      { key: "protocol", header: "Prot" },
+      { key: "virtualServer", header: "Virtual Server" },
+      { key: "scheduler", header: "Scheduler" },
+      { key: "realServer", header: "Real Server" },
+      { key: "forward", header: "Forward" },
+      { key: "weight", header: "Weight", align: "right" },
+      { key: "activeConn", header: "ActiveConn", align: "right" },
+      { key: "inActConn", header: "InActConn", align: "right" },
+    ],
+    rows: rows.map((r) => ({
+      protocol: r.protocol,
+      virtualServer: r.virtualServer,
+      scheduler: r.scheduler,
+      realServer: r.realServer,
+      forward: r.forward ?? "Masq",
+      weight: r.weight ?? 1,
+      activeConn: r.activeConn ?? 0,
+      inActConn: r.inActConn ?? 0,
+    })),
+    empty: "No virtual servers.",
+  };
+  if (opts.title) table.title = opts.title;
+  return new TableView(table);
+}
+
+/** A DNS resource record as dig's answer section shows it. */
+export interface DnsRecordRow {
+  name: string;
+  ttl: number;
+  class?: string;
+  type: string;
+  data: string;
+}
+
+/**
+ * DNS records: NAME, TTL, CLASS, TYPE, DATA (dig's answer-section order).
+ *
+ * @example
+ * ```ts
+ * dnsRecordsTable([{ name: "web.default.svc.cluster.local.", ttl: 30, type: "A", data: "10.96.0.12" }]);
+ * ```
+ */
+export function dnsRecordsTable(rows: readonly DnsRecordRow[], opts: { title?: string; caption?: string } = {}): TableView {
+  const table: Table = {
+    columns: [
+      { key: "name", header: "Name" },
+      { key: "ttl", header: "TTL", align: "right" },
+      { key: "class", header: "Class" },
+      { key: "type", header: "Type" },
+      { key: "data", header: "Data" },
+    ],
+    rows: rows.map((r) => ({ name: r.name, ttl: r.ttl, class: r.class ?? "IN", type: r.type, data: r.data })),
+    empty: "No records.",
+  };
+  if (opts.title) table.title = opts.title;
+  if (opts.caption) table.caption = opts.caption;
+  return new TableView(table);
+}
+
+/** One query the stub resolver sends while walking the search list. */
+export interface ResolverStepRow {
+  /** The fully qualified name queried, e.g. `web.default.svc.cluster.local.` */
+  query: string;
+  type: string;
+  /** Nameserver asked. */
+  server?: string;
+  /** `NOERROR`, `NXDOMAIN`, … */
+  rcode: string;
+  /** Answers in presentation form; empty for a negative answer. */
+  answers?: readonly string[];
+  /** Why this query was sent, e.g. `search domain 1 of 3` or `ndots:5 > 1 dots`. */
+  note?: string;
+}
+
+/**
+ * The resolver walk: #, QUERY, TYPE, SERVER, RCODE, ANSWER, NOTE — one row per query sent.
+ *
+ * @example
+ * ```ts
+ * resolverWalkTable([{ query: "web.default.svc.cluster.local.", type: "A", rcode: "NOERROR", answers: ["10.96.0.12"] }]);
+ * ```
+ */
+export function resolverWalkTable(rows: readonly ResolverStepRow[], opts: { title?: string; caption?: string } = {}): TableView {
+  const table: Table = {
+    columns: [
+      { key: "n", header: "#", align: "right" },
+      { key: "query", header: "Query" },
+      { key: "type", header: "Type" },
+      { key: "server", header: "Server" },
+      { key: "rcode", header: "Rcode" },
+      { key: "answer", header: "Answer" },
+      { key: "note", header: "Note" },
+    ],
+    rows: rows.map((r, i) => ({
+      n: i + 1,
+      query: r.query,
+      type: r.type,
+      server: r.server ?? null,
+      rcode: r.rcode,
+      answer: r.answers && r.answers.length ? r.answers.join(",") : null,
+      note: r.note ?? null,
+    })),
+    empty: "No queries sent.",
+  };
+  if (opts.title) table.title = opts.title;
+  if (opts.caption) table.caption = opts.caption;
+  return new TableView(table);
+}
+
+/**
+ * A pod's `/etc/resolv.conf` as a preformatted block.
+ *
+ * @example
+ * ```ts
+ * resolvConfBundle("search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", "pod/client");
+ * ```
+ */
+export function resolvConfBundle(text: string, pod?: string): TableBundle {
+  return preBundle(text, pod ? `/etc/resolv.conf in ${pod}` : "/etc/resolv.conf");
+}
+
+/**
+ * Any list of flat records as a table, columns in first-seen key order (or as given).
+ *
+ * @example
+ * ```ts
+ * genericTable([{ name: "a", value: 1 }]).toString(); // "NAME   VALUE\na      1"
+ * ```
+ */
+export function genericTable(
+  rows: readonly Readonly<Record<string, Cell>>[],
+  opts: { columns?: readonly Column[]; title?: string; caption?: string } = {},
+): TableView {
+  let columns = opts.columns;
+  if (!columns) {
+    const keys: string[] = [];
+    for (const r of rows) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
+    columns = keys.map((k) => ({ key: k, header: k, align: rows.every((r) => typeof r[k] === "number" || r[k] == null) ? "right" : "left" }));
+  }
+  const table: Table = { columns, rows };
+  if (opts.title) table.title = opts.title;
+  if (opts.caption) table.caption = opts.caption;
+  return new TableView(table);
+}

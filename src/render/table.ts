@@ -1,0 +1,205 @@
+/**
+ * The generic table: rows of cells → escaped, theme-aware HTML plus text aligned like `kubectl get`.
+ *
+ * Every kubectl-style view (pods, services, chains, DNS walks) is a {@link Table}; this module
+ * only knows cells, never Kubernetes objects.
+ */
+import { escapeAttr, escapeText } from "./escape";
+import type { TableBundle } from "./bundle";
+
+/** A cell: strings print as given, numbers with `String(n)`, booleans as `true`/`false`, null as `<none>`. */
+export type Cell = string | number | boolean | null | undefined;
+
+export interface Column {
+  /** Key into each row. */
+  key: string;
+  /** Header text; the plain-text view upper-cases it, as kubectl does. */
+  header: string;
+  /** Horizontal alignment in HTML (text output is always left-aligned, like kubectl). */
+  align?: "left" | "right" | "center";
+}
+
+export interface Table {
+  columns: readonly Column[];
+  rows: readonly Readonly<Record<string, Cell>>[];
+  /** A heading shown above the table (HTML) or as the first line (text). */
+  title?: string;
+  /** A note shown below the table. */
+  caption?: string;
+  /** What an empty table says instead of rows; kubectl's `No resources found.` by default. */
+  empty?: string;
+}
+
+/** kubectl prints empty cells as `<none>`. */
+export const NONE = "<none>";
+
+/** The text a cell shows, shared by HTML and plain text so the two views never disagree. */
+export function cellText(c: Cell): string {
+  if (c === null || c === undefined || c === "") return NONE;
+  return String(c);
+}
+
+// kubectl's tabwriter: minwidth 6 (padding included), padding 3, the last column unpadded.
+const TAB_MIN_WIDTH = 6;
+const TAB_PADDING = 3;
+
+/** Width in terminal columns: tabwriter counts code points, not UTF-16 units. */
+function textWidth(s: string): number {
+  return [...s].length;
+}
+
+/**
+ * Plain text aligned like `kubectl get`: upper-case headers, each column but the last padded to its
+ * widest cell plus three spaces (at least six), `<none>` for empty cells.
+ *
+ * @example
+ * ```ts
+ * tableText({ columns: [{ key: "n", header: "Name" }, { key: "ip", header: "IP" }], rows: [{ n: "web", ip: null }] });
+ * // "NAME   IP\nweb    <none>"
+ * ```
+ */
+export function tableText(table: Table): string {
+  const lines: string[] = [];
+  if (table.title) lines.push(table.title);
+  if (table.rows.length === 0) {
+    lines.push(table.empty ?? "No resources found.");
+  } else {
+    const grid = [
+      table.columns.map((c) => c.header.toUpperCase()),
+      ...table.rows.map((r) => table.columns.map((c) => oneLine(cellText(r[c.key])))),
+    ];
+    const widths = table.columns.map((_, i) =>
+      Math.max(TAB_MIN_WIDTH, ...grid.map((row) => textWidth(row[i]!) + TAB_PADDING)),
+    );
+    for (const row of grid) {
+      lines.push(
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - textWidth(cell))))
+          .join("")
+          .trimEnd(),
+      );
+    }
+  }
+  if (table.caption) lines.push(table.caption);
+  return lines.join("\n");
+}
+
+/** A cell must stay on one line in the aligned view. */
+function oneLine(s: string): string {
+  return s.replace(/\r?\n/g, "\\n").replace(/\t/g, " ");
+}
+
+// JupyterLab's CSS variables with fallbacks for front ends without them (nbconvert, VS Code),
+// inline so no stylesheet leaks into the page and sanitizers that strip <style> keep the look.
+const STYLE = {
+  wrap: "overflow-x:auto;max-width:100%;",
+  table:
+    "border-collapse:collapse;font-family:var(--jp-code-font-family, SFMono-Regular, Menlo, Consolas, monospace);" +
+    "font-size:var(--jp-code-font-size, 12px);color:var(--jp-ui-font-color1, #1f1f1f);" +
+    "background:var(--jp-layout-color0, transparent);margin:0.25em 0;",
+  title:
+    "font-family:var(--jp-ui-font-family, system-ui, sans-serif);font-weight:600;" +
+    "color:var(--jp-ui-font-color1, #1f1f1f);margin:0.25em 0;",
+  th:
+    "padding:3px 10px;border-bottom:2px solid var(--jp-border-color1, #9e9e9e);" +
+    "color:var(--jp-ui-font-color1, #1f1f1f);font-weight:600;white-space:nowrap;",
+  td: "padding:2px 10px;border-bottom:1px solid var(--jp-border-color2, #e0e0e0);white-space:nowrap;",
+  none: "color:var(--jp-ui-font-color2, #757575);",
+  caption: "font-family:var(--jp-ui-font-family, system-ui, sans-serif);color:var(--jp-ui-font-color2, #616161);font-size:90%;margin:0.25em 0;",
+} as const;
+
+/**
+ * Escaped HTML for a table, styled with JupyterLab's theme variables (light and dark).
+ *
+ * @example
+ * ```ts
+ * tableHtml({ columns: [{ key: "n", header: "Name" }], rows: [{ n: "<b>" }] }); // contains "&lt;b&gt;"
+ * ```
+ */
+export function tableHtml(table: Table): string {
+  const parts: string[] = [`<div class="kubelab-table" style="${STYLE.wrap}">`];
+  if (table.title) parts.push(`<div style="${STYLE.title}">${escapeText(table.title)}</div>`);
+  if (table.rows.length === 0) {
+    parts.push(`<div style="${STYLE.caption}">${escapeText(table.empty ?? "No resources found.")}</div>`);
+  } else {
+    parts.push(`<table style="${STYLE.table}"><thead><tr>`);
+    for (const c of table.columns) {
+      parts.push(`<th style="${STYLE.th}text-align:${align(c)};">${escapeText(c.header.toUpperCase())}</th>`);
+    }
+    parts.push("</tr></thead><tbody>");
+    for (const r of table.rows) {
+      parts.push("<tr>");
+      for (const c of table.columns) {
+        const v = r[c.key];
+        const text = cellText(v);
+        const dim = v === null || v === undefined || v === "" || text === NONE ? STYLE.none : "";
+        parts.push(`<td style="${STYLE.td}text-align:${align(c)};${dim}">${escapeText(text)}</td>`);
+      }
+      parts.push("</tr>");
+    }
+    parts.push("</tbody></table>");
+  }
+  if (table.caption) parts.push(`<div style="${STYLE.caption}">${escapeText(table.caption)}</div>`);
+  parts.push("</div>");
+  return parts.join("");
+}
+
+function align(c: Column): string {
+  return escapeAttr(c.align ?? "left");
+}
+
+/**
+ * The MIME bundle of a table: `text/html` + `text/plain`.
+ *
+ * @example
+ * ```ts
+ * const bundle = tableBundle({ columns: [{ key: "n", header: "Name" }], rows: [{ n: "web" }] });
+ * bundle["text/plain"]; // "NAME\nweb"
+ * ```
+ */
+export function tableBundle(table: Table): TableBundle {
+  return { "text/html": tableHtml(table), "text/plain": tableText(table) };
+}
+
+/**
+ * A preformatted text block (e.g. a pod's `/etc/resolv.conf` or `iptables-save` output) as a bundle.
+ *
+ * @example
+ * ```ts
+ * preBundle("nameserver 10.96.0.10\n", "/etc/resolv.conf")["text/plain"]; // "nameserver 10.96.0.10\n"
+ * ```
+ */
+export function preBundle(text: string, title?: string): TableBundle {
+  const head = title ? `<div style="${STYLE.title}">${escapeText(title)}</div>` : "";
+  const pre =
+    `<pre style="font-family:var(--jp-code-font-family, monospace);font-size:var(--jp-code-font-size, 12px);` +
+    `color:var(--jp-content-font-color1, #1f1f1f);background:var(--jp-layout-color2, #f5f5f5);` +
+    `border:1px solid var(--jp-border-color2, #e0e0e0);padding:6px 10px;margin:0.25em 0;overflow-x:auto;">` +
+    `${escapeText(text)}</pre>`;
+  return { "text/html": `<div class="kubelab-pre">${head}${pre}</div>`, "text/plain": text };
+}
+
+/**
+ * A table object that renders itself in Jupyter; `toString()` gives the kubectl-style text.
+ *
+ * @example
+ * ```ts
+ * const view = new TableView({ columns: [{ key: "n", header: "Name" }], rows: [{ n: "web" }] });
+ * String(view); // "NAME\nweb"
+ * ```
+ */
+export class TableView {
+  constructor(readonly table: Table) {}
+
+  get rows(): readonly Readonly<Record<string, Cell>>[] {
+    return this.table.rows;
+  }
+
+  toString(): string {
+    return tableText(this.table);
+  }
+
+  [Symbol.for("Jupyter.display")](): TableBundle {
+    return tableBundle(this.table);
+  }
+}
