@@ -1,0 +1,125 @@
+/**
+ * The protocol thread: owns the ZeroMQ sockets, verifies and signs every message, answers the heartbeat,
+ * and handles the control channel itself (interrupt, shutdown, kernel_info) so that it works while the
+ * engine thread is busy running a cell. Shell requests go to the engine thread in arrival order.
+ *
+ * Runs as a worker thread started by `main.ts`; messages that fail to decode are dropped and logged.
+ */
+import * as fs from "node:fs";
+import { randomUUID } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+import * as zmq from "zeromq";
+import { decode, encode, makeHeader, type Header, type Message } from "./wire";
+import type { Channel, ChannelsData, ParentRef, ToChannels, ToEngine } from "./threads";
+
+/** Writes to the process's real stderr (the Jupyter server log); the engine thread captures `process.stderr`. */
+function log(text: string): void {
+  try {
+    fs.writeSync(2, `[kubelab kernel] ${text}\n`);
+  } catch {
+    // nowhere left to log to
+  }
+}
+
+/** Serialises sends: a zeromq v6 socket allows one pending send at a time. */
+class SendQueue {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly socket: zmq.Router | zmq.Publisher) {}
+  send(frames: (Buffer | string)[]): Promise<void> {
+    this.tail = this.tail.then(
+      () => this.socket.send(frames),
+    ).catch((e: unknown) => log(`send failed: ${String(e)}`));
+    return this.tail;
+  }
+}
+
+async function start(data: ChannelsData): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error("channels.ts must run in a worker thread");
+  const { connection: c, kernelInfo } = data;
+  const key = c.key ?? "";
+  const scheme = c.signature_scheme || "hmac-sha256";
+  const session = randomUUID();
+  const kernelId = randomUUID();
+  const url = (p: number): string => (c.transport === "ipc" ? `ipc://${c.ip}-${p}` : `${c.transport}://${c.ip}:${p}`);
+
+  const shell = new zmq.Router();
+  const control = new zmq.Router();
+  const stdin = new zmq.Router();
+  const iopub = new zmq.Publisher();
+  const hb = new zmq.Reply();
+  await Promise.all([shell.bind(url(c.shell_port)), control.bind(url(c.control_port)), stdin.bind(url(c.stdin_port)), iopub.bind(url(c.iopub_port)), hb.bind(url(c.hb_port))]);
+  const queues: Record<Channel, SendQueue> = { shell: new SendQueue(shell), control: new SendQueue(control), stdin: new SendQueue(stdin), iopub: new SendQueue(iopub) };
+
+  const send = (channel: Channel, msgType: string, content: Record<string, unknown>, parent: ParentRef | null, metadata: Record<string, unknown> = {}): Promise<void> => {
+    const identities = channel === "iopub" ? [Buffer.from(`kernel.${kernelId}.${msgType}`)] : (parent?.identities ?? []).map((b) => Buffer.from(b));
+    return queues[channel].send(
+      encode({ identities, header: makeHeader(msgType, session, parent?.header.username ?? "kernel"), parent_header: parent?.header ?? {}, metadata, content }, key, scheme),
+    );
+  };
+  const toEngine = (m: ToEngine): void => port.postMessage(m);
+
+  port.on("message", (m: ToChannels) => {
+    if (m.kind === "send") void send(m.channel, m.msgType, m.content, m.parent, m.metadata);
+    else if (m.kind === "close") {
+      for (const s of [shell, control, stdin, iopub, hb]) s.close();
+      port.close();
+    }
+  });
+
+  void (async () => {
+    for await (const [ping] of hb) await hb.send(ping ?? Buffer.alloc(0));
+  })().catch((e: unknown) => log(`heartbeat stopped: ${String(e)}`));
+
+  const receive = async (socket: zmq.Router, channel: "shell" | "control"): Promise<void> => {
+    for await (const frames of socket) {
+      let msg: Message;
+      try {
+        msg = decode(frames, key, scheme);
+      } catch (e) {
+        log(`dropped a message on ${channel}: ${(e as Error).message}`);
+        continue;
+      }
+      const parent: ParentRef = { header: msg.header as Header, identities: msg.identities };
+      if (channel === "control") {
+        const type = msg.header.msg_type;
+        if (type === "interrupt_request" || type === "shutdown_request" || type === "kernel_info_request") {
+          await send("iopub", "status", { execution_state: "busy" }, parent);
+          if (type === "interrupt_request") {
+            // SIGINT stops a busy loop in the engine thread (vm breakOnSigint) and cancels an awaited promise.
+            process.kill(process.pid, "SIGINT");
+            await send("control", "interrupt_reply", { status: "ok" }, parent);
+          } else if (type === "kernel_info_request") {
+            await send("control", "kernel_info_reply", kernelInfo, parent);
+          } else {
+            const restart = msg.content["restart"] === true;
+            await send("control", "shutdown_reply", { status: "ok", restart }, parent);
+            await send("iopub", "shutdown_reply", { status: "ok", restart }, parent);
+            await send("iopub", "status", { execution_state: "idle" }, parent);
+            toEngine({ kind: "shutdown", restart });
+            continue;
+          }
+          await send("iopub", "status", { execution_state: "idle" }, parent);
+          continue;
+        }
+      }
+      toEngine({ kind: "request", request: { channel, header: msg.header as Header, identities: msg.identities, metadata: msg.metadata, content: msg.content } });
+    }
+  };
+  void receive(shell, "shell").catch((e: unknown) => log(`shell stopped: ${String(e)}`));
+  void receive(control, "control").catch((e: unknown) => log(`control stopped: ${String(e)}`));
+  void (async () => {
+    // Nothing asks for input (no input_request); drain so the socket never blocks.
+    for await (const _ of stdin) void _;
+  })().catch(() => {});
+  // Jupyter expects a "starting" status on IOPub once the kernel is up.
+  await send("iopub", "status", { execution_state: "starting" }, null);
+  toEngine({ kind: "ready" });
+}
+
+if (parentPort) {
+  start(workerData as ChannelsData).catch((e: unknown) => {
+    log(`protocol thread failed: ${(e as Error).stack ?? String(e)}`);
+    process.exit(1);
+  });
+}

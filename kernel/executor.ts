@@ -1,0 +1,279 @@
+/**
+ * Runs compiled cells in this thread's V8 context, keeping variables across cells in one `exports` object
+ * (as tslab does), with two differences: the code runs under `breakOnSigint` so an interrupt stops a busy
+ * loop and keeps the state, and errors carry the cell's own line numbers.
+ */
+import * as path from "node:path";
+import * as vm from "node:vm";
+import Module, { createRequire } from "node:module";
+import { inspect } from "node:util";
+import type { CellDiagnostic, TypeScriptEngine } from "./typescript";
+
+/** An error output in Jupyter's terms. */
+export interface ErrorContent {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** Thrown by {@link Executor.run} when a cell fails to compile, throws, rejects or is interrupted. */
+export class CellError extends Error {
+  constructor(readonly content: ErrorContent) {
+    super(content.evalue);
+    this.name = "CellError";
+  }
+}
+
+/** What a successful cell produced: its last expression's value, if it ended with one. */
+export type CellValue = { hasValue: false } | { hasValue: true; value: unknown };
+
+interface CellSource {
+  lines: string[];
+  label: string;
+  toCell: (line: number, column: number) => { line: number; column: number } | undefined;
+  prefixLength: number;
+}
+
+/**
+ * The cell runner; one per kernel.
+ *
+ * @example
+ * ```ts
+ * const ex = new Executor(engine, { kubelabRoot, kubelabMain });
+ * const r = await ex.run("1 + 1", "In[1]"); // → { hasValue: true, value: 2 }
+ * ```
+ */
+export class Executor {
+  private prevDecl = "";
+  private readonly exportsTarget: Record<string, unknown> = {};
+  private readonly exports: Record<string, unknown>;
+  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideModules = new Map<string, Module>();
+  private readonly cells = new Map<string, CellSource>();
+  private readonly cellRequire: NodeJS.Require;
+  private rejectInterrupt: (e: Error) => void = () => {};
+  private interruptPromise!: Promise<never>;
+  private seq = 0;
+
+  constructor(
+    private readonly engine: TypeScriptEngine,
+    private readonly opts: { kubelabRoot: string; kubelabMain: string; cwd?: string },
+  ) {
+    const target = this.exportsTarget;
+    // TypeScript emits named imports as defineProperty getters; store plain values so a later cell can reassign them.
+    this.exports = new Proxy(target, {
+      defineProperty: (_t, prop, attrs) => {
+        if (prop === "__esModule") return true;
+        (target as Record<string | symbol, unknown>)[prop] = attrs.get ? attrs.get() : attrs.value;
+        return true;
+      },
+    });
+    const cwd = opts.cwd ?? process.cwd();
+    this.cellRequire = this.wrapRequire(createRequire(path.join(cwd, "__cell__.js")), cwd);
+    this.resetInterrupt();
+  }
+
+  /** Variables defined by earlier cells. */
+  get locals(): Readonly<Record<string, unknown>> {
+    return this.exportsTarget;
+  }
+
+  /** Declarations carried from earlier cells (what the type checker knows). */
+  get declarations(): string {
+    return this.prevDecl;
+  }
+
+  /**
+   * Compiles and runs one cell. `label` names the cell in tracebacks, e.g. `In[3]`.
+   * Throws {@link CellError} on a type error, an exception, a rejection or an interrupt.
+   *
+   * @example
+   * ```ts
+   * await ex.run("const x = 1", "In[1]");
+   * await ex.run("x + 1", "In[2]"); // → { hasValue: true, value: 2 }
+   * ```
+   */
+  async run(code: string, label: string): Promise<CellValue> {
+    const compiled = this.engine.compile(this.prevDecl, code);
+    if (!compiled.ok) throw new CellError(formatDiagnostics(compiled.diagnostics, code, label));
+    for (const [file, js] of compiled.sideOutputs) {
+      this.sideModules.delete(file);
+      this.sideOutputs.set(file, js);
+    }
+    const filename = `kubelab-cell-${++this.seq}`;
+    const prefix = compiled.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
+    this.cells.set(filename, { lines: code.split("\n"), label, toCell: compiled.toCell, prefixLength: prefix.length });
+    let result: unknown;
+    // The script both defines and calls the cell's function, so that breakOnSigint covers the whole body.
+    (globalThis as Record<string, unknown>)["__kubelab__"] = { exports: this.exports, require: this.cellRequire };
+    try {
+      result = vm.runInThisContext(prefix + compiled.js + "\n})(__kubelab__.exports, __kubelab__.require)", { filename, breakOnSigint: true });
+    } catch (e) {
+      // Like IPython, what the cell defined before it failed stays defined (and typed) for later cells.
+      this.prevDecl = compiled.declOutput;
+      throw new CellError(this.errorContent(e));
+    }
+    this.prevDecl = compiled.declOutput;
+    if (compiled.hasToplevelAwait) {
+      try {
+        await Promise.race([result, this.interruptPromise]);
+      } catch (e) {
+        throw new CellError(this.errorContent(e));
+      }
+    }
+    const key = compiled.lastExpressionVar;
+    if (key === undefined || !(key in this.exportsTarget)) return { hasValue: false };
+    const value = this.exportsTarget[key];
+    delete this.exportsTarget[key];
+    return value === undefined ? { hasValue: false } : { hasValue: true, value };
+  }
+
+  /**
+   * Stops a cell waiting on a promise (a busy loop is stopped by SIGINT through `breakOnSigint`).
+   *
+   * @example
+   * ```ts
+   * process.on("SIGINT", () => ex.interrupt());
+   * ```
+   */
+  interrupt(): void {
+    const err = new Error("Execution interrupted");
+    err.name = "KeyboardInterrupt";
+    this.rejectInterrupt(err);
+    this.resetInterrupt();
+  }
+
+  /**
+   * An error output for any thrown value, with stack frames of cells rewritten to the cells' own lines.
+   *
+   * @example
+   * ```ts
+   * ex.errorContent(new TypeError("x is not a function")).ename; // → "TypeError"
+   * ```
+   */
+  errorContent(e: unknown): ErrorContent {
+    if (e instanceof CellError) return e.content;
+    if (!(e instanceof Error)) {
+      const evalue = inspect(e);
+      return { ename: "Uncaught", evalue, traceback: [`Uncaught ${evalue}`] };
+    }
+    if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
+      return { ename: "KeyboardInterrupt", evalue: "Execution interrupted", traceback: ["KeyboardInterrupt: Execution interrupted"] };
+    }
+    const ename = e.name || e.constructor?.name || "Error";
+    const evalue = e.message;
+    const traceback = [`${ename}: ${evalue}`];
+    let snippet: string[] | undefined;
+    for (const line of (e.stack ?? "").split("\n").slice(1)) {
+      if (!/^\s+at /.test(line)) continue;
+      // The frame of the wrapper call itself maps to no line of the cell.
+      if (/^\s+at kubelab-cell-\d+:\d+:\d+$/.test(line) && this.frameOutsideCell(line)) continue;
+      if (/kubelab-call|node:vm|node:internal|\(node:|^\s+at (async )?Executor\./.test(line) || line.includes(__dirname)) continue;
+      traceback.push(
+        line.replace(/(kubelab-cell-\d+):(\d+):(\d+)/g, (whole, file: string, l: string, c: string) => {
+          const cell = this.cells.get(file);
+          if (!cell) return whole;
+          const genLine = Number(l) - 1;
+          const genCol = Number(c) - 1 - (genLine === 0 ? cell.prefixLength : 0);
+          const pos = cell.toCell(genLine, Math.max(0, genCol));
+          if (!pos) return `${cell.label}`;
+          snippet ??= codeFrame(cell.lines, pos.line, pos.column, pos.column + 1, cell.label);
+          return `${cell.label}:${pos.line + 1}:${pos.column + 1}`;
+        }),
+      );
+    }
+    return { ename, evalue, traceback: snippet ? [...traceback, "", ...snippet] : traceback };
+  }
+
+  private frameOutsideCell(line: string): boolean {
+    const m = /(kubelab-cell-\d+):(\d+):(\d+)/.exec(line);
+    const cell = m ? this.cells.get(m[1]!) : undefined;
+    if (!m || !cell) return false;
+    const genLine = Number(m[2]) - 1;
+    return cell.toCell(genLine, Math.max(0, Number(m[3]) - 1 - (genLine === 0 ? cell.prefixLength : 0))) === undefined;
+  }
+
+  private resetInterrupt(): void {
+    this.interruptPromise = new Promise<never>((_, reject) => {
+      this.rejectInterrupt = reject;
+    });
+    this.interruptPromise.catch(() => {});
+  }
+
+  /** `require` for cells and for the `.ts` files they import: `kubelab`, compiled side files, then Node. */
+  private wrapRequire(base: NodeJS.Require, dirname: string): NodeJS.Require {
+    const { kubelabRoot, kubelabMain } = this.opts;
+    const rootRequire = createRequire(path.join(kubelabRoot, "package.json"));
+    const req = ((id: string): unknown => {
+      if (id === "kubelab") return rootRequire(kubelabMain);
+      if (id.startsWith("kubelab/")) return rootRequire(path.join(kubelabRoot, id.slice("kubelab/".length)));
+      if (id.startsWith(".") || path.isAbsolute(id)) {
+        const side = this.loadSide(path.resolve(dirname, id));
+        if (side) return side.exports;
+      }
+      try {
+        return base(id);
+      } catch (e) {
+        // A notebook outside the package still gets the package's own dependencies (d3, yaml, ...).
+        if ((e as { code?: string }).code === "MODULE_NOT_FOUND" && !id.startsWith(".") && !path.isAbsolute(id)) return rootRequire(id);
+        throw e;
+      }
+    }) as NodeJS.Require;
+    return Object.assign(req, { resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions });
+  }
+
+  private loadSide(resolved: string): Module | undefined {
+    const candidates = path.extname(resolved) === ".js" ? [resolved] : [resolved + ".js", path.join(resolved, "index.js"), resolved.replace(/\.ts$/, ".js")];
+    for (const file of candidates) {
+      const cached = this.sideModules.get(file);
+      if (cached) return cached;
+      const js = this.sideOutputs.get(file);
+      if (js === undefined) continue;
+      const mod = new Module(file, module);
+      mod.filename = file;
+      mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+      mod.require = this.wrapRequire(createRequire(file), path.dirname(file));
+      this.sideModules.set(file, mod);
+      (mod as unknown as { _compile(code: string, filename: string): void })._compile(js, file);
+      return mod;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Formats type errors like `tsc --pretty false` plus a code frame with a caret under the error span.
+ *
+ * @example
+ * ```ts
+ * formatDiagnostics(diags, "let s: string = 1;", "In[1]").traceback;
+ * // → ["In[1]:1:5 - error TS2322: Type 'number' is not assignable to type 'string'.", "> 1 | let s: string = 1;", "    |     ^"]
+ * ```
+ */
+export function formatDiagnostics(diags: CellDiagnostic[], code: string, label: string): ErrorContent {
+  const lines = code.split("\n");
+  const traceback: string[] = [];
+  for (const d of diags) {
+    const where = d.fileName ?? label;
+    traceback.push(`${where}:${d.line + 1}:${d.character + 1} - error TS${d.code}: ${d.message}`);
+    if (!d.fileName) {
+      const end = d.endLine === d.line ? d.endCharacter : (lines[d.line] ?? "").length;
+      traceback.push(...codeFrame(lines, d.line, d.character, end, undefined), "");
+    }
+  }
+  const first = diags[0];
+  return {
+    ename: "TSError",
+    evalue: first ? `${first.fileName ?? label}:${first.line + 1}:${first.character + 1} TS${first.code}: ${first.message}` : "type error",
+    traceback: traceback.length > 0 && traceback[traceback.length - 1] === "" ? traceback.slice(0, -1) : traceback,
+  };
+}
+
+/** A line of code with its number and a caret line under columns [start, end). */
+function codeFrame(lines: string[], line: number, start: number, end: number, label: string | undefined): string[] {
+  const text = lines[line] ?? "";
+  const num = String(line + 1);
+  const pad = " ".repeat(num.length);
+  const carets = "^".repeat(Math.max(1, Math.min(end, text.length) - start));
+  return [...(label ? [`${label}:`] : []), `> ${num} | ${text}`, `  ${pad} | ${" ".repeat(start)}${carets}`];
+}

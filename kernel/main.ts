@@ -1,0 +1,310 @@
+/**
+ * The kubelab Jupyter kernel: `node dist/kernel/main.js <connection_file>`.
+ *
+ * Two threads: the protocol thread (`channels.ts`: ZeroMQ, HMAC, heartbeat, control channel) and this
+ * engine thread, which compiles cells with tslab's TypeScript engine and runs them. User code runs here,
+ * in the main thread, because only the main thread can be interrupted by SIGINT without losing its state
+ * (`vm` breakOnSigint); the protocol thread turns an `interrupt_request` into that SIGINT.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import { TextDecoder } from "node:util";
+import { CellError, Executor, type ErrorContent } from "./executor";
+import { TypeScriptEngine, TYPESCRIPT_VERSION } from "./typescript";
+import { rawBundle, renderBundle, type MimeBundle } from "./display";
+import { History, type HistoryRequest } from "./history";
+import { findPackageRoot, kubelabEntry } from "./paths";
+import { PROTOCOL_VERSION } from "./wire";
+import type { Channel, ChannelsData, ConnectionInfo, ParentRef, Request, ToChannels, ToEngine } from "./threads";
+
+/** Options of `display()` in cells. */
+export interface DisplayOptions {
+  raw?: boolean;
+  id?: string;
+  update?: boolean;
+}
+
+/**
+ * The `kernel_info_reply` content of this kernel.
+ *
+ * @example
+ * ```ts
+ * kernelInfo().language_info; // → { name: "typescript", version: "5.0.4", file_extension: ".ts", ... }
+ * ```
+ */
+export function kernelInfo(root: string = findPackageRoot(__dirname)): Record<string, unknown> & { language_info: Record<string, unknown> } {
+  const pj = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version?: string; homepage?: string };
+  const version = pj.version ?? "0.0.0";
+  return {
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    implementation: "kubelab",
+    implementation_version: version,
+    language_info: {
+      name: "typescript",
+      version: TYPESCRIPT_VERSION,
+      mimetype: "text/typescript",
+      file_extension: ".ts",
+      pygments_lexer: "typescript",
+      codemirror_mode: { name: "javascript", typescript: true },
+      nbconvert_exporter: "script",
+    },
+    banner: `kubelab ${version}: TypeScript ${TYPESCRIPT_VERSION} on Node.js ${process.version}`,
+    help_links: [
+      { text: "kubelab documentation", url: pj.homepage ?? `file://${path.join(root, "README.md")}` },
+      { text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/intro.html" },
+      { text: "Node.js API", url: `https://nodejs.org/docs/${process.version}/api/` },
+    ],
+    debugger: false,
+  };
+}
+
+/** Converts a cursor position in Unicode code points (Jupyter ≥ 5.2) to a UTF-16 offset, and back. */
+function codePointsToUtf16(text: string, cp: number): number {
+  let offset = 0;
+  for (let i = 0; i < cp && offset < text.length; i++) offset += (text.codePointAt(offset) ?? 0) > 0xffff ? 2 : 1;
+  return offset;
+}
+function utf16ToCodePoints(text: string, offset: number): number {
+  return [...text.slice(0, offset)].length;
+}
+
+/**
+ * Starts the kernel on a connection file and resolves when it shuts down (the process then exits).
+ *
+ * @example
+ * ```ts
+ * await runKernel("/run/user/0/jupyter/kernel-1234.json");
+ * ```
+ */
+export async function runKernel(connectionFile: string): Promise<void> {
+  const connection = JSON.parse(fs.readFileSync(connectionFile, "utf8")) as ConnectionInfo;
+  const root = findPackageRoot(__dirname);
+  const entry = kubelabEntry(root);
+  const info = kernelInfo(root);
+  const worker = new Worker(path.join(__dirname, "channels.js"), { workerData: { connection, kernelInfo: info } satisfies ChannelsData, stdout: false, stderr: false });
+  const post = (m: ToChannels): void => worker.postMessage(m);
+
+  const engine = new TypeScriptEngine({ kubelabTypes: entry.types, kubelabRoot: root });
+  const executor = new Executor(engine, { kubelabRoot: root, kubelabMain: entry.main });
+  const history = new History();
+  let executionCount = 0;
+
+  /** The request whose cell is running, or ran last: outputs from timers after the cell land there too. */
+  let current: ParentRef | null = null;
+  let running = false;
+  const asyncErrors: unknown[] = [];
+  const pendingDisplays: Promise<void>[] = [];
+
+  // Streams are coalesced until the event loop turns (or 8 kB), and flushed before any other output.
+  const streamBuf: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
+  let flushScheduled = false;
+  const flushStreams = (): void => {
+    flushScheduled = false;
+    for (const name of ["stdout", "stderr"] as const) {
+      if (streamBuf[name] === "") continue;
+      post({ kind: "send", channel: "iopub", msgType: "stream", content: { name, text: streamBuf[name] }, parent: current });
+      streamBuf[name] = "";
+    }
+  };
+  const send = (channel: Channel, msgType: string, content: Record<string, unknown>, parent: ParentRef | null = current): void => {
+    flushStreams();
+    post({ kind: "send", channel, msgType, content, parent });
+  };
+  const decoder = new TextDecoder();
+  for (const name of ["stdout", "stderr"] as const) {
+    const stream = process[name];
+    stream.write = ((chunk: string | Uint8Array, encodingOrCb?: unknown, cb?: unknown): boolean => {
+      streamBuf[name] += typeof chunk === "string" ? chunk : decoder.decode(chunk);
+      if (streamBuf[name].length > 8192) flushStreams();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushStreams);
+      }
+      const callback = typeof encodingOrCb === "function" ? encodingOrCb : cb;
+      if (typeof callback === "function") queueMicrotask(callback as () => void);
+      return true;
+    }) as typeof stream.write;
+  }
+
+  const sendError = (err: ErrorContent, parent: ParentRef | null = current): void => send("iopub", "error", { ...err }, parent);
+  const reportAsync = (e: unknown): void => {
+    if (running) asyncErrors.push(e);
+    else sendError(executor.errorContent(e));
+  };
+
+  const showBundle = (bundle: MimeBundle, opts: DisplayOptions): void => {
+    send("iopub", opts.update ? "update_display_data" : "display_data", { data: bundle, metadata: {}, transient: opts.id !== undefined ? { display_id: opts.id } : {} });
+  };
+  const g = globalThis as Record<string, unknown>;
+  g["display"] = (value: unknown, opts: DisplayOptions = {}): void => {
+    if (opts.update && opts.id === undefined) throw new TypeError("display(value, { update: true }) needs the id of the output to update");
+    const bundle = opts.raw ? rawBundle(value) : renderBundle(value);
+    if (bundle instanceof Promise) {
+      const target = current;
+      const p = bundle.then((b) => send("iopub", opts.update ? "update_display_data" : "display_data", { data: b, metadata: {}, transient: opts.id !== undefined ? { display_id: opts.id } : {} }, target), reportAsync);
+      pendingDisplays.push(p);
+    } else showBundle(bundle, opts);
+  };
+  g["clearOutput"] = (wait = false): void => send("iopub", "clear_output", { wait: wait === true });
+
+  process.on("SIGINT", () => executor.interrupt());
+  process.on("uncaughtException", reportAsync);
+  process.on("unhandledRejection", reportAsync);
+
+  const reply = (req: Request, msgType: string, content: Record<string, unknown>): void => send(req.channel, msgType, content, req);
+
+  let abortBefore = -1;
+  let received = 0;
+
+  const execute = async (req: Request, seq: number): Promise<void> => {
+    const code = typeof req.content["code"] === "string" ? req.content["code"] : "";
+    const silent = req.content["silent"] === true;
+    const storeHistory = !silent && req.content["store_history"] !== false;
+    const stopOnError = req.content["stop_on_error"] !== false;
+    if (seq <= abortBefore) {
+      reply(req, "execute_reply", { status: "aborted", execution_count: executionCount });
+      return;
+    }
+    if (storeHistory) executionCount++;
+    const count = executionCount;
+    if (!silent) send("iopub", "execute_input", { code, execution_count: count });
+    if (storeHistory) history.add(count, code);
+    running = true;
+    asyncErrors.length = 0;
+    let error: ErrorContent | undefined;
+    try {
+      const result = await executor.run(code, storeHistory ? `In[${count}]` : "<silent>");
+      if (result.hasValue) {
+        const bundle = await renderBundle(result.value);
+        if (!silent) send("iopub", "execute_result", { execution_count: count, data: bundle, metadata: {} });
+        if (storeHistory) history.setOutput(count, String(bundle["text/plain"] ?? ""));
+      }
+    } catch (e) {
+      error = e instanceof CellError ? e.content : executor.errorContent(e);
+    }
+    // Let rejections the cell left unhandled surface now (Node reports them after the microtask queue drains).
+    await new Promise((r) => setImmediate(r));
+    await Promise.allSettled(pendingDisplays.splice(0));
+    running = false;
+    const late = asyncErrors.splice(0).map((e) => executor.errorContent(e));
+    if (error) sendError(error);
+    for (const l of late) sendError(l);
+    error ??= late[0];
+    if (error) {
+      if (stopOnError) abortBefore = received;
+      reply(req, "execute_reply", { status: "error", execution_count: count, ...error });
+    } else {
+      reply(req, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
+    }
+    flushStreams();
+  };
+
+  const handle = async (req: Request, seq: number): Promise<void> => {
+    const type = req.header.msg_type;
+    const parent: ParentRef = req;
+    if (type === "execute_request") current = parent;
+    send("iopub", "status", { execution_state: "busy" }, parent);
+    try {
+      const code = typeof req.content["code"] === "string" ? req.content["code"] : "";
+      switch (type) {
+        case "execute_request":
+          await execute(req, seq);
+          break;
+        case "kernel_info_request":
+          reply(req, "kernel_info_reply", info);
+          break;
+        case "complete_request": {
+          const cp = typeof req.content["cursor_pos"] === "number" ? req.content["cursor_pos"] : [...code].length;
+          const r = engine.complete(executor.declarations, code, codePointsToUtf16(code, cp));
+          reply(req, "complete_reply", { status: "ok", matches: r.matches, cursor_start: utf16ToCodePoints(code, r.start), cursor_end: utf16ToCodePoints(code, r.end), metadata: {} });
+          break;
+        }
+        case "inspect_request": {
+          const cp = typeof req.content["cursor_pos"] === "number" ? req.content["cursor_pos"] : [...code].length;
+          const text = engine.inspect(executor.declarations, code, codePointsToUtf16(code, cp));
+          reply(req, "inspect_reply", { status: "ok", found: text !== undefined, data: text !== undefined ? { "text/plain": text } : {}, metadata: {} });
+          break;
+        }
+        case "is_complete_request":
+          reply(req, "is_complete_reply", engine.isComplete(code));
+          break;
+        case "history_request":
+          reply(req, "history_reply", { status: "ok", history: history.query(req.content as HistoryRequest) });
+          break;
+        case "comm_info_request":
+          reply(req, "comm_info_reply", { status: "ok", comms: {} });
+          break;
+        case "comm_open":
+          // No comm targets: tell the front end the comm is closed, as ipykernel does.
+          send("iopub", "comm_close", { comm_id: req.content["comm_id"], data: {} }, parent);
+          break;
+        case "comm_msg":
+        case "comm_close":
+          break;
+        case "shutdown_request":
+          reply(req, "shutdown_reply", { status: "ok", restart: req.content["restart"] === true });
+          send("iopub", "status", { execution_state: "idle" }, parent);
+          await shutdown();
+          return;
+        default:
+          if (type.endsWith("_request")) {
+            reply(req, type.replace(/_request$/, "_reply"), { status: "error", ename: "NotImplementedError", evalue: `kubelab does not implement ${type}`, traceback: [] });
+          }
+      }
+    } catch (e) {
+      const err = executor.errorContent(e);
+      process.stderr.write(`kubelab kernel: ${type} failed: ${err.evalue}\n`);
+      if (type.endsWith("_request") && type !== "execute_request") reply(req, type.replace(/_request$/, "_reply"), { status: "error", ...err });
+    }
+    send("iopub", "status", { execution_state: "idle" }, parent);
+  };
+
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => (done = r));
+  let shuttingDown = false;
+  const shutdown = async (): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    flushStreams();
+    engine.close();
+    // Give the protocol thread a moment to deliver the last replies before closing the sockets.
+    await new Promise((r) => setTimeout(r, 100));
+    post({ kind: "close" });
+    await new Promise((r) => setTimeout(r, 50));
+    await worker.terminate();
+    done();
+  };
+
+  let queue: Promise<void> = Promise.resolve();
+  worker.on("message", (m: ToEngine) => {
+    if (m.kind === "request") {
+      const seq = ++received;
+      queue = queue.then(() => handle(m.request, seq)).catch((e: unknown) => void fs.writeSync(2, `[kubelab kernel] ${String(e)}\n`));
+    } else if (m.kind === "shutdown") {
+      queue = queue.then(shutdown, shutdown);
+      void shutdown();
+    }
+  });
+  worker.on("error", (e) => {
+    fs.writeSync(2, `[kubelab kernel] protocol thread crashed: ${e.stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+  await finished;
+}
+
+if (require.main === module) {
+  const file = process.argv[2];
+  if (!file) {
+    fs.writeSync(2, "usage: node main.js <connection_file>\n");
+    process.exit(2);
+  }
+  runKernel(file).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      fs.writeSync(2, `[kubelab kernel] ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
