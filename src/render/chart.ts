@@ -8,7 +8,7 @@
  * byte-identical for the same input.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { TEXT_MIME, SVG_MIME, VEGALITE_MIME, type MimeBundle } from "./bundle";
+import { JUPYTER_DISPLAY, TEXT_MIME, SVG_MIME, VEGALITE_MIME, type MimeBundle } from "./bundle";
 import { tableText } from "./table";
 import { formatShare } from "./network";
 import { vegaLiteToSvg } from "./vega-svg";
@@ -450,7 +450,7 @@ export async function chartBundle(spec: TopLevelSpec, summary: string): Promise<
 }
 
 /**
- * A chart that renders itself: `[Symbol.for("Jupyter.display")]()` returns a Promise of its
+ * A chart that renders itself: `[JUPYTER_DISPLAY]()` returns a Promise of its
  * bundle, `toString()` the summary (what a terminal or a failed render shows).
  *
  * @example
@@ -473,7 +473,7 @@ export class Chart {
     return this.summary;
   }
 
-  [Symbol.for("Jupyter.display")](): Promise<ChartBundle> {
+  [JUPYTER_DISPLAY](): Promise<ChartBundle> {
     return this.bundle();
   }
 }

@@ -5,7 +5,7 @@
  * only knows cells, never Kubernetes objects.
  */
 import { escapeAttr, escapeText } from "./escape";
-import type { TableBundle } from "./bundle";
+import { JUPYTER_DISPLAY, type TableBundle } from "./bundle";
 
 /** A cell: strings print as given, numbers with `String(n)`, booleans as `true`/`false`, null as `<none>`. */
 export type Cell = string | number | boolean | null | undefined;
@@ -199,7 +199,12 @@ export class TableView {
     return tableText(this.table);
   }
 
-  [Symbol.for("Jupyter.display")](): TableBundle {
+  /** The MIME bundle (what Jupyter shows). */
+  bundle(): TableBundle {
+    return tableBundle(this.table);
+  }
+
+  [JUPYTER_DISPLAY](): TableBundle {
     return tableBundle(this.table);
   }
 }

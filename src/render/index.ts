@@ -1,0 +1,83 @@
+/**
+ * render/: pure functions from simulation data to MIME bundles (DESIGN.md §3).
+ *
+ * @example
+ * ```ts
+ * import { installRenderers, trafficChart, getPods } from "./render";
+ * installRenderers();                       // traces now display as sequence diagrams
+ * const chart = trafficChart(result);       // await chart.bundle() → vega-lite + svg + text
+ * getPods(pods, { now, wide: true });       // kubectl get pods -o wide
+ * ```
+ */
+export * from "./bundle";
+export { escapeText, escapeAttr, escapeMermaid } from "./escape";
+export { humanDuration, age } from "./duration";
+export { tableBundle, tableHtml, tableText, preBundle, cellText, TableView, NONE, type Table, type Column, type Cell } from "./table";
+export {
+  getPods,
+  getServices,
+  getEndpointSlices,
+  endpointsDetail,
+  getNodes,
+  getDeployments,
+  getReplicaSets,
+  servicePorts,
+  serviceExternalIP,
+  podStatusReason,
+  type GetOptions,
+} from "./kubectl";
+export {
+  iptablesTable,
+  ipvsTable,
+  dnsRecordsTable,
+  resolverWalkTable,
+  resolvConfBundle,
+  genericTable,
+  formatProbability,
+  formatShare,
+  type IptablesRow,
+  type IpvsRow,
+  type DnsRecordRow,
+  type ResolverStepRow,
+} from "./network";
+export {
+  VEGALITE_SCHEMA,
+  trafficSpec,
+  trafficSummary,
+  trafficChart,
+  scalingSpec,
+  scalingSummary,
+  scalingChart,
+  externalPolicySpec,
+  externalPolicySummary,
+  externalPolicyChart,
+  ruleCostSpec,
+  ruleCostSummary,
+  ruleCostChart,
+  chartBundle,
+  Chart,
+  type ChartBundle,
+  type EndpointTraffic,
+  type TrafficResult,
+  type LabelledTraffic,
+  type RuleCostRow,
+} from "./chart";
+export { vegaLiteToSvg, markItemCounts } from "./vega-svg";
+export { compareComponents, orderComponents } from "./components";
+export {
+  sequenceBundle,
+  sequenceModel,
+  sequenceSvg,
+  sequenceText,
+  sequenceMermaid,
+  foldEvents,
+  formatTime,
+  rowLabel,
+  headLines,
+  type SequenceOptions,
+  type SequenceModel,
+  type SequenceRow,
+  type TraceLike,
+} from "./sequence";
+export { topologyBundle, type TopologyInput } from "./topology";
+export { installRenderers } from "./install";
