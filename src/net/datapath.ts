@@ -1,0 +1,738 @@
+/**
+ * The data path: a packet through the Linux hooks of each node it crosses, as the kernel does it.
+ *
+ * - Arriving packet (from a pod's veth or from the wire): conntrack → nat PREROUTING (first packet
+ *   only) → routing decision → filter INPUT (local) or filter FORWARD → nat POSTROUTING (first
+ *   packet only: MASQUERADE/SNAT) → out.
+ * - Locally generated packet (a node process or hostNetwork pod): routing → nat OUTPUT → filter
+ *   OUTPUT → re-route → nat POSTROUTING → out (or loopback → filter INPUT).
+ * - IPVS mode: virtual service addresses are local (bound to kube-ipvs0), so a packet to one goes
+ *   to INPUT, where IPVS (LOCAL_IN, after filter INPUT) picks a real server and sends the packet
+ *   on through LOCAL_OUT (filter OUTPUT) and nat POSTROUTING. Node processes meet IPVS at LOCAL_OUT.
+ * - Conntrack: later packets of a connection reuse its NAT mapping without touching the nat
+ *   table; replies are translated back (un-SNAT at PREROUTING, un-DNAT at POSTROUTING/INPUT), so
+ *   the client sees the address it connected to.
+ * - Routing between nodes: a node owns its podCIDR; other nodes send that CIDR to its first IP.
+ *
+ * @example
+ * ```ts
+ * const dp = new Datapath(world);
+ * const t = dp.tracePacket({ from: { pod: "default/client" }, to: { ip: "10.96.0.20", port: 80 }, rng: new Rng(1) });
+ * t.verdict;           // "delivered"
+ * t.endpoint;          // "10.244.2.7:8080"
+ * t.rulesEvaluated;    // grows with the number of Services in iptables mode
+ * ```
+ */
+import type { Protocol } from "../api/types";
+import { Conntrack, type CtEntry, type Tuple } from "./conntrack";
+import { compileIpset, type Ipset } from "./ipset";
+import { type Cidr, cidrContains, formatIPv4, parseCidr, parseIPv4, tryParseIPv4 } from "./ipv4";
+import { IpvsRuntime } from "./ipvs";
+import { type EvalEnv, type EvalStats, type Netfilter, type Packet, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
+import { CT, PROTO, parseRestore } from "./restore";
+import type { NetDestination, NetNode, NetPod, NetSource, NetWorld } from "./world";
+
+/** A random source: anything with `next()` in [0, 1) — `Rng` from src/sim/rng.ts fits. */
+export interface RandomSource {
+  next(): number;
+}
+
+export type PathEvent =
+  | {
+      kind: "hook";
+      node: string;
+      hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
+      table: string;
+      /** Every rule tested, in order, with whether it matched. */
+      rules: RuleStep[];
+      verdict: "ACCEPT" | "DROP" | "REJECT";
+      /** The rule that decided, or null when the chain policy did. */
+      decidedBy: string | null;
+      rulesEvaluated: number;
+    }
+  | { kind: "conntrack"; node: string; detail: string }
+  | { kind: "route"; node: string; detail: string }
+  | { kind: "ipvs"; node: string; detail: string }
+  | { kind: "nat"; node: string; nat: "DNAT" | "SNAT" | "MASQUERADE" | "un-DNAT" | "un-SNAT"; from: string; to: string; by: string };
+
+export type Verdict = "delivered" | "refused" | "timeout" | "dropped" | "rejected" | "unreachable" | "left-cluster";
+
+export interface NatRecord {
+  node: string;
+  kind: "DNAT" | "SNAT" | "MASQUERADE" | "un-DNAT" | "un-SNAT";
+  from: string;
+  to: string;
+  by: string;
+}
+
+export interface DeliveryResult {
+  verdict: Verdict;
+  /** Human-readable and stable: also used as the failure category in traffic results. */
+  reason: string;
+  /** The pod that received the packet (null: a node process, or nothing). */
+  pod: string | null;
+  node: string | null;
+  /** Destination as delivered (after DNAT). */
+  ip: string;
+  port: number;
+  /** Source as the receiver sees it (after SNAT/MASQUERADE). */
+  srcIp: string;
+  srcPort: number;
+}
+
+export interface PacketPath {
+  events: PathEvent[];
+  /** "pod default/client" → "node-1" → "node-2" → "pod default/web-2". */
+  hops: string[];
+  nat: NatRecord[];
+  rulesEvaluated: number;
+  result: DeliveryResult;
+}
+
+export interface PacketTrace {
+  request: PacketPath;
+  /** The endpoint's answer travelling back (when the request was delivered). */
+  reply: PacketPath | null;
+  verdict: Verdict;
+  reason: string;
+  /** `ip:port` of the endpoint that got the connection. */
+  endpoint: string | null;
+  pod: string | null;
+  node: string | null;
+  /** Rules the kernel evaluated for the request (all nodes, all hooks). */
+  rulesEvaluated: number;
+  /** Source address of the reply as the client sees it: the address it connected to, if un-NAT worked. */
+  replyFrom: string | null;
+}
+
+export interface TraceOptions {
+  from: NetSource;
+  to: NetDestination;
+  rng: RandomSource;
+  /** Client source port; the same 5-tuple again is the same connection (conntrack). Default 40000. */
+  sport?: number;
+  /** Trace the reply too (default true). */
+  reply?: boolean;
+}
+
+interface Route {
+  kind: "local" | "pod" | "node" | "external" | "unreachable";
+  iface: string;
+  pod?: NetPod;
+  node?: NodeRuntime;
+  detail: string;
+}
+
+/** Per-node runtime: compiled rules and the kernel state that persists between packets. */
+export interface NodeRuntime {
+  readonly node: NetNode;
+  readonly name: string;
+  readonly primary: number;
+  readonly podCidr: Cidr;
+  readonly nf: Netfilter;
+  readonly locals: Set<number>;
+  readonly ct: Conntrack;
+  readonly ipvs: IpvsRuntime | null;
+  readonly env: EvalEnv & { rng: RandomSource };
+}
+
+interface Walk {
+  stats: EvalStats;
+  events: PathEvent[] | null;
+  hops: string[] | null;
+  nat: NatRecord[] | null;
+  track: boolean;
+  reply: boolean;
+  hopsLeft: number;
+  rng: RandomSource;
+  /** IPVS connections opened on this walk (so traffic can close them). */
+  ipvsDest: { activeConns: number; inactConns: number } | null;
+}
+
+const compiledCache = new WeakMap<NetNode, { text: string; nf: Netfilter }>();
+
+function fmtHP(ip: number, port: number): string {
+  return `${formatIPv4(ip)}:${port}`;
+}
+
+function protoNum(p: Protocol | undefined): number {
+  return p === "UDP" ? PROTO.udp : p === "SCTP" ? PROTO.sctp : PROTO.tcp;
+}
+
+function protoName(n: number): Protocol {
+  return n === PROTO.udp ? "UDP" : n === PROTO.sctp ? "SCTP" : "TCP";
+}
+
+/** Calico-style host-side veth name derived from the pod's name. */
+function vethOf(pod: NetPod): string {
+  if (pod.hostIface) return pod.hostIface;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < pod.ref.length; i++) h = Math.imul(h ^ pod.ref.charCodeAt(i), 0x01000193) >>> 0;
+  return `cali${h.toString(16).padStart(8, "0")}abc`.slice(0, 15);
+}
+
+const LOOPBACK = parseCidr("127.0.0.0/8");
+
+/**
+ * The data path of a whole cluster. Holds per-node kernel state (conntrack, `-m recent` lists,
+ * IPVS scheduler state) between packets; build a fresh one for an independent experiment.
+ */
+export class Datapath {
+  readonly nodes: ReadonlyMap<string, NodeRuntime>;
+  private readonly nodeByIp = new Map<number, NodeRuntime>();
+  private readonly podByIp = new Map<number, NetPod>();
+  private readonly podByRef = new Map<string, NetPod>();
+  private readonly hostPods = new Map<string, NetPod[]>();
+  /** Virtual time (seconds) used for `-m recent` and IPVS persistence. */
+  now = 0;
+
+  constructor(readonly world: NetWorld) {
+    const nodes = new Map<string, NodeRuntime>();
+    for (const n of world.nodes) {
+      if (n.ips.length === 0) throw new Error(`node ${n.name} has no IP address`);
+      const text = n.iptablesSave();
+      let cached = compiledCache.get(n);
+      if (!cached || cached.text !== text) {
+        cached = { text, nf: compileRuleset(parseRestore(text)) };
+        compiledCache.set(n, cached);
+      }
+      const ipvsState = n.ipvs?.() ?? null;
+      const ipvs = ipvsState ? new IpvsRuntime(ipvsState) : null;
+      const ipsets = new Map<string, Ipset>();
+      for (const s of ipvsState?.ipsets ?? []) ipsets.set(s.name, compileIpset(s));
+      const locals = new Set<number>(n.ips.map(parseIPv4));
+      for (const a of ipvs?.dummyAddresses ?? []) locals.add(a);
+      const primary = parseIPv4(n.ips[0]!);
+      const env: EvalEnv & { rng: RandomSource } = {
+        isLocal: (ip) => locals.has(ip) || cidrContains(LOOPBACK, ip),
+        ipset: (name) => ipsets.get(name),
+        recent: new Map(),
+        rng: { next: () => 0 },
+        now: 0,
+        masqueradeAddress: () => primary,
+      };
+      const rt: NodeRuntime = {
+        node: n,
+        name: n.name,
+        primary,
+        podCidr: parseCidr(n.podCIDR),
+        nf: cached.nf,
+        locals,
+        ct: new Conntrack(),
+        ipvs,
+        env,
+      };
+      nodes.set(n.name, rt);
+      for (const ip of n.ips) this.nodeByIp.set(parseIPv4(ip), rt);
+    }
+    this.nodes = nodes;
+    for (const p of world.pods) {
+      if (!nodes.has(p.node)) throw new Error(`pod ${p.ref} runs on unknown node ${p.node}`);
+      this.podByRef.set(p.ref, p);
+      if (p.hostNetwork) {
+        const l = this.hostPods.get(p.node) ?? [];
+        l.push(p);
+        this.hostPods.set(p.node, l);
+      } else this.podByIp.set(parseIPv4(p.ip), p);
+    }
+  }
+
+  /** Look a node up by name or IP. */
+  node(nameOrIp: string): NodeRuntime {
+    const byName = this.nodes.get(nameOrIp);
+    if (byName) return byName;
+    const ip = tryParseIPv4(nameOrIp);
+    const byIp = ip >= 0 ? this.nodeByIp.get(ip) : undefined;
+    if (!byIp) throw new Error(`unknown node "${nameOrIp}" (known: ${[...this.nodes.keys()].join(", ")})`);
+    return byIp;
+  }
+
+  pod(ref: string): NetPod {
+    const p = this.podByRef.get(ref) ?? this.podByRef.get(`default/${ref}`);
+    if (!p) throw new Error(`unknown pod "${ref}"`);
+    return p;
+  }
+
+  /**
+   * Send the first packet of a connection (and, by default, the endpoint's reply) and record
+   * every hook, chain and rule it meets, the NAT applied and the hops.
+   */
+  tracePacket(opts: TraceOptions): PacketTrace {
+    const proto = protoNum(opts.to.protocol);
+    const sport = opts.sport ?? 40000;
+    const req = this.walkFrom(opts.from, opts.to.ip, opts.to.port, proto, sport, opts.rng, true, true);
+    const result: PacketTrace = {
+      request: req.path,
+      reply: null,
+      verdict: req.path.result.verdict,
+      reason: req.path.result.reason,
+      endpoint: req.path.result.verdict === "delivered" ? `${req.path.result.ip}:${req.path.result.port}` : null,
+      pod: req.path.result.pod,
+      node: req.path.result.node,
+      rulesEvaluated: req.path.rulesEvaluated,
+      replyFrom: null,
+    };
+    if (req.path.result.verdict === "delivered" && opts.reply !== false && req.final) {
+      const rep = this.sendReply(req.final, req.deliveredAt!, opts.rng);
+      result.reply = rep;
+      if (rep.result.verdict === "delivered") result.replyFrom = `${rep.result.srcIp}:${rep.result.srcPort}`;
+    }
+    return result;
+  }
+
+  /**
+   * One new connection without recording (the traffic fast path). Returns the delivery result
+   * and the number of rules evaluated.
+   * @internal
+   */
+  connect(
+    from: NetSource,
+    dstIp: string,
+    dport: number,
+    proto: number,
+    sport: number,
+    rng: RandomSource,
+  ): { result: DeliveryResult; rules: number; ipvsDest: { activeConns: number; inactConns: number } | null } {
+    const r = this.walkFrom(from, dstIp, dport, proto, sport, rng, false, false);
+    return { result: r.path.result, rules: r.path.rulesEvaluated, ipvsDest: r.ipvsDest };
+  }
+
+  /** Choose the node an external packet enters: explicit `via`, the node owning the IP, or the cloud LB's pick. */
+  entryNode(from: { external: string; via?: string }, dst: number, rng: RandomSource): NodeRuntime {
+    if (from.via !== undefined) return this.node(from.via);
+    const owner = this.nodeByIp.get(dst);
+    if (owner) return owner;
+    const lb = this.world.loadBalancers?.find((l) => tryParseIPv4(l.ip) === dst);
+    if (lb) {
+      const pool = lb.nodes ? lb.nodes.map((n) => this.node(n)) : [...this.nodes.values()];
+      const healthy = this.healthyNodes(lb.healthCheckNodePort, pool);
+      // Cloud LBs fail open: with no healthy backend they spread over the whole pool.
+      const choice = healthy.length > 0 ? healthy : pool;
+      return choice[Math.floor(rng.next() * choice.length)]!;
+    }
+    throw new Error(
+      `external packet to ${formatIPv4(dst)}: say which node it reaches first with { external, via: "<node>" } (it is neither a node IP nor a load balancer IP)`,
+    );
+  }
+
+  /** The LB health check: nodes whose kube-proxy reports local endpoints on the healthCheckNodePort. */
+  healthyNodes(healthCheckNodePort: number, pool: readonly NodeRuntime[]): NodeRuntime[] {
+    if (healthCheckNodePort === 0) return [...pool];
+    return pool.filter((n) => (n.node.healthCheck?.(healthCheckNodePort)?.localEndpoints ?? 0) > 0);
+  }
+
+  private newWalk(rng: RandomSource, record: boolean, track: boolean, reply: boolean): Walk {
+    return {
+      stats: { rulesEvaluated: 0 },
+      events: record ? [] : null,
+      hops: record ? [] : null,
+      nat: record ? [] : null,
+      track,
+      reply,
+      hopsLeft: 16,
+      rng,
+      ipvsDest: null,
+    };
+  }
+
+  private walkFrom(
+    from: NetSource,
+    dstIp: string,
+    dport: number,
+    proto: number,
+    sport: number,
+    rng: RandomSource,
+    record: boolean,
+    track: boolean,
+  ): { path: PacketPath; final: Packet | null; deliveredAt: Delivery | null; ipvsDest: Walk["ipvsDest"] } {
+    const dst = parseIPv4(dstIp);
+    const w = this.newWalk(rng, record, track, false);
+    const p: Packet = { src: 0, dst, sport, dport, proto, mark: 0, inIface: "", outIface: "", ct: 0, ipvs: null };
+    let out: Delivery;
+    if ("pod" in from) {
+      const pod = this.pod(from.pod);
+      const n = this.nodes.get(pod.node)!;
+      if (pod.hostNetwork) {
+        w.hops?.push(`pod ${pod.ref} (hostNetwork on ${n.name})`);
+        p.src = n.primary;
+        out = this.localOut(n, p, w);
+      } else {
+        w.hops?.push(`pod ${pod.ref}`);
+        p.src = parseIPv4(pod.ip);
+        p.inIface = vethOf(pod);
+        out = this.arrive(n, p, w);
+      }
+    } else if ("node" in from) {
+      const n = this.node(from.node);
+      w.hops?.push(`node ${n.name} (host process)`);
+      p.src = n.primary;
+      out = this.localOut(n, p, w);
+    } else {
+      const n = this.entryNode(from, dst, rng);
+      w.hops?.push(`external ${from.external}`);
+      p.src = parseIPv4(from.external);
+      p.inIface = "eth0";
+      out = this.arrive(n, p, w);
+    }
+    return {
+      path: { events: w.events ?? [], hops: w.hops ?? [], nat: w.nat ?? [], rulesEvaluated: w.stats.rulesEvaluated, result: out.result },
+      final: out.result.verdict === "delivered" ? p : null,
+      deliveredAt: out,
+      ipvsDest: w.ipvsDest,
+    };
+  }
+
+  /** The endpoint answers: a packet from the receiver back to the (translated) source. */
+  private sendReply(req: Packet, at: Delivery, rng: RandomSource): PacketPath {
+    const w = this.newWalk(rng, true, true, true);
+    const p: Packet = { src: req.dst, dst: req.src, sport: req.dport, dport: req.sport, proto: req.proto, mark: 0, inIface: "", outIface: "", ct: 0, ipvs: null };
+    let out: Delivery;
+    if (at.pod && !at.pod.hostNetwork) {
+      w.hops!.push(`pod ${at.pod.ref}`);
+      p.inIface = vethOf(at.pod);
+      out = this.arrive(this.nodes.get(at.pod.node)!, p, w);
+    } else {
+      const n = at.node!;
+      w.hops!.push(at.pod ? `pod ${at.pod.ref} (hostNetwork on ${n.name})` : `node ${n.name} (host process)`);
+      out = this.localOut(n, p, w);
+    }
+    return { events: w.events!, hops: w.hops!, nat: w.nat!, rulesEvaluated: w.stats.rulesEvaluated, result: out.result };
+  }
+
+  // ------------------------------------------------------------------ hooks
+
+  private hook(n: NodeRuntime, table: string, hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: Packet, w: Walk): TableResult {
+    if (!n.nf.hasRules(table, hook)) {
+      const t = n.nf.tables.get(table)?.chains.get(hook);
+      return { verdict: t?.policy ?? "ACCEPT", decidedBy: null, nat: null };
+    }
+    const before = w.stats.rulesEvaluated;
+    const steps: RuleStep[] | null = w.events ? [] : null;
+    const beforeSrc = p.src, beforeSport = p.sport, beforeDst = p.dst, beforeDport = p.dport;
+    const r = n.nf.run(table, hook, p, n.env, w.stats, steps);
+    if (w.events) {
+      w.events.push({
+        kind: "hook",
+        node: n.name,
+        hook,
+        table,
+        rules: steps!,
+        verdict: r.verdict,
+        decidedBy: r.decidedBy ? `${r.decidedBy.chain} rule ${r.decidedBy.ruleNumber}` : null,
+        rulesEvaluated: w.stats.rulesEvaluated - before,
+      });
+    }
+    if (r.nat && w.nat) {
+      const from = r.nat.kind === "DNAT" ? fmtHP(beforeDst, beforeDport) : fmtHP(beforeSrc, beforeSport);
+      const to = fmtHP(r.nat.ip, r.nat.port);
+      const by = `${table} ${r.nat.chain} rule ${r.nat.ruleNumber}`;
+      w.nat.push({ node: n.name, kind: r.nat.kind, from, to, by });
+      w.events!.push({ kind: "nat", node: n.name, nat: r.nat.kind, from, to, by });
+    }
+    return r;
+  }
+
+  private blocked(n: NodeRuntime, r: TableResult, table: string, hook: string, p: Packet): Delivery {
+    const where = r.decidedBy ? `${table} ${r.decidedBy.chain} rule ${r.decidedBy.ruleNumber}` : `${table} ${hook} policy`;
+    if (r.verdict === "REJECT") {
+      return this.fail("rejected", `rejected by ${n.name} (${where}: ${r.rejectWith ?? "icmp-port-unreachable"})`, n, p);
+    }
+    return this.fail("dropped", `dropped by ${n.name} (${where})`, n, p);
+  }
+
+  private fail(verdict: Verdict, reason: string, n: NodeRuntime | null, p: Packet): Delivery {
+    return {
+      result: { verdict, reason, pod: null, node: n?.name ?? null, ip: formatIPv4(p.dst), port: p.dport, srcIp: formatIPv4(p.src), srcPort: p.sport },
+      pod: null,
+      node: n,
+    };
+  }
+
+  private ctLookup(n: NodeRuntime, p: Packet, w: Walk): { entry: CtEntry; dir: "orig" | "reply" } | undefined {
+    if (!w.track) return undefined;
+    return n.ct.lookup(p);
+  }
+
+  private note(w: Walk, e: PathEvent): void {
+    w.events?.push(e);
+  }
+
+  private recordNat(w: Walk, n: NodeRuntime, kind: NatRecord["kind"], from: string, to: string, by: string): void {
+    if (!w.nat) return;
+    w.nat.push({ node: n.name, kind, from, to, by });
+    w.events!.push({ kind: "nat", node: n.name, nat: kind, from, to, by });
+  }
+
+  /** Conntrack translation for a known connection at a DST-manip hook (PREROUTING / OUTPUT). */
+  private ctDstManip(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" }, p: Packet, w: Walk, atLocalIn: boolean): void {
+    const e = hit.entry;
+    if (hit.dir === "orig" && e.dnat && e.ipvs === atLocalIn) {
+      const from = fmtHP(p.dst, p.dport);
+      p.dst = e.reply.src;
+      p.dport = e.reply.sport;
+      this.recordNat(w, n, "DNAT", from, fmtHP(p.dst, p.dport), `conntrack entry ${e.id}${e.ipvs ? " (IPVS connection)" : ""}`);
+    } else if (hit.dir === "reply" && e.snat && !atLocalIn) {
+      const from = fmtHP(p.dst, p.dport);
+      p.dst = e.orig.src;
+      p.dport = e.orig.sport;
+      this.recordNat(w, n, "un-SNAT", from, fmtHP(p.dst, p.dport), `conntrack entry ${e.id}`);
+    }
+  }
+
+  /** Conntrack translation at a SRC-manip hook (POSTROUTING / INPUT). */
+  private ctSrcManip(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" }, p: Packet, w: Walk): void {
+    const e = hit.entry;
+    if (hit.dir === "orig" && e.snat) {
+      const from = fmtHP(p.src, p.sport);
+      p.src = e.reply.dst;
+      p.sport = e.reply.dport;
+      this.recordNat(w, n, "SNAT", from, fmtHP(p.src, p.sport), `conntrack entry ${e.id}`);
+    } else if (hit.dir === "reply" && e.dnat) {
+      const from = fmtHP(p.src, p.sport);
+      p.src = e.orig.dst;
+      p.sport = e.orig.dport;
+      this.recordNat(w, n, "un-DNAT", from, fmtHP(p.src, p.sport), `conntrack entry ${e.id}`);
+    }
+  }
+
+  private route(n: NodeRuntime, dst: number): Route {
+    if (n.env.isLocal(dst)) return { kind: "local", iface: "lo", detail: `local ${formatIPv4(dst)} dev ${n.ipvs?.dummyAddresses.has(dst) ? "kube-ipvs0" : "lo"}` };
+    const pod = this.podByIp.get(dst);
+    if (pod && pod.node === n.name) return { kind: "pod", iface: vethOf(pod), pod, detail: `${formatIPv4(dst)} dev ${vethOf(pod)} scope link (pod ${pod.ref})` };
+    if (cidrContains(n.podCidr, dst)) return { kind: "unreachable", iface: "", detail: `blackhole ${formatIPv4(n.podCidr.base)}/${n.podCidr.prefix}: no pod has ${formatIPv4(dst)}` };
+    for (const other of this.nodes.values()) {
+      if (other === n) continue;
+      if (cidrContains(other.podCidr, dst) || other.locals.has(dst) && !other.ipvs?.dummyAddresses.has(dst)) {
+        const why = cidrContains(other.podCidr, dst) ? `${other.name}'s podCIDR ${other.node.podCIDR}` : `${other.name}'s address`;
+        return { kind: "node", iface: "eth0", node: other, detail: `${formatIPv4(dst)} via ${formatIPv4(other.primary)} dev eth0 (${why})` };
+      }
+    }
+    return { kind: "external", iface: "eth0", detail: `default via gateway dev eth0 (${formatIPv4(dst)} is outside the cluster)` };
+  }
+
+  /** A packet enters node `n` on `p.inIface`. */
+  private arrive(n: NodeRuntime, p: Packet, w: Walk): Delivery {
+    if (--w.hopsLeft < 0) return this.fail("dropped", `routing loop (TTL exceeded) at ${n.name}`, n, p);
+    w.hops?.push(n.name);
+    n.env.rng = w.rng;
+    const hit = this.ctLookup(n, p, w);
+    const orig: Tuple = { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
+    if (hit) {
+      p.ct = CT.ESTABLISHED | (hit.entry.dnat ? CT.DNAT : 0) | (hit.entry.snat ? CT.SNAT : 0);
+      this.note(w, { kind: "conntrack", node: n.name, detail: `${hit.dir === "orig" ? "ESTABLISHED" : "reply of"} connection ${hit.entry.id}: nat table skipped` });
+      this.ctDstManip(n, hit, p, w, false);
+    } else {
+      p.ct = CT.NEW;
+      if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: "NEW connection: first packet traverses the nat table" });
+      const r = this.hook(n, "nat", "PREROUTING", p, w);
+      if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "PREROUTING", p);
+    }
+    const rt = this.route(n, p.dst);
+    if (w.events) this.note(w, { kind: "route", node: n.name, detail: rt.detail });
+    if (rt.kind === "local") {
+      p.outIface = "";
+      const fr = this.hook(n, "filter", "INPUT", p, w);
+      if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "INPUT", p);
+      if (n.ipvs && !w.reply) {
+        if (hit) {
+          if (hit.dir === "orig" && hit.entry.ipvs) {
+            this.ctDstManip(n, hit, p, w, true);
+            return this.forwardOut(n, p, w, hit, orig, true);
+          }
+        } else {
+          const vs = n.ipvs.lookup(p.proto, p.dst, p.dport);
+          if (vs) {
+            const d = n.ipvs.schedule(vs, p.src, this.now);
+            if (!d) {
+              if (w.events) this.note(w, { kind: "ipvs", node: n.name, detail: `virtual server ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real server: ICMP port unreachable` });
+              return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
+            }
+            d.activeConns++;
+            w.ipvsDest = d;
+            const from = fmtHP(p.dst, p.dport);
+            p.ipvs = { vaddr: p.dst, vport: p.dport, vproto: p.proto };
+            p.dst = d.ip;
+            p.dport = d.port;
+            p.ct |= CT.DNAT;
+            if (w.events) {
+              this.note(w, { kind: "ipvs", node: n.name, detail: `LOCAL_IN: ${protoName(p.proto)} ${from} ${vs.spec.scheduler}${vs.spec.persistentTimeout ? ` persistent ${vs.spec.persistentTimeout}` : ""} → ${fmtHP(d.ip, d.port)} (Masq)` });
+              this.recordNat(w, n, "DNAT", from, fmtHP(d.ip, d.port), `IPVS ${vs.spec.scheduler}`);
+            }
+            return this.forwardOut(n, p, w, undefined, orig, true);
+          }
+        }
+      }
+      return this.deliverLocal(n, p, w, hit, orig);
+    }
+    if (rt.kind === "unreachable") return this.fail("unreachable", `unreachable: no route to ${formatIPv4(p.dst)} on ${n.name}`, n, p);
+    p.outIface = rt.iface;
+    const fr = this.hook(n, "filter", "FORWARD", p, w);
+    if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "FORWARD", p);
+    return this.postrouting(n, p, w, hit, orig, rt, false);
+  }
+
+  /** After IPVS rewrote the destination: LOCAL_OUT (filter OUTPUT) and POSTROUTING towards the real server. */
+  private forwardOut(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, ipvs: boolean): Delivery {
+    const rt = this.route(n, p.dst);
+    if (w.events) this.note(w, { kind: "route", node: n.name, detail: rt.detail });
+    p.outIface = rt.iface;
+    const fr = this.hook(n, "filter", "OUTPUT", p, w);
+    if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "OUTPUT", p);
+    if (rt.kind === "unreachable") return this.fail("unreachable", `unreachable: no route to ${formatIPv4(p.dst)} on ${n.name}`, n, p);
+    if (rt.kind === "local") return this.deliverLocal(n, p, w, hit, orig);
+    return this.postrouting(n, p, w, hit, orig, rt, ipvs);
+  }
+
+  private postrouting(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, rt: Route, ipvs: boolean): Delivery {
+    if (hit) this.ctSrcManip(n, hit, p, w);
+    else {
+      const r = this.hook(n, "nat", "POSTROUTING", p, w);
+      if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "POSTROUTING", p);
+      if (w.track) {
+        const e = n.ct.confirm(orig, p, { ipvs });
+        if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: `confirmed connection ${e.id}${e.dnat || e.snat ? ` (${[e.dnat ? "DNAT" : "", e.snat ? "SNAT" : ""].filter(Boolean).join("+")})` : ""}` });
+      }
+    }
+    return this.transmit(n, p, w, rt);
+  }
+
+  private transmit(n: NodeRuntime, p: Packet, w: Walk, rt: Route): Delivery {
+    if (rt.kind === "pod") return this.deliverPod(rt.pod!, n, p, w);
+    if (rt.kind === "node") {
+      p.inIface = "eth0";
+      p.outIface = "";
+      p.mark = 0; // skb marks do not cross the wire
+      p.ipvs = null;
+      return this.arrive(rt.node!, p, w);
+    }
+    w.hops?.push(`outside (${formatIPv4(p.dst)})`);
+    return {
+      result: {
+        verdict: w.reply ? "delivered" : "left-cluster",
+        reason: w.reply ? "reply reached the external client" : `left the cluster towards ${formatIPv4(p.dst)}: no Service rule matched`,
+        pod: null,
+        node: null,
+        ip: formatIPv4(p.dst),
+        port: p.dport,
+        srcIp: formatIPv4(p.src),
+        srcPort: p.sport,
+      },
+      pod: null,
+      node: null,
+    };
+  }
+
+  private deliverPod(pod: NetPod, n: NodeRuntime, p: Packet, w: Walk): Delivery {
+    w.hops?.push(`pod ${pod.ref}`);
+    const base = { pod: pod.ref, node: n.name, ip: formatIPv4(p.dst), port: p.dport, srcIp: formatIPv4(p.src), srcPort: p.sport };
+    if (w.reply) return { result: { verdict: "delivered", reason: `reply reached pod ${pod.ref}`, ...base }, pod, node: n };
+    if (pod.hung) return { result: { verdict: "timeout", reason: `timeout: ${pod.ref} does not answer (app hung)`, ...base }, pod, node: n };
+    if (!pod.listening(p.dport, protoName(p.proto))) {
+      return { result: { verdict: "refused", reason: `refused: nothing listening on ${pod.ref} port ${p.dport}`, ...base }, pod, node: n };
+    }
+    return { result: { verdict: "delivered", reason: `delivered to pod ${pod.ref}`, ...base }, pod, node: n };
+  }
+
+  /** Delivery to the node's own stack (INPUT already passed): un-DNAT replies, then a socket. */
+  private deliverLocal(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple): Delivery {
+    if (hit) this.ctSrcManip(n, hit, p, w);
+    else if (w.track) n.ct.confirm(orig, p, { ipvs: false });
+    const host = (this.hostPods.get(n.name) ?? []).find((hp) => hp.listening(p.dport, protoName(p.proto)));
+    const base = { node: n.name, ip: formatIPv4(p.dst), port: p.dport, srcIp: formatIPv4(p.src), srcPort: p.sport };
+    w.hops?.push(host ? `pod ${host.ref} (hostNetwork on ${n.name})` : `${n.name} host process`);
+    if (w.reply) return { result: { verdict: "delivered", reason: `reply reached ${n.name}`, pod: null, ...base }, pod: null, node: n };
+    if (!host) return { result: { verdict: "refused", reason: `refused: nothing listening on ${n.name} port ${p.dport}`, pod: null, ...base }, pod: null, node: n };
+    if (host.hung) return { result: { verdict: "timeout", reason: `timeout: ${host.ref} does not answer (app hung)`, pod: host.ref, ...base }, pod: host, node: n };
+    return { result: { verdict: "delivered", reason: `delivered to pod ${host.ref}`, pod: host.ref, ...base }, pod: host, node: n };
+  }
+
+  /** A packet generated on node `n` (host process or hostNetwork pod). */
+  private localOut(n: NodeRuntime, p: Packet, w: Walk): Delivery {
+    w.hops?.push(n.name);
+    n.env.rng = w.rng;
+    const rt0 = this.route(n, p.dst);
+    p.outIface = rt0.iface;
+    const hit = this.ctLookup(n, p, w);
+    const orig: Tuple = { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
+    if (hit) {
+      p.ct = CT.ESTABLISHED | (hit.entry.dnat ? CT.DNAT : 0) | (hit.entry.snat ? CT.SNAT : 0);
+      this.note(w, { kind: "conntrack", node: n.name, detail: `${hit.dir === "orig" ? "ESTABLISHED" : "reply of"} connection ${hit.entry.id}: nat table skipped` });
+      this.ctDstManip(n, hit, p, w, false);
+    } else {
+      p.ct = CT.NEW;
+      if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: "NEW connection: first packet traverses the nat table" });
+      const r = this.hook(n, "nat", "OUTPUT", p, w);
+      if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "OUTPUT", p);
+    }
+    let rt = this.route(n, p.dst);
+    p.outIface = rt.iface;
+    const fr = this.hook(n, "filter", "OUTPUT", p, w);
+    if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "OUTPUT", p);
+    let ipvs = false;
+    if (n.ipvs && !w.reply) {
+      if (hit?.dir === "orig" && hit.entry.ipvs) {
+        this.ctDstManip(n, hit, p, w, true);
+      } else if (!hit) {
+        const vs = n.ipvs.lookup(p.proto, p.dst, p.dport);
+        if (vs) {
+          const d = n.ipvs.schedule(vs, p.src, this.now);
+          if (!d) return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
+          d.activeConns++;
+          w.ipvsDest = d;
+          const from = fmtHP(p.dst, p.dport);
+          p.ipvs = { vaddr: p.dst, vport: p.dport, vproto: p.proto };
+          p.dst = d.ip;
+          p.dport = d.port;
+          p.ct |= CT.DNAT;
+          ipvs = true;
+          if (w.events) {
+            this.note(w, { kind: "ipvs", node: n.name, detail: `LOCAL_OUT: ${protoName(p.proto)} ${from} ${vs.spec.scheduler} → ${fmtHP(d.ip, d.port)} (Masq)` });
+            this.recordNat(w, n, "DNAT", from, fmtHP(d.ip, d.port), `IPVS ${vs.spec.scheduler}`);
+          }
+        }
+      }
+    }
+    rt = this.route(n, p.dst);
+    if (w.events) this.note(w, { kind: "route", node: n.name, detail: rt.detail });
+    p.outIface = rt.iface;
+    if (rt.kind === "unreachable") return this.fail("unreachable", `unreachable: no route to ${formatIPv4(p.dst)} on ${n.name}`, n, p);
+    if (rt.kind === "local") {
+      // Loopback: POSTROUTING, then back in through INPUT.
+      if (!hit) {
+        const r = this.hook(n, "nat", "POSTROUTING", p, w);
+        if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "POSTROUTING", p);
+      }
+      const ir = this.hook(n, "filter", "INPUT", p, w);
+      if (ir.verdict !== "ACCEPT") return this.blocked(n, ir, "filter", "INPUT", p);
+      return this.deliverLocal(n, p, w, hit, orig);
+    }
+    return this.postrouting(n, p, w, hit, orig, rt, ipvs);
+  }
+}
+
+/** Where a packet ended up (internal). */
+interface Delivery {
+  result: DeliveryResult;
+  pod: NetPod | null;
+  node: NodeRuntime | null;
+}
+
+const datapaths = new WeakMap<NetWorld, Datapath>();
+
+/**
+ * Trace one packet (and its reply) through the cluster. Kernel state (conntrack, affinity lists,
+ * IPVS schedulers) persists per world between calls, so tracing the same 5-tuple twice shows an
+ * established connection reusing its mapping.
+ *
+ * @example
+ * ```ts
+ * const t = tracePacket(world, { from: { pod: "default/client" }, to: { ip: "10.96.0.20", port: 80 }, rng: new Rng(7) });
+ * t.request.events.filter((e) => e.kind === "hook");   // every hook, chain and rule
+ * t.replyFrom;   // "10.96.0.20:80": the reply is un-NATed
+ * ```
+ */
+export function tracePacket(world: NetWorld, opts: TraceOptions): PacketTrace {
+  let dp = datapaths.get(world);
+  if (!dp) datapaths.set(world, (dp = new Datapath(world)));
+  return dp.tracePacket(opts);
+}

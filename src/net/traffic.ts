@@ -1,0 +1,127 @@
+/**
+ * Traffic: many new connections, each walking the rules of the nodes it crosses with the seeded
+ * RNG, tallied per endpoint. Requests on a connection ride its conntrack entry (or IPVS
+ * connection) and never re-walk the nat table, so they all land on the connection's backend —
+ * which is why few long-lived connections spread badly (the keep-alive imbalance).
+ *
+ * @example
+ * ```ts
+ * const t = simulateTraffic(world, { from: { pod: "default/client" }, to: { ip: "10.96.0.20", port: 80 }, connections: 30_000, rng: new Rng(1) });
+ * t.byEndpoint.map((e) => [e.pod, e.count]);
+ * t.failures;                      // [{ reason: "timeout: default/web-3 does not answer (app hung)", count: 9987 }]
+ * t.rulesEvaluatedPerConnection;   // mean kernel rule evaluations per new connection
+ * ```
+ */
+import { Datapath, type RandomSource } from "./datapath";
+import { PROTO } from "./restore";
+import type { NetDestination, NetSource, NetWorld } from "./world";
+
+export interface TrafficOptions {
+  from: NetSource;
+  to: NetDestination;
+  connections: number;
+  /** Requests sent over each connection (default 1). */
+  requestsPerConnection?: number;
+  rng: RandomSource;
+  /** Continue from an existing data path's kernel state (default: a fresh one, so results depend only on the seed). */
+  datapath?: Datapath;
+}
+
+export interface EndpointTally {
+  endpoint: string;
+  pod: string | null;
+  node: string | null;
+  /** Connections that reached this endpoint and were answered. */
+  count: number;
+  /** Requests served (count × requestsPerConnection). */
+  requests: number;
+  /** Share of successful connections. */
+  share: number;
+}
+
+export interface TrafficResult {
+  /** Sorted by endpoint (`ip:port`, numerically). */
+  byEndpoint: EndpointTally[];
+  total: number;
+  succeeded: number;
+  /** Failed connections by reason, most frequent first (then by reason). */
+  failures: { reason: string; count: number }[];
+  /** Connections that reached each node first (external clients through a load balancer). */
+  byEntryNode: { node: string; count: number }[];
+  rulesEvaluatedPerConnection: number;
+  requestsPerConnection: number;
+}
+
+function ipKey(endpoint: string): number {
+  const [ip, port] = endpoint.split(":");
+  const parts = (ip ?? "").split(".").map(Number);
+  return ((((parts[0]! * 256 + parts[1]!) * 256 + parts[2]!) * 256 + parts[3]!) * 65536) + Number(port);
+}
+
+/**
+ * Open `connections` new connections from a source to a destination and count where they land.
+ *
+ * @example
+ * ```ts
+ * simulateTraffic(world, { from: { external: "203.0.113.9" }, to: { ip: "198.51.100.10", port: 80 }, connections: 1000, rng });
+ * ```
+ */
+export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficResult {
+  const n = Math.floor(opts.connections);
+  if (!(n >= 0)) throw new Error(`connections must be a non-negative number, got ${opts.connections}`);
+  const rpc = Math.max(1, Math.floor(opts.requestsPerConnection ?? 1));
+  const dp = opts.datapath ?? new Datapath(world);
+  const proto = opts.to.protocol === "UDP" ? PROTO.udp : opts.to.protocol === "SCTP" ? PROTO.sctp : PROTO.tcp;
+  const tallies = new Map<string, EndpointTally>();
+  const failures = new Map<string, number>();
+  const entries = new Map<string, number>();
+  let rules = 0;
+  let ok = 0;
+  const ext = "external" in opts.from ? opts.from : null;
+  const dstNum = ext ? ipToNum(opts.to.ip) : 0;
+  for (let i = 0; i < n; i++) {
+    // Ephemeral ports cycle through Linux's default range 32768–60999.
+    const sport = 32768 + (i % 28232);
+    let from: NetSource = opts.from;
+    if (ext && ext.via === undefined) {
+      const entry = dp.entryNode(ext, dstNum, opts.rng);
+      from = { external: ext.external, via: entry.name };
+      entries.set(entry.name, (entries.get(entry.name) ?? 0) + 1);
+    }
+    const c = dp.connect(from, opts.to.ip, opts.to.port, proto, sport, opts.rng);
+    rules += c.rules;
+    // The connection closes after its requests: IPVS moves it to the inactive counter.
+    if (c.ipvsDest) {
+      c.ipvsDest.activeConns--;
+      c.ipvsDest.inactConns++;
+    }
+    const r = c.result;
+    if (r.verdict !== "delivered") {
+      failures.set(r.reason, (failures.get(r.reason) ?? 0) + 1);
+      continue;
+    }
+    ok++;
+    const key = `${r.ip}:${r.port}`;
+    let t = tallies.get(key);
+    if (!t) tallies.set(key, (t = { endpoint: key, pod: r.pod, node: r.node, count: 0, requests: 0, share: 0 }));
+    t.count++;
+    t.requests += rpc;
+  }
+  const byEndpoint = [...tallies.values()].sort((a, b) => ipKey(a.endpoint) - ipKey(b.endpoint));
+  for (const t of byEndpoint) t.share = ok > 0 ? t.count / ok : 0;
+  return {
+    byEndpoint,
+    total: n,
+    succeeded: ok,
+    failures: [...failures].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0)),
+    byEntryNode: [...entries].map(([node, count]) => ({ node, count })).sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)),
+    rulesEvaluatedPerConnection: n > 0 ? rules / n : 0,
+    requestsPerConnection: rpc,
+  };
+}
+
+function ipToNum(s: string): number {
+  const parts = s.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((x) => !(x >= 0 && x <= 255))) throw new Error(`invalid IPv4 address "${s}"`);
+  return (((parts[0]! * 256 + parts[1]!) * 256 + parts[2]!) * 256 + parts[3]!) >>> 0;
+}
