@@ -81,6 +81,51 @@ export function serviceChainNames(servicePortName: string, protocol: Protocol): 
 }
 
 /**
+ * Chain names of one service port plus a cache of its endpoints' KUBE-SEP names: looking up a
+ * short "ip:port" key per endpoint is much cheaper than re-hashing (or looking up)
+ * servicePortName + protocol + endpoint on every sync.
+ */
+export interface ServicePortChains extends ServiceChainNames {
+  /** KUBE-SEP chain of an endpoint of this service port. */
+  sep(endpoint: string): string;
+}
+
+const portCache = new Map<string, ServicePortChains>();
+
+/**
+ * Cached {@link ServicePortChains} for a service port.
+ *
+ * @example
+ * ```ts
+ * servicePortChains("ns1/svc1:p80", "TCP").sep("10.180.0.1:80")   // "KUBE-SEP-SXIVWICOYRO3J4NJ"
+ * ```
+ */
+export function servicePortChains(servicePortName: string, protocol: Protocol): ServicePortChains {
+  const key = servicePortName + "\0" + protocol;
+  let c = portCache.get(key);
+  if (c === undefined) {
+    const names = serviceChainNames(servicePortName, protocol);
+    const prefix = servicePortName + protocol.toLowerCase();
+    const seps = new Map<string, string>();
+    c = {
+      ...names,
+      sep(endpoint: string): string {
+        let n = seps.get(endpoint);
+        if (n === undefined) {
+          n = "KUBE-SEP-" + base32First16(sha256(prefix + endpoint));
+          if (seps.size > 100_000) seps.clear();
+          seps.set(endpoint, n);
+        }
+        return n;
+      },
+    };
+    if (portCache.size >= cacheLimit) portCache.clear();
+    portCache.set(key, c);
+  }
+  return c;
+}
+
+/**
  * KUBE-SEP chain of one endpoint; the hash input is servicePortName + lowercase protocol + "ip:port".
  *
  * @example

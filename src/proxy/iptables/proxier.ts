@@ -34,7 +34,7 @@ import {
   type EndpointInfo,
   type ServicePortInfo,
 } from "../serviceport";
-import { endpointChainName, serviceChainNames } from "./chains";
+import { servicePortChains } from "./chains";
 import { kernelProbability, kubeProxyProbability } from "./format";
 import {
   applySetupOps,
@@ -150,14 +150,36 @@ function sharesFor(n: number): Float64Array {
   return s;
 }
 
+/** The load-balancing rules of one KUBE-SVC/KUBE-SVL chain: natRules[first .. first+n). */
+interface LbBlock {
+  first: number;
+  servicePortName: string;
+  endpoints: EndpointInfo[];
+}
+
+function lbInfoMap(blocks: readonly LbBlock[]): Map<number, LoadBalancingInfo> {
+  const m = new Map<number, LoadBalancingInfo>();
+  for (const b of blocks) {
+    const n = b.endpoints.length;
+    const shares = sharesFor(n);
+    for (let i = 0; i < n; i++) {
+      m.set(b.first + i, {
+        servicePortName: b.servicePortName,
+        endpoint: b.endpoints[i]!.endpoint,
+        probability: i < n - 1 ? 1 / (n - i) : 1,
+        effectiveShare: shares[i]!,
+      });
+    }
+  }
+  return m;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The result of one full kube-proxy sync on one node. */
 export class IptablesRuleset {
-  /** Per-service-port load-balancing info keyed by index into natRules. */
-  private readonly lb = new Map<number, LoadBalancingInfo>();
   private saveCache: Map<TableName, TableModel<LoadBalancingInfo>> | undefined;
   private saveCacheKubelet: boolean | undefined;
 
@@ -169,12 +191,10 @@ export class IptablesRuleset {
     private readonly filterRules: string[],
     private readonly natChains: string[],
     private readonly natRules: string[],
-    lb: Map<number, LoadBalancingInfo>,
+    private readonly lb: LbBlock[],
     private readonly servicePortCount: number,
     private readonly endpointCount: number,
-  ) {
-    this.lb = lb;
-  }
+  ) {}
 
   /** Chain and rule counts of the restore input. */
   get counts(): IptablesCounts {
@@ -197,14 +217,13 @@ export class IptablesRuleset {
    * ```
    */
   restoreInput(): string {
-    const parts: string[] = ["*filter"];
-    for (const c of this.filterChains) parts.push(`:${c} - [0:0]`);
-    for (const r of this.filterRules) parts.push(r);
-    parts.push("COMMIT", "*nat");
-    for (const c of this.natChains) parts.push(`:${c} - [0:0]`);
-    for (const r of this.natRules) parts.push(r);
-    parts.push("COMMIT", "");
-    return parts.join("\n");
+    const chainLines = (chains: string[]) => (chains.length ? chains.join(" - [0:0]\n:") : "");
+    const block = (table: string, chains: string[], rules: string[]) =>
+      `*${table}\n` +
+      (chains.length ? `:${chainLines(chains)} - [0:0]\n` : "") +
+      (rules.length ? rules.join("\n") + "\n" : "") +
+      "COMMIT\n";
+    return block("filter", this.filterChains, this.filterRules) + block("nat", this.natChains, this.natRules);
   }
 
   /**
@@ -239,7 +258,7 @@ export class IptablesRuleset {
       }
     };
     load("filter", this.filterChains, this.filterRules);
-    load("nat", this.natChains, this.natRules, this.lb);
+    load("nat", this.natChains, this.natRules, lbInfoMap(this.lb));
     this.saveCache = tables;
     this.saveCacheKubelet = kubelet;
     return tables;
@@ -316,6 +335,14 @@ export class IptablesRuleset {
   }
 }
 
+function parseCIDROrNothing(s: string): string[] {
+  try {
+    return [canonicalCIDR(s.trim())];
+  } catch {
+    return [];
+  }
+}
+
 function masqueradeMarkOf(bit: number): string {
   // Go's fmt.Sprintf("%#08x", 1<<bit): zero-pads the digits to 8, then adds 0x.
   return "0x" + (1 << bit).toString(16).padStart(8, "0");
@@ -374,7 +401,7 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
   const natChains = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", masqChain];
   const filterRules: string[] = [];
   const natRules: string[] = [];
-  const lb = new Map<number, LoadBalancingInfo>();
+  const lb: LbBlock[] = [];
 
   natRules.push(
     `-A KUBE-POSTROUTING -m mark ! --mark ${masqueradeMark}/${masqueradeMark} -j RETURN`,
@@ -393,7 +420,7 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
   for (const { sp, eps } of ports) {
     const protocol = sp.protocol.toLowerCase();
     const spn = sp.servicePortName;
-    const names = serviceChainNames(spn, sp.protocol);
+    const names = servicePortChains(spn, sp.protocol);
     const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints: hasEndpoints } =
       categorizeEndpoints(eps, sp);
     const clusterPolicyChain = names.svc;
@@ -417,7 +444,9 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
     const externalTrafficChain = names.ext;
     const usesExternalTrafficChain = hasEndpoints && externallyAccessible(sp);
     const fwChain = names.fw;
-    const usesFWChain = hasEndpoints && sp.loadBalancerIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
+    // kube-proxy parses the ranges (dropping unparsable ones) and prints them canonically.
+    const sourceRanges = sp.loadBalancerSourceRanges.length ? sp.loadBalancerSourceRanges.flatMap(parseCIDROrNothing) : [];
+    const usesFWChain = hasEndpoints && sp.loadBalancerIPs.length > 0 && sourceRanges.length > 0;
     const loadBalancerTrafficChain = usesFWChain ? fwChain : externalTrafficChain;
 
     let internalFilterTarget = "";
@@ -540,8 +569,7 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
       natChains.push(fwChain);
       const args = `-A ${fwChain} -m comment --comment "${spn} loadbalancer IP"`;
       let allowFromNode = false;
-      for (const cidr of sp.loadBalancerSourceRanges) {
-        const c = canonicalCIDR(cidr);
+      for (const c of sourceRanges) {
         natRules.push(`${args} -s ${c} -j ${externalTrafficChain}`);
         if (nodeIP && cidrContains(c, nodeIP)) allowFromNode = true;
       }
@@ -549,12 +577,7 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
       natRules.push(`-A ${fwChain} -m comment --comment "other traffic to ${spn} will be dropped by KUBE-PROXY-FIREWALL"`);
     }
 
-    const sepNames = new Map<string, string>();
-    const sepOf = (e: EndpointInfo) => {
-      let n = sepNames.get(e.endpoint);
-      if (n === undefined) sepNames.set(e.endpoint, (n = endpointChainName(spn, sp.protocol, e.endpoint)));
-      return n;
-    };
+    const sepOf = (e: EndpointInfo) => names.sep(e.endpoint);
     const writeServiceToEndpointRules = (chain: string, endpoints: EndpointInfo[]) => {
       if (sp.sessionAffinityTimeoutSeconds > 0) {
         for (const e of endpoints) {
@@ -564,17 +587,11 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
         }
       }
       const n = endpoints.length;
-      const shares = sharesFor(n);
+      lb.push({ first: natRules.length, servicePortName: spn, endpoints });
       for (let i = 0; i < n; i++) {
         const e = endpoints[i]!;
         const c = largeClusterMode ? "" : ` -m comment --comment "${spn} -> ${e.endpoint}"`;
         const prob = i < n - 1 ? ` -m statistic --mode random --probability ${kubeProxyProbability(n - i)}` : "";
-        lb.set(natRules.length, {
-          servicePortName: spn,
-          endpoint: e.endpoint,
-          probability: i < n - 1 ? 1 / (n - i) : 1,
-          effectiveShare: shares[i]!,
-        });
         natRules.push(`-A ${chain}${c}${prob} -j ${sepOf(e)}`);
       }
     };
