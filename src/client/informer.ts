@@ -1,0 +1,123 @@
+/**
+ * client-go in miniature: informers (list + watch into a local cache, with event handlers) and
+ * work queues (deduplicated keys processed one at a time) — the skeleton of every controller.
+ *
+ * @example
+ * ```ts
+ * const pods = new Informer(api, "replicaset-controller", "Pod");
+ * pods.on({ add: (p) => queue.add(ownerKey(p)) });
+ * pods.start();
+ * ```
+ */
+import type { ApiServer, Stored, WatchEventType, WatchOptions } from "../apiserver/apiserver";
+import { cacheKey } from "../api/meta";
+import type { Kind } from "../api/types";
+import type { SimContext } from "../sim/context";
+
+export interface Handlers<K extends Kind> {
+  add?(obj: Stored<K>): void;
+  update?(obj: Stored<K>, old: Stored<K>): void;
+  delete?(obj: Stored<K>): void;
+}
+
+export class Informer<K extends Kind> {
+  private readonly store = new Map<string, Stored<K>>();
+  private readonly handlers: Handlers<K>[] = [];
+  private started = false;
+
+  constructor(
+    private readonly api: ApiServer,
+    readonly client: string,
+    readonly kind: K,
+    private readonly opts: WatchOptions = {},
+  ) {}
+
+  on(h: Handlers<K>): this {
+    this.handlers.push(h);
+    return this;
+  }
+
+  /** List, fill the cache (calling `add` for each), then watch. */
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    const items = this.api.watch(this.client, this.kind, (t, o, old) => this.event(t, o, old), this.opts);
+    for (const o of items) {
+      this.store.set(cacheKey(o), o);
+      for (const h of this.handlers) h.add?.(o);
+    }
+    return this;
+  }
+
+  private event(type: WatchEventType, obj: Stored<K>, old: Stored<K> | undefined): void {
+    const key = cacheKey(obj);
+    if (type === "DELETED") {
+      this.store.delete(key);
+      for (const h of this.handlers) h.delete?.(obj);
+      return;
+    }
+    const prev = this.store.get(key);
+    this.store.set(key, obj);
+    for (const h of this.handlers) {
+      if (prev) h.update?.(obj, prev);
+      else h.add?.(obj);
+    }
+    void old;
+  }
+
+  /** The cached object for `ns/name` (or `name`). */
+  get(key: string): Stored<K> | undefined {
+    return this.store.get(key);
+  }
+
+  /** Every cached object (insertion order). */
+  list(): IterableIterator<Stored<K>> {
+    return this.store.values();
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+}
+
+/**
+ * A rate-limited work queue of keys: a key added several times before it is processed is
+ * processed once (the dedup that keeps controllers cheap under bursts of events).
+ */
+export class WorkQueue {
+  private readonly queued = new Set<string>();
+  private readonly delayed = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: SimContext,
+    readonly name: string,
+    private readonly process: (key: string) => void,
+    /** Virtual ms between an add and its processing: the controller's reaction time. */
+    private readonly delayMs = 0,
+  ) {}
+
+  add(key: string): void {
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.ctx.loop.after(this.delayMs, this.name, () => {
+      this.queued.delete(key);
+      this.process(key);
+    });
+  }
+
+  /** Re-add a key after a delay (e.g. to re-check when minReadySeconds or a grace period passes). */
+  addAfter(key: string, ms: number): void {
+    const due = this.ctx.now + ms;
+    const prev = this.delayed.get(key);
+    if (prev !== undefined && prev <= due) return;
+    this.delayed.set(key, due);
+    this.ctx.loop.after(ms, this.name, () => {
+      if (this.delayed.get(key) === due) this.delayed.delete(key);
+      this.add(key);
+    });
+  }
+
+  get length(): number {
+    return this.queued.size;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The ReplicaSet controller (pkg/controller/replicaset): keeps the number of active pods that a
+ * ReplicaSet owns equal to `spec.replicas`, creating pods from the template (named
+ * `<replicaset>-<5 random characters>`) or deleting the least valuable ones.
+ *
+ * Like the real one it uses *expectations*: after creating or deleting pods it waits until its
+ * informer has seen those changes before acting on the ReplicaSet again, so a slow watch never
+ * leads to creating twice.
+ *
+ * @example
+ * ```ts
+ * new ReplicaSetController(ctx, api).start();
+ * ```
+ */
+import type { ApiServer, Stored } from "../apiserver/apiserver";
+import { Informer, WorkQueue } from "../client/informer";
+import { cacheKey } from "../api/meta";
+import type { Pod, ReplicaSet } from "../api/types";
+import type { SimContext } from "../sim/context";
+import { virtualTime } from "../sim/context";
+import { clone, controllerOf, isPodActive, isPodReady, ownerRef } from "./controller";
+
+export const RS_CONTROLLER = "replicaset-controller";
+const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
+
+export class ReplicaSetController {
+  readonly rs: Informer<"ReplicaSet">;
+  readonly pods: Informer<"Pod">;
+  private readonly queue: WorkQueue;
+  /** ReplicaSet uid → keys of pods it controls. */
+  private readonly owned = new Map<string, Set<string>>();
+  private readonly expectations = new Map<string, { adds: number; dels: number }>();
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly api: ApiServer,
+  ) {
+    this.rs = new Informer(api, RS_CONTROLLER, "ReplicaSet");
+    this.pods = new Informer(api, RS_CONTROLLER, "Pod");
+    this.queue = new WorkQueue(ctx, "replicaset sync", (k) => this.sync(k));
+    this.rs.on({ add: (r) => this.queue.add(cacheKey(r)), update: (r) => this.queue.add(cacheKey(r)) });
+    this.pods.on({
+      add: (p) => this.podEvent(p, undefined, "add"),
+      update: (p, old) => this.podEvent(p, old, "update"),
+      delete: (p) => this.podEvent(p, undefined, "delete"),
+    });
+  }
+
+  start(): void {
+    this.rs.start();
+    this.pods.start();
+  }
+
+  private podEvent(p: Stored<"Pod">, old: Stored<"Pod"> | undefined, what: "add" | "update" | "delete"): void {
+    const ref = controllerOf(p);
+    if (!ref || ref.kind !== "ReplicaSet") return;
+    const key = cacheKey(p);
+    let set = this.owned.get(ref.uid);
+    if (!set) this.owned.set(ref.uid, (set = new Set()));
+    const rsKey = `${p.metadata.namespace}/${ref.name}`;
+    const exp = this.expectations.get(rsKey);
+    if (what === "delete") {
+      set.delete(key);
+      if (exp && !p.metadata.deletionTimestamp) exp.dels = Math.max(0, exp.dels - 1);
+    } else {
+      set.add(key);
+      if (what === "add" && exp) exp.adds = Math.max(0, exp.adds - 1);
+      if (what === "update" && exp && p.metadata.deletionTimestamp && !old?.metadata.deletionTimestamp) exp.dels = Math.max(0, exp.dels - 1);
+    }
+    // Only changes that matter to the ReplicaSet's decisions or status wake it up.
+    if (what !== "update" || old === undefined || isPodReady(p) !== isPodReady(old) || !!p.metadata.deletionTimestamp !== !!old.metadata.deletionTimestamp || p.status?.phase !== old.status?.phase)
+      this.queue.add(rsKey);
+  }
+
+  private sync(key: string): void {
+    const rs = this.rs.get(key);
+    if (!rs || rs.metadata.deletionTimestamp) return;
+    const exp = this.expectations.get(key);
+    if (exp && (exp.adds > 0 || exp.dels > 0)) return; // wait to observe our own writes
+    const pods = [...(this.owned.get(rs.metadata.uid!) ?? [])].map((k) => this.pods.get(k)).filter((p): p is Stored<"Pod"> => !!p);
+    const active = pods.filter(isPodActive);
+    const want = rs.spec.replicas ?? 1;
+    const diff = active.length - want;
+    if (diff < 0) {
+      this.expectations.set(key, { adds: -diff, dels: 0 });
+      for (let i = 0; i < -diff; i++) this.api.create(RS_CONTROLLER, this.newPod(rs), { admitted: true });
+    } else if (diff > 0) {
+      this.expectations.set(key, { adds: 0, dels: diff });
+      for (const p of rankForDeletion(active).slice(0, diff)) this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
+    }
+    this.updateStatus(rs, active);
+  }
+
+  private newPod(rs: Stored<"ReplicaSet">): Pod {
+    const t = clone<ReplicaSet["spec"]["template"]>(rs.spec.template);
+    const name = `${rs.metadata.name}-${this.ctx.rng.string(5, ALPHANUMS)}`;
+    const pod: Pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name,
+        generateName: `${rs.metadata.name}-`,
+        namespace: rs.metadata.namespace!,
+        labels: { ...t.metadata?.labels },
+        ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
+        ownerReferences: [ownerRef(rs)],
+      },
+      spec: t.spec,
+      status: { phase: "Pending" },
+    };
+    // Pod-level defaults (tolerations) are added at admission, as for any pod.
+    this.api.admit(pod);
+    return pod;
+  }
+
+  private updateStatus(rs: Stored<"ReplicaSet">, active: Stored<"Pod">[]): void {
+    const minReady = (rs.spec.minReadySeconds ?? 0) * 1000;
+    let ready = 0;
+    let available = 0;
+    let nextAvailableCheck = Infinity;
+    for (const p of active) {
+      if (!isPodReady(p)) continue;
+      ready++;
+      const since = virtualTime(p.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime);
+      if (this.ctx.now - since >= minReady) available++;
+      else nextAvailableCheck = Math.min(nextAvailableCheck, since + minReady - this.ctx.now);
+    }
+    if (nextAvailableCheck !== Infinity) this.queue.addAfter(cacheKey(rs), nextAvailableCheck);
+    const labeled = active.length;
+    const s = rs.status;
+    if (s && s.replicas === active.length && s.readyReplicas === ready && s.availableReplicas === available && s.observedGeneration === rs.metadata.generation) return;
+    this.api.updateStatus(
+      RS_CONTROLLER,
+      "ReplicaSet",
+      rs.metadata.namespace,
+      rs.metadata.name!,
+      { replicas: active.length, fullyLabeledReplicas: labeled, readyReplicas: ready, availableReplicas: available, observedGeneration: rs.metadata.generation ?? 1 },
+      `replicas=${active.length} ready=${ready} available=${available}`,
+    );
+  }
+}
+
+/**
+ * Which pods to delete first when scaling down (controller.ActivePods ordering): unscheduled
+ * before scheduled, pending before running, not ready before ready, more restarts first, newer first.
+ */
+export function rankForDeletion(pods: Stored<"Pod">[]): Stored<"Pod">[] {
+  const phaseRank = (p: Stored<"Pod">): number => (p.status?.phase === "Pending" ? 0 : p.status?.phase === "Unknown" ? 1 : 2);
+  const restarts = (p: Stored<"Pod">): number => (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
+  return [...pods].sort((a, b) => {
+    const sa = a.spec.nodeName ? 1 : 0;
+    const sb = b.spec.nodeName ? 1 : 0;
+    if (sa !== sb) return sa - sb;
+    if (phaseRank(a) !== phaseRank(b)) return phaseRank(a) - phaseRank(b);
+    const ra = isPodReady(a) ? 1 : 0;
+    const rb = isPodReady(b) ? 1 : 0;
+    if (ra !== rb) return ra - rb;
+    if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
+    const ta = virtualTime(a.metadata.creationTimestamp);
+    const tb = virtualTime(b.metadata.creationTimestamp);
+    if (ta !== tb) return tb - ta;
+    return a.metadata.name! < b.metadata.name! ? 1 : -1;
+  });
+}
