@@ -47,7 +47,14 @@ function view(columns: Column[], rows: Record<string, Cell>[], opts: GetOptions)
 
 // ---------------------------------------------------------------- pods
 
-/** kubectl's STATUS column for a pod (printPod): phase, overridden by container reasons and deletion. */
+/**
+ * kubectl's STATUS column for a pod (printPod): phase, overridden by container reasons and deletion.
+ *
+ * @example
+ * ```ts
+ * podStatusReason(pendingPodWithWaitingContainer); // "ContainerCreating"
+ * ```
+ */
 export function podStatusReason(pod: R<Pod>): string {
   let reason: string = pod.status?.reason || pod.status?.phase || "Pending";
   const statuses = pod.status?.containerStatuses ?? [];

@@ -26,12 +26,26 @@ export interface IptablesRow {
   effectiveShare?: number;
 }
 
-/** kube-proxy prints probabilities with `%0.10f`. */
+/**
+ * kube-proxy prints probabilities with `%0.10f`; no probability prints `<none>`.
+ *
+ * @example
+ * ```ts
+ * formatProbability(1 / 3); // "0.3333333333"
+ * ```
+ */
 export function formatProbability(p: number | undefined): Cell {
   return p === undefined ? null : p.toFixed(10);
 }
 
-/** A share as a fixed-precision percentage (`33.3%`), identical on every platform. */
+/**
+ * A share as a fixed-precision percentage, identical on every platform.
+ *
+ * @example
+ * ```ts
+ * formatShare(1 / 3); // "33.3%"
+ * ```
+ */
 export function formatShare(s: number | undefined, digits = 1): Cell {
   return s === undefined ? null : `${(s * 100).toFixed(digits)}%`;
 }

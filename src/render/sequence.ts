@@ -163,7 +163,14 @@ function rowTime(r: SequenceRow): string {
   return r.t0 === r.t1 ? formatTime(r.t0) : `${formatTime(r.t0)}–${formatTime(r.t1)}`;
 }
 
-/** `verb object detail ×N` — the words on an arrow. */
+/**
+ * `verb object detail ×N` — the words on an arrow.
+ *
+ * @example
+ * ```ts
+ * rowLabel(foldEvents(events)[0]); // "watch pod/default/web-abc ADDED ×4"
+ * ```
+ */
 export function rowLabel(r: SequenceRow): string {
   const parts = [r.verb];
   if (r.object) parts.push(r.object);
@@ -306,6 +313,11 @@ function shortObject(ref: string, max = 22): string {
 /**
  * A participant's name on at most two lines, so lanes stay narrow: `kubelet` / `@node-1`,
  * `endpointslice-` / `controller`. Each line is cut at 20 characters.
+ *
+ * @example
+ * ```ts
+ * headLines("kubelet@node-1"); // ["kubelet", "@node-1"]
+ * ```
  */
 export function headLines(name: string): string[] {
   const at = name.indexOf("@");

@@ -33,7 +33,14 @@ export interface Table {
 /** kubectl prints empty cells as `<none>`. */
 export const NONE = "<none>";
 
-/** The text a cell shows, shared by HTML and plain text so the two views never disagree. */
+/**
+ * The text a cell shows, shared by HTML and plain text so the two views never disagree.
+ *
+ * @example
+ * ```ts
+ * cellText(null); // "<none>"
+ * ```
+ */
 export function cellText(c: Cell): string {
   if (c === null || c === undefined || c === "") return NONE;
   return String(c);
