@@ -332,6 +332,7 @@ export class KubernetesDns {
    */
   records(): RR[] {
     const out: RR[] = [];
+    const entries = new Map<string, number>(); // SRV name → msg.Service entries behind it (the weight's n)
     const zone = this.zone;
     const ttl = this.ttl;
     const keys = [...this.svcs.keys()].sort((a, b) => {
@@ -353,9 +354,10 @@ export class KubernetesDns {
         if (svc.ports.length === 0) continue; // no port entry matches: the plugin answers NXDOMAIN
         for (const ip of svc.clusterIPs) out.push(addr(svcName, ip));
         for (const p of svc.ports) {
-          if (!p.name) continue;
-          for (let i = 0; i < svc.clusterIPs.length; i++)
-            out.push({ name: `_${p.name}._${p.protocol.toLowerCase()}.${svcName}`, ttl, class: "IN", type: "SRV", priority: 0, weight: 100, port: p.port, target: svcName });
+          if (!p.name || svc.clusterIPs.length === 0) continue;
+          const name = `_${p.name}._${p.protocol.toLowerCase()}.${svcName}`;
+          entries.set(name, (entries.get(name) ?? 0) + svc.clusterIPs.length); // one entry per cluster IP, one record
+          out.push({ name, ttl, class: "IN", type: "SRV", priority: 0, weight: 0, port: p.port, target: svcName });
         }
         for (const ip of svc.clusterIPs) out.push({ name: reverseName(ip), ttl, class: "IN", type: "PTR", target: svcName });
         continue;
@@ -369,16 +371,16 @@ export class KubernetesDns {
           out.push(addr(host, a.ip));
           for (const p of ep.ports) {
             if (!p.name || p.port < 0) continue;
-            out.push({ name: `_${p.name}._${p.protocol.toLowerCase()}.${svcName}`, ttl, class: "IN", type: "SRV", priority: 0, weight: 0, port: p.port, target: host });
+            const name = `_${p.name}._${p.protocol.toLowerCase()}.${svcName}`;
+            entries.set(name, (entries.get(name) ?? 0) + 1);
+            out.push({ name, ttl, class: "IN", type: "SRV", priority: 0, weight: 0, port: p.port, target: host });
           }
           out.push({ name: reverseName(a.ip), ttl, class: "IN", type: "PTR", target: host });
         }
       }
     }
     // SRV weights as a query for that name would compute them.
-    const count = new Map<string, number>();
-    for (const rr of out) if (rr.type === "SRV") count.set(rr.name, (count.get(rr.name) ?? 0) + 1);
-    for (const rr of out) if (rr.type === "SRV") rr.weight = srvWeight(count.get(rr.name) ?? 1);
+    for (const rr of out) if (rr.type === "SRV") rr.weight = srvWeight(entries.get(rr.name) ?? 1);
     out.push({ name: `dns-version.${zone}`, ttl: 28800, class: "IN", type: "TXT", text: [DNS_SCHEMA_VERSION] });
     return out;
   }

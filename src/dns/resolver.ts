@@ -166,7 +166,7 @@ function glibc(name: string, conf: ResolvConf, types: ("A" | "AAAA")[], ask: Ask
       const s = attempt(d === "" ? `${name}.` : `${name}.${d}`);
       const done = success(s);
       if (done) return done;
-      if (s.ok) continue;
+      if (s.ok) continue; // unreachable: success returned above (keeps the type narrowing)
       lastHerrno = s.herrno;
       if (s.herrno === "NO_DATA") gotNodata = true;
       else if (s.herrno === "TRY_AGAIN" && s.servfail) gotServfail = true;

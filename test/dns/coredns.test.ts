@@ -213,3 +213,15 @@ describe("dns/coredns: incremental updates", () => {
     assert.deepEqual(dns.query("15.39.96.10.in-addr.arpa", "PTR").answer.map(rrText), ["15.39.96.10.in-addr.arpa. 30 IN PTR s9999.default.svc.cluster.local."]);
   });
 });
+
+describe("dns/coredns: records() agrees with query()", () => {
+  it("every listed A, SRV and PTR is answered exactly so", () => {
+    const dns = fixtureDns();
+    dns.upsertService(svc("default", "ds", "10.96.7.7", [{ name: "http", port: 80 }], { clusterIPs: ["10.96.7.7", "fd00:10:96::7"] }));
+    for (const rr of dns.records()) {
+      if (rr.type !== "SRV" && rr.type !== "PTR" && rr.type !== "A") continue;
+      const a = dns.query(rr.name, rr.type);
+      assert.ok(a.answer.map(rrText).includes(rrText(rr)), `${rrText(rr)} not in ${a.answer.map(rrText).join(" | ")}`);
+    }
+  });
+});

@@ -18,12 +18,12 @@ export const UPSTREAM = {
   "db-primary.example.org": { A: ["198.51.100.7"] },
 };
 
-/** A Service with a cluster IP (or "None"). */
+/** A Service with a cluster IP (or "None"). @example svc("default", "web", "10.96.0.5", [{ name: "http", port: 80 }]) */
 export function svc(ns: string, name: string, clusterIP: string, ports: ServicePort[], extra: Partial<Service["spec"]> = {}): Service {
   return { apiVersion: "v1", kind: "Service", metadata: { name, namespace: ns }, spec: { clusterIP, ports, ...extra } };
 }
 
-/** An EndpointSlice for a service; endpoints as [ip, ready, hostname?]. */
+/** An EndpointSlice for a service; endpoints as [ip, ready, hostname?]. @example slice("default", "web", "web-1", [["10.244.1.5", true]], [{ name: "http", port: 8080 }]) */
 export function slice(ns: string, service: string, name: string, eps: [string, boolean | undefined, string?][], ports: { name?: string; port: number; protocol?: "TCP" | "UDP" }[]): EndpointSlice {
   return {
     apiVersion: "discovery.k8s.io/v1",
