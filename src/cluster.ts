@@ -41,6 +41,25 @@ import { Scheduler } from "./scheduler/scheduler";
 import { SimContext } from "./sim/context";
 import { type Trace, TraceView } from "./sim/trace";
 import { coreDNSObjects } from "./addons/coredns";
+import { KubeProxy } from "./proxy/kubeproxy";
+import type { IptablesRuleset } from "./proxy/iptables";
+import { ClusterDNS, CoreDNS, dnsDisplay } from "./dns/component";
+import type { UpstreamRecords } from "./dns/upstream";
+import { EPOCH_MS } from "./sim/context";
+import {
+  endpointsDetail,
+  getDeployments,
+  getEndpointSlices,
+  getNodes,
+  getPods,
+  getReplicaSets,
+  getServices,
+  iptablesTable,
+  installRenderers,
+  preBundle,
+  resolverWalkTable,
+  type TableView,
+} from "./render";
 
 /** Options for {@link Cluster}. Every field has the default a kubeadm cluster would have. */
 export interface ClusterOptions {
@@ -68,6 +87,8 @@ export interface ClusterOptions {
   kubeProxy?: { masqueradeAll?: boolean; minSyncPeriodSeconds?: number };
   /** Keep trace events (true) or only count them (false, for very large benchmarks). Default true. */
   trace?: boolean;
+  /** Records the simulated upstream DNS (outside the cluster) knows, e.g. `{ "google.com": { A: ["142.250.74.46"] } }`. */
+  upstreamDNS?: UpstreamRecords;
 }
 
 /** A reference option: the namespace for names without one. */
@@ -115,6 +136,12 @@ export class Cluster {
   readonly kubelets = new Map<string, Kubelet>();
   /** Events of the bootstrap (kubeadm init + join), kept apart from {@link trace}. */
   readonly bootstrapTrace: TraceView;
+  /** kube-proxy on every node (one shared informer; see proxy/kubeproxy.ts). */
+  readonly kubeProxy: KubeProxy;
+  /** CoreDNS's kubernetes plugin. */
+  readonly coredns: CoreDNS;
+  /** Ask CoreDNS, or resolve names as a pod would. */
+  readonly dns: ClusterDNS;
   private readonly nodeIPs = new Map<string, string>();
 
   constructor(opts: ClusterOptions = {}) {
@@ -151,6 +178,17 @@ export class Cluster {
     this.ctx = new SimContext(this.config.seed);
     this.ctx.trace.enabled = opts.trace ?? true;
     this.api = new ApiServer(this.ctx, { serviceCIDR: this.config.serviceCIDR });
+    installRenderers();
+    installDisplays();
+    this.kubeProxy = new KubeProxy(
+      this.ctx,
+      this.api,
+      { clusterCIDR: this.config.clusterCIDR, masqueradeAll: this.config.masqueradeAll, minSyncPeriodSeconds: this.config.minSyncPeriodSeconds },
+      () => [...this.kubelets.keys()],
+      (n) => [this.nodeIP(n)],
+    );
+    this.coredns = new CoreDNS(this.ctx, this.api, { zone: this.config.clusterDomain, ...(opts.upstreamDNS ? { upstream: opts.upstreamDNS } : { upstream: DEFAULT_UPSTREAM }) });
+    this.dns = new ClusterDNS(this.coredns, (ref, ns) => this.get<"Pod">(ref.includes("/") ? ref : `pod/${ref}`, ns ? { namespace: ns } : {}), this.config.dnsIP, this.config.clusterDomain);
     this.bootstrap(all, clusterCIDR, opts);
     this.settle();
     this.bootstrapTrace = this.ctx.trace.splitOff();
@@ -214,6 +252,7 @@ export class Cluster {
       k.start();
     });
 
+    this.kubeProxy.start();
     // kubeadm's CoreDNS addon.
     for (const o of coreDNSObjects(this.config.dnsIP, this.config.clusterDomain)) api.create("kubeadm", o);
   }
@@ -447,6 +486,33 @@ export class Cluster {
     return { kubelet: this.kubelets.get(p.spec.nodeName)!, key: cacheKey(p) };
   }
 
+  /**
+   * `kubectl get KIND` as a table (`-o wide` with `wide: true`).
+   * @example cluster.table("pods", { wide: true })
+   */
+  table(kind: string, opts: NamespaceOption & { allNamespaces?: boolean; wide?: boolean } = {}): TableView {
+    const info = lookupKind(kind);
+    if (!info) throw new Error(`the server doesn't have a resource type "${kind}"`);
+    const items = this.list(info.kind, opts) as never[];
+    const o = { now: EPOCH_MS + this.now, ...(opts.wide ? { wide: true } : {}), ...(opts.allNamespaces ? { allNamespaces: true } : {}) };
+    switch (info.kind) {
+      case "Pod":
+        return getPods(items, o);
+      case "Service":
+        return getServices(items, o);
+      case "EndpointSlice":
+        return getEndpointSlices(items, o);
+      case "Node":
+        return getNodes(items, o);
+      case "Deployment":
+        return getDeployments(items, o);
+      case "ReplicaSet":
+        return getReplicaSets(items, o);
+      default:
+        throw new Error(`no table view for ${info.resource}`);
+    }
+  }
+
   /** All objects, sorted: what determinism tests compare. */
   snapshot(): KubeObject[] {
     const out: KubeObject[] = [];
@@ -507,7 +573,35 @@ export class ServiceEndpoints {
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return { "text/plain": this.toString() };
+    return endpointsDetail(this.slices, { title: `Endpoints of service ${this.service.metadata.namespace}/${this.service.metadata.name}` }).bundle();
+  }
+}
+
+/** A node's iptables, as its kube-proxy (and kubelet) last programmed them. */
+export class NodeIptables {
+  constructor(readonly rules: IptablesRuleset) {}
+  /** What kube-proxy handed to `iptables-restore` (filter and nat tables). */
+  restoreInput(): string {
+    return this.rules.restoreInput();
+  }
+  /** What `iptables-save` prints on the node (no header or counters). */
+  save(): string {
+    return this.rules.save();
+  }
+  /** Table rows: chain, rule number, matches, target, probability and effective share. */
+  rows(): ReturnType<IptablesRuleset["rows"]> {
+    return this.rules.rows();
+  }
+  /** Only the nat table's kube-proxy chains (what lessons usually show). */
+  table(opts: { chains?: RegExp } = {}): TableView {
+    const re = opts.chains ?? /^KUBE-/;
+    return iptablesTable(this.rows().filter((r) => r.table === "nat" && re.test(r.chain)), { title: `iptables -t nat on ${this.rules.nodeName}` });
+  }
+  toString(): string {
+    return this.save();
+  }
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return this.table().bundle();
   }
 }
 
@@ -549,9 +643,36 @@ export class NodeView {
     return [...this.kubelet.cri.images].sort();
   }
 
+  /** The node's iptables rules (kube-proxy's last sync). */
+  get iptables(): NodeIptables {
+    return new NodeIptables(this.cluster.kubeProxy.iptables(this.name));
+  }
+
   toString(): string {
     return `node ${this.name} ${this.ip} podCIDR ${this.podCIDR ?? "<none>"} pods ${this.pods.length} ready ${this.pods.filter(isPodReady).length}`;
   }
+}
+
+/** Names outside the cluster that lessons resolve (the simulated upstream resolver). */
+const DEFAULT_UPSTREAM: UpstreamRecords = {
+  "google.com": { A: ["142.250.74.46"], AAAA: ["2a00:1450:4001:82b::200e"] },
+  "example.com": { A: ["93.184.215.14"] },
+  "registry.k8s.io": { A: ["34.96.108.209"] },
+};
+
+let displaysInstalled = false;
+/** Tables for DNS results (dns/ stays free of HTML; render/ does the formatting). */
+function installDisplays(): void {
+  if (displaysInstalled) return;
+  displaysInstalled = true;
+  dnsDisplay.dig = (a) => preBundle(a.toString(), `dig ${a.answer.question.name} ${a.answer.question.type}`);
+  dnsDisplay.walk = (w) => {
+    const view = resolverWalkTable(
+      w.queries.map((q) => ({ query: q.name, type: q.type, server: w.conf.nameservers[0] ?? "", rcode: q.rcode, answers: q.answers.map((r) => ("address" in r ? r.address : "target" in r ? r.target : "")) })),
+      { title: `${w.from} resolves "${w.name}"`, caption: w.addresses ? `→ ${w.addresses.join(", ")}` : "→ not found" },
+    );
+    return { ...view.bundle(), "text/plain": w.toString() };
+  };
 }
 
 /** Do an admitted object and the stored one describe the same desired state (kubectl's "unchanged")? */

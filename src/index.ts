@@ -5,7 +5,16 @@
  * ```ts
  * import { Cluster } from "kubelab";
  * const cluster = new Cluster({ nodes: 3, seed: 42 });
+ * cluster.apply("hello-world.yaml");
+ * cluster.settle();
+ * cluster.endpoints("hello-world");
  * ```
  */
 export * from "./api/types";
+export { ApplyError, NotFoundError, type FieldError, type ObjectErrors } from "./api/errors";
+export { ManifestSyntaxError } from "./api/load";
+export { LivelockError } from "./sim/loop";
 export * from "./sim/trace";
+export { Cluster, ApplyResult, ServiceEndpoints, NodeView, NodeIptables, type ClusterOptions, type ClusterConfig, type EndpointRow, type NamespaceOption } from "./cluster";
+export { ClusterDNS, DigAnswer, ResolverWalk } from "./dns/component";
+export * as render from "./render";

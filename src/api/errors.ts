@@ -8,10 +8,15 @@
  * ```
  */
 
-/** A path into an object: field names and list indexes, e.g. `["spec", "ports", 0, "port"]`. */
-export type FieldPath = readonly (string | number)[];
+/** A map key in a path (labels, annotations): printed `labels[app]`, like field.Path.Key. */
+export interface MapKey {
+  key: string;
+}
 
-export function path(...segs: (string | number)[]): FieldPath {
+/** A path into an object: field names, list indexes and map keys, e.g. `["spec", "ports", 0, "port"]`. */
+export type FieldPath = readonly (string | number | MapKey)[];
+
+export function path(...segs: (string | number | MapKey)[]): FieldPath {
   return segs;
 }
 
@@ -19,7 +24,8 @@ export function path(...segs: (string | number)[]): FieldPath {
 export function formatPath(p: FieldPath): string {
   let s = "";
   for (const seg of p) {
-    if (typeof seg === "number") s += `[${seg}]`;
+    if (typeof seg === "object") s += `[${seg.key}]`;
+    else if (typeof seg === "number") s += `[${seg}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) s += s ? `.${seg}` : seg;
     else s += `[${seg}]`;
   }

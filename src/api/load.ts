@@ -113,7 +113,8 @@ export function loadManifests(text: string, file?: string): SourceDocument[] {
         // Walk as deep as the path exists; errors about missing fields point at their parent.
         let node = doc.contents as YamlNode | null;
         let best = node;
-        for (const seg of p) {
+        for (const s of p) {
+          const seg = typeof s === "object" ? s.key : s;
           if (isMap(node)) {
             const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg));
             if (!pair) break;

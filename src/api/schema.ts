@@ -141,7 +141,7 @@ function walk(s: Schema, v: unknown, at: FieldPath, errs: FieldError[]): void {
       return;
     case "stringMap":
       if (typeof v !== "object" || Array.isArray(v)) errs.push(invalid(at, v, "must be a map of string keys to string values"));
-      else for (const [k, x] of Object.entries(v)) if (typeof x !== "string") errs.push(invalid([...at, k], x, "must be a string (quote numbers and booleans in YAML)"));
+      else for (const [k, x] of Object.entries(v)) if (typeof x !== "string") errs.push(invalid([...at, { key: k }], x, "must be a string (quote numbers and booleans in YAML)"));
       return;
   }
   if ("list" in s) {

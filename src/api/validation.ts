@@ -93,7 +93,7 @@ function validateMeta(m: R<ObjectMeta> | undefined, nameCheck: (s: string) => st
 function validateLabels(labels: R<Record<string, string>> | undefined, at: FieldPath, errs: FieldError[]): void {
   for (const [k, v] of Object.entries(labels ?? {})) {
     for (const e of qualifiedNameErrors(k)) errs.push(invalid(at, k, e));
-    for (const e of labelValueErrors(v)) errs.push(invalid([...at, k], v, e));
+    for (const e of labelValueErrors(v)) errs.push(invalid([...at, { key: k }], v, e));
   }
 }
 
@@ -146,7 +146,8 @@ function validateService(s: R<Service>, old: R<Service> | undefined, errs: Field
     validatePort(p.port, [...at, "port"], errs);
     const proto = p.protocol ?? "TCP";
     if (!protocols.includes(proto as "TCP")) errs.push(notSupported([...at, "protocol"], proto, protocols));
-    if (p.targetPort !== undefined) validateIntOrPortName(p.targetPort, [...at, "targetPort"], errs);
+    // A defaulted targetPort (= port) would only repeat the port's error.
+    if (p.targetPort !== undefined && p.targetPort !== p.port) validateIntOrPortName(p.targetPort, [...at, "targetPort"], errs);
     const key = `${p.port}/${proto}`;
     if (seen.has(key)) errs.push(duplicate(at, { port: p.port, protocol: proto }));
     seen.add(key);

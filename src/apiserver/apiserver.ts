@@ -432,6 +432,7 @@ function inheritAllocations(s: Service, old: Stored<"Service">): void {
   const type = s.spec.type ?? "ClusterIP";
   if (type !== "ExternalName" && (old.spec.type ?? "ClusterIP") !== "ExternalName") {
     if (!s.spec.clusterIP && old.spec.clusterIP) s.spec.clusterIP = old.spec.clusterIP;
+    if (!s.spec.clusterIPs && s.spec.clusterIP === old.spec.clusterIP && old.spec.clusterIPs) s.spec.clusterIPs = [...old.spec.clusterIPs];
   }
   if (type === "NodePort" || type === "LoadBalancer") {
     for (const p of s.spec.ports ?? []) {

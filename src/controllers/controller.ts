@@ -41,6 +41,18 @@ export function stableStringify(v: unknown): string {
     .join(",")}}`;
 }
 
+const memo = new WeakMap<object, string>();
+
+/**
+ * {@link stableStringify} of a stored (never mutated) object, computed once per object identity.
+ * Status updates keep `spec` by reference, so a template is serialised once, not on every sync.
+ */
+export function stableKey(v: object): string {
+  let s = memo.get(v);
+  if (s === undefined) memo.set(v, (s = stableStringify(v)));
+  return s;
+}
+
 /** A deep, mutable copy of stored data (for building the next version of an object). */
 export function clone<T>(v: DeepReadonly<T> | T): T {
   return structuredClone(v) as T;

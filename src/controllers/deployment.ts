@@ -17,7 +17,7 @@ import { cacheKey } from "../api/meta";
 import type { Deployment, ReplicaSet } from "../api/types";
 import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
-import { clone, controllerOf, ownerRef, stableStringify } from "./controller";
+import { clone, controllerOf, ownerRef, stableKey, stableStringify } from "./controller";
 
 export const DEPLOYMENT_CONTROLLER = "deployment-controller";
 const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
@@ -92,8 +92,8 @@ export class DeploymentController {
       .map((k) => this.replicaSets.get(k))
       .filter((r): r is Stored<"ReplicaSet"> => !!r)
       .sort((a, b) => (a.metadata.creationTimestamp! < b.metadata.creationTimestamp! ? -1 : a.metadata.creationTimestamp! > b.metadata.creationTimestamp! ? 1 : a.metadata.name! < b.metadata.name! ? -1 : 1));
-    const want = stableStringify(d.spec.template);
-    let newRS = all.find((rs) => stableStringify(stripHash(rs)) === want);
+    const want = stableKey(d.spec.template);
+    let newRS = all.find((rs) => templateKey(rs) === want);
     const old = all.filter((rs) => rs !== newRS);
     if (d.spec.paused) return this.syncStatus(d, newRS, all);
     const replicas = d.spec.replicas ?? 1;
@@ -240,11 +240,15 @@ export class DeploymentController {
   }
 }
 
-/** A ReplicaSet's template without the pod-template-hash label, to compare with its Deployment's. */
-function stripHash(rs: Stored<"ReplicaSet">): unknown {
-  const t = clone<ReplicaSet["spec"]["template"]>(rs.spec.template);
-  if (t.metadata?.labels) {
-    delete t.metadata.labels[wellKnown.podTemplateHash];
+const templateKeys = new WeakMap<object, string>();
+
+/** A ReplicaSet's template without the pod-template-hash label (memoised), to compare with its Deployment's. */
+function templateKey(rs: Stored<"ReplicaSet">): string {
+  let k = templateKeys.get(rs.spec.template);
+  if (k === undefined) {
+    const t = clone<ReplicaSet["spec"]["template"]>(rs.spec.template);
+    if (t.metadata?.labels) delete t.metadata.labels[wellKnown.podTemplateHash];
+    templateKeys.set(rs.spec.template, (k = stableStringify(t)));
   }
-  return t;
+  return k;
 }

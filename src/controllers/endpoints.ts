@@ -93,7 +93,7 @@ export class EndpointsController {
         continue;
       }
       total++;
-      const k = stableStringify(ports);
+      const k = ports.map((x) => `${x.name ?? ""}/${x.protocol}/${x.port}`).join(",");
       let sub = bySet.get(k);
       if (!sub) bySet.set(k, (sub = { ports }));
       const addr: EndpointAddress = {

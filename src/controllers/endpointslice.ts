@@ -110,7 +110,7 @@ export class EndpointSliceController {
         ports.push({ name: sp.name ?? "", protocol: sp.protocol ?? "TCP", port, ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
       }
       if (!ok) continue;
-      const pk = stableStringify(ports);
+      const pk = portsKey(ports);
       let g = groups.get(pk);
       if (!g) groups.set(pk, (g = { ports, endpoints: new Map() }));
       const ready = isPodReady(p);
@@ -132,7 +132,7 @@ export class EndpointSliceController {
     const used = new Set<string>();
     const writes: { slice: EndpointSlice; old?: Stored<"EndpointSlice"> }[] = [];
     for (const [pk, g] of groups) {
-      const mine = existing.filter((s) => stableStringify(s.ports ?? []) === pk && !used.has(s.metadata.name!));
+      const mine = existing.filter((s) => portsKey(s.ports ?? []) === pk && !used.has(s.metadata.name!));
       const placed = new Set<string>();
       const next: { old: Stored<"EndpointSlice">; endpoints: Endpoint[] }[] = [];
       // Keep endpoints in the slice they are already in (less churn for every kube-proxy).
@@ -195,6 +195,10 @@ export class EndpointSliceController {
       ports,
     };
   }
+}
+
+function portsKey(ports: readonly { name?: string; protocol?: string; port?: number; appProtocol?: string }[]): string {
+  return ports.map((p) => `${p.name ?? ""}/${p.protocol ?? "TCP"}/${p.port ?? ""}/${p.appProtocol ?? ""}`).join(",");
 }
 
 /** The parts of a pod that change its endpoint: IP, readiness, termination, node, hostname. */

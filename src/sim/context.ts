@@ -35,8 +35,16 @@ export class SimContext {
 
   /** RFC 3339 time (seconds precision, like the API) of a virtual time. */
   timestamp(t = this.loop.now): string {
-    return new Date(EPOCH_MS + Math.floor(t / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const sec = Math.floor(t / 1000);
+    if (sec !== this.lastSec) {
+      this.lastSec = sec;
+      this.lastStamp = new Date(EPOCH_MS + sec * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    }
+    return this.lastStamp;
   }
+
+  private lastSec = NaN;
+  private lastStamp = "";
 }
 
 /** Milliseconds since the epoch of virtual time for an API timestamp. */

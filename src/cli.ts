@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * The `kubelab` command.
+ *
+ *   kubelab demo [--nodes N] [--seed S] [--replicas R]   build a cluster, apply hello-world, print what happened
+ *   kubelab dns --listen HOST:PORT [manifest…]           serve the cluster's DNS (UDP + TCP), logging queries
+ *   kubelab install [--user|--sys-prefix|--prefix DIR]   register the Jupyter kernelspec
+ *   kubelab kernel CONNECTION_FILE                        run the Jupyter kernel (what the kernelspec starts)
+ *
+ * @example
+ * ```sh
+ * npx kubelab demo --replicas 5
+ * ```
+ */
+import { Cluster } from "./cluster";
+import { DnsServer } from "./dns/server";
+// Loaded lazily: only the kernel commands need the TypeScript engine.
+import type * as KernelInstall from "../kernel/install";
+import type * as KernelMain from "../kernel/main";
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
+
+function num(v: string | undefined, def: number, what: string): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${what} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+/** `kubelab demo`: the seed's workflow on a fresh cluster, printed as kubectl and the trace would show it. */
+export function demo(args: string[]): string {
+  const nodes = num(flag(args, "--nodes"), 3, "--nodes");
+  const seed = num(flag(args, "--seed"), 42, "--seed");
+  const replicas = num(flag(args, "--replicas"), 4, "--replicas");
+  const cluster = new Cluster({ nodes, seed });
+  const out: string[] = [];
+  out.push(`# a kubeadm-like cluster: ${cluster.nodes().length} nodes, seed ${seed}`, cluster.table("nodes", { wide: true }).toString(), "");
+  out.push("$ kubectl apply -f datasets/hello-world.yaml", cluster.apply("hello-world.yaml").toString());
+  if (replicas !== 4) cluster.scale("deployment/hello-world", replicas);
+  cluster.settle();
+  out.push("", "# what happened (trace; watch notifications folded)");
+  let last = "";
+  let repeat = 0;
+  for (const e of cluster.trace.events) {
+    const key = e.verb === "watch" ? `${e.object} ${e.detail}` : "";
+    if (key && key === last) {
+      repeat++;
+      continue;
+    }
+    if (repeat) out.push(`            … and ${repeat} more watchers`);
+    repeat = 0;
+    last = key;
+    out.push(`t=${String(e.t).padStart(5)}ms ${e.from} -> ${e.to} ${e.verb} ${e.object} ${e.detail}`.trimEnd());
+  }
+  out.push("", "$ kubectl get pods -o wide", cluster.table("pods", { wide: true }).toString());
+  out.push("", "$ kubectl get svc", cluster.table("services").toString());
+  out.push("", "# endpoints of hello-world", cluster.endpoints("hello-world").toString());
+  out.push("", "# node-1: iptables -t nat (kube-proxy's chains for hello-world)");
+  out.push(...cluster.node(cluster.nodes().find((n) => n.metadata.name !== "control-plane")!.metadata.name!).iptables.save().split("\n").filter((l) => l.includes("hello-world")));
+  out.push("", "# a pod resolves hello-world", cluster.dns.resolve("hello-world", { from: `pod/${cluster.pods()[0]!.metadata.name}` }).toString());
+  return out.join("\n");
+}
+
+async function dns(args: string[]): Promise<void> {
+  const listen = flag(args, "--listen") ?? "127.0.0.1:5353";
+  const seed = num(flag(args, "--seed"), 42, "--seed");
+  const nodes = num(flag(args, "--nodes"), 3, "--nodes");
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen wants HOST:PORT, got "${listen}"`);
+  const cluster = new Cluster({ nodes, seed });
+  for (const f of args) cluster.apply(f);
+  cluster.settle();
+  const server = new DnsServer((name, type) => cluster.coredns.store.query(name, type), {
+    onQuery: (q) => process.stdout.write(`${q.transport} ${q.name} ${q.type} -> ${q.rcode}\n`),
+  });
+  const a = await server.start({ host: m[1]!, port: Number(m[2]) });
+  process.stdout.write(`serving cluster DNS (zone ${cluster.config.clusterDomain}) on ${a.host}:${a.port} (udp+tcp)\n`);
+  const stop = (): void => void server.stop().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...args] = argv;
+  switch (cmd) {
+    case "demo":
+      process.stdout.write(demo(args) + "\n");
+      return;
+    case "dns":
+      return dns(args);
+    case "install": {
+      const { installKernelspec } = require("../kernel/install") as typeof KernelInstall;
+      const prefix = flag(args, "--prefix");
+      const dir = installKernelspec({ ...(args.includes("--user") ? { user: true } : {}), ...(prefix ? { prefix } : {}), ...(args.includes("--sys-prefix") ? { sysPrefix: true } : {}) });
+      process.stdout.write(`installed kernelspec kubelab in ${dir}\n`);
+      return;
+    }
+    case "kernel": {
+      const { runKernel } = require("../kernel/main") as typeof KernelMain;
+      if (!args[0]) throw new Error("usage: kubelab kernel CONNECTION_FILE");
+      return runKernel(args[0]);
+    }
+    default:
+      process.stdout.write(
+        "usage: kubelab demo [--nodes N] [--seed S] [--replicas R]\n" +
+          "       kubelab dns --listen HOST:PORT [manifest.yaml …]\n" +
+          "       kubelab install [--user | --prefix DIR]\n" +
+          "       kubelab kernel CONNECTION_FILE\n",
+      );
+      if (cmd && cmd !== "help" && cmd !== "--help") process.exitCode = 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`kubelab: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

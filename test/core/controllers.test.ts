@@ -1,0 +1,296 @@
+import { strict as assert } from "node:assert";
+import { helloWorld, newCluster } from "./helpers";
+
+describe("controllers", () => {
+  describe("scaling", () => {
+    const cases: [number, number][] = [
+      [4, 6],
+      [4, 1],
+      [3, 0],
+      [0, 2],
+    ];
+    for (const [from, to] of cases) {
+      it(`scales ${from} → ${to} and the EndpointSlices follow`, () => {
+        const c = newCluster();
+        c.apply(helloWorld(from));
+        c.settle();
+        assert.equal(c.endpoints("hello-world").ready.length, from);
+        c.scale("deployment/hello-world", to).settle();
+        assert.equal(c.pods({ selector: { app: "hello" } }).length, to);
+        const eps = c.endpoints("hello-world");
+        assert.equal(eps.ready.length, to);
+        assert.equal(eps.rows.length, to, "no terminating endpoints left after settle");
+        const d = c.get<"Deployment">("deployment/hello-world");
+        assert.equal(d.status?.readyReplicas, to);
+        assert.equal(d.status?.availableReplicas, to);
+      });
+    }
+
+    it("shows terminating endpoints (ready=false, serving=true) while pods shut down", () => {
+      const c = newCluster();
+      c.apply(helloWorld(3, {}).replace("metadata: { labels: { app: hello } }", 'metadata: { labels: { app: hello }, annotations: { kubelab.io/app-shutdown-seconds: "5" } }'));
+      c.settle();
+      c.scale("deployment/hello-world", 1);
+      c.advance(2000);
+      const rows = c.endpoints("hello-world").rows;
+      const terminating = rows.filter((r) => r.terminating);
+      assert.equal(terminating.length, 2);
+      assert.ok(terminating.every((r) => !r.ready && r.serving));
+      c.settle();
+      assert.equal(c.endpoints("hello-world").rows.length, 1);
+    });
+
+    it("keeps a placeholder slice for a Service that selects nothing, and ≤100 endpoints per slice", () => {
+      const c = newCluster({ nodes: 5 });
+      c.apply(helloWorld(0));
+      c.settle();
+      const empty = c.endpoints("hello-world");
+      assert.equal(empty.slices.length, 1);
+      assert.equal(empty.rows.length, 0);
+      c.scale("deployment/hello-world", 250).settle();
+      const eps = c.endpoints("hello-world");
+      assert.equal(eps.rows.length, 250);
+      assert.equal(eps.slices.length, 3);
+      assert.ok(eps.slices.every((s) => s.endpoints.length <= 100));
+      // The legacy Endpoints object mirrors them.
+      const legacy = c.get<"Endpoints">("endpoints/hello-world");
+      assert.equal(legacy.subsets?.[0]?.addresses?.length, 250);
+    });
+  });
+
+  describe("rolling update", () => {
+    it("replaces every pod within maxSurge/maxUnavailable (25%) and keeps the old ReplicaSet at 0", () => {
+      const c = newCluster({ nodes: 4 });
+      c.apply(helloWorld(8));
+      c.settle();
+      const oldRS = c.list<"ReplicaSet">("rs")[0]!.metadata.name!;
+      c.apply(helloWorld(8, { image: "nginx:1.28" }));
+      let maxTotal = 0;
+      let minAvailable = Infinity;
+      for (let i = 0; i < 400 && c.ctx.loop.pending > 0; i++) {
+        c.advance(100);
+        const pods = c.pods({ selector: { app: "hello" } }).filter((p) => !p.metadata.deletionTimestamp);
+        maxTotal = Math.max(maxTotal, pods.length);
+        const ready = pods.filter((p) => p.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True")).length;
+        minAvailable = Math.min(minAvailable, ready);
+      }
+      c.settle();
+      assert.ok(maxTotal <= 8 + 2, `at most replicas + maxSurge(2) pods, saw ${maxTotal}`);
+      assert.ok(minAvailable >= 8 - 2, `at least replicas - maxUnavailable(2) ready, saw ${minAvailable}`);
+      const rss = c.list<"ReplicaSet">("rs");
+      assert.equal(rss.length, 2);
+      const old = rss.find((r) => r.metadata.name === oldRS)!;
+      const fresh = rss.find((r) => r.metadata.name !== oldRS)!;
+      assert.equal(old.spec.replicas, 0);
+      assert.equal(fresh.spec.replicas, 8);
+      assert.equal(fresh.metadata.annotations?.["deployment.kubernetes.io/revision"], "2");
+      const pods = c.pods({ selector: { app: "hello" } });
+      assert.equal(pods.length, 8);
+      assert.ok(pods.every((p) => p.spec.containers[0]!.image === "nginx:1.28"));
+      assert.ok(pods.every((p) => p.metadata.name!.startsWith(fresh.metadata.name! + "-")));
+    });
+
+    it("names ReplicaSets <deployment>-<pod-template-hash> and pods <replicaset>-<5 chars>", () => {
+      const c = newCluster();
+      c.apply(helloWorld(2));
+      c.settle();
+      const rs = c.list<"ReplicaSet">("rs")[0]!;
+      assert.match(rs.metadata.name!, /^hello-world-[bcdfghjklmnpqrstvwxz2456789]{6,10}$/);
+      assert.equal(rs.metadata.labels?.["pod-template-hash"], rs.metadata.name!.slice("hello-world-".length));
+      for (const p of c.pods()) assert.match(p.metadata.name!, new RegExp(`^${rs.metadata.name}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+    });
+  });
+
+  describe("probes and failures", () => {
+    it("without probes a hung pod stays Ready and in the endpoints (but does not answer)", () => {
+      const c = newCluster();
+      c.apply(helloWorld(3));
+      c.settle();
+      const pod = c.pods()[0]!.metadata.name!;
+      c.fail(`pod/${pod}`).advance(60_000).settle();
+      assert.equal(c.isServing(`pod/${pod}`), false);
+      assert.equal(c.endpoints("hello-world").ready.length, 3);
+    });
+
+    it("a readiness probe takes a hung pod out of the endpoints and puts it back when it recovers", () => {
+      const c = newCluster();
+      c.apply(helloWorld(3, { readinessProbe: true }));
+      c.settle();
+      assert.equal(c.endpoints("hello-world").ready.length, 3);
+      const pod = c.pods()[0]!;
+      c.fail(`pod/${pod.metadata.name}`);
+      c.advance(4_000);
+      assert.equal(c.endpoints("hello-world").ready.length, 3, "not yet: failureThreshold × periodSeconds");
+      c.settle();
+      const row = c.endpoints("hello-world").rows.find((r) => r.pod === pod.metadata.name)!;
+      assert.equal(row.ready, false);
+      assert.equal(c.endpoints("hello-world").ready.length, 2);
+      assert.equal(c.trace.filter({ verb: "probe" }).events.filter((e) => e.detail.startsWith("Readiness probe failed")).length, 3);
+      c.heal(`pod/${pod.metadata.name}`).settle();
+      assert.equal(c.endpoints("hello-world").ready.length, 3);
+    });
+
+    it("a liveness probe restarts a hung container", () => {
+      const c = newCluster();
+      c.apply(helloWorld(1, { livenessProbe: true }));
+      c.settle();
+      const pod = c.pods()[0]!.metadata.name!;
+      c.fail(`pod/${pod}`).settle();
+      const p = c.get<"Pod">(`pod/${pod}`);
+      assert.equal(p.status?.containerStatuses?.[0]?.restartCount, 1);
+      assert.equal(p.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137);
+      assert.equal(c.isServing(`pod/${pod}`), true, "the restart cured the hang");
+    });
+
+    it("a persistent crash ends in CrashLoopBackOff with growing back-off", () => {
+      const c = newCluster();
+      c.apply(helloWorld(1));
+      c.settle();
+      const pod = c.pods()[0]!.metadata.name!;
+      c.fail(`pod/${pod}`, { mode: "crash", persistent: true });
+      c.advance(60_000);
+      const st = c.get<"Pod">(`pod/${pod}`).status!.containerStatuses![0]!;
+      assert.ok(st.restartCount >= 3 && st.restartCount <= 5, `restarts after 60 s: ${st.restartCount}`);
+      c.heal(`pod/${pod}`).settle();
+      assert.equal(c.isServing(`pod/${pod}`), true);
+    });
+  });
+
+  describe("deletion", () => {
+    it("cascades from a Deployment to its ReplicaSets and pods (garbage collector)", () => {
+      const c = newCluster();
+      c.apply(helloWorld(3));
+      c.settle();
+      assert.equal(c.delete("deployment/hello-world"), 'deployment.apps "hello-world" deleted');
+      c.settle();
+      assert.equal(c.list("rs").length, 0);
+      assert.equal(c.pods().length, 0);
+      assert.equal(c.endpoints("hello-world").rows.length, 0);
+    });
+
+    it("a deleted pod is replaced by the ReplicaSet", () => {
+      const c = newCluster();
+      c.apply(helloWorld(2));
+      c.settle();
+      const victim = c.pods()[0]!.metadata.name!;
+      c.delete(`pod/${victim}`);
+      c.settle();
+      const names = c.pods().map((p) => p.metadata.name);
+      assert.equal(names.length, 2);
+      assert.ok(!names.includes(victim));
+    });
+
+    it("deleting a namespace removes everything in it", () => {
+      const c = newCluster();
+      c.apply("apiVersion: v1\nkind: Namespace\nmetadata: { name: shop }\n");
+      c.apply(helloWorld(2), { namespace: "shop" });
+      c.settle();
+      assert.equal(c.pods({ namespace: "shop" }).length, 2);
+      c.delete("namespace/shop");
+      c.settle();
+      assert.equal(c.pods({ namespace: "shop" }).length, 0);
+      assert.ok(!c.list("ns").some((n) => n.metadata.name === "shop"));
+    });
+  });
+
+  describe("scheduler", () => {
+    it("honours nodeSelector, and reports why a pod cannot be scheduled", () => {
+      const c = newCluster();
+      c.apply(`apiVersion: v1
+kind: Pod
+metadata: { name: picky }
+spec:
+  nodeSelector: { disk: ssd }
+  containers: [{ name: c, image: busybox:1.36 }]
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: greedy }
+spec:
+  containers: [{ name: c, image: busybox:1.36, resources: { requests: { cpu: "64" } } }]
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: pinned }
+spec:
+  nodeSelector: { kubernetes.io/hostname: node-2 }
+  containers: [{ name: c, image: busybox:1.36 }]
+`);
+      c.settle();
+      const picky = c.get<"Pod">("pod/picky");
+      assert.equal(picky.status?.phase, "Pending");
+      const cond = picky.status?.conditions?.find((x) => x.type === "PodScheduled");
+      assert.equal(cond?.reason, "Unschedulable");
+      assert.equal(cond?.message, "0/4 nodes are available: 3 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }.");
+      assert.match(c.get<"Pod">("pod/greedy").status!.conditions![0]!.message!, /3 Insufficient cpu/);
+      assert.equal(c.get<"Pod">("pod/pinned").spec.nodeName, "node-2");
+    });
+  });
+
+  describe("services", () => {
+    it("allocates ClusterIPs from the service CIDR and NodePorts from 30000–32767, and a LoadBalancer address", () => {
+      const c = newCluster();
+      c.apply(`apiVersion: v1
+kind: Service
+metadata: { name: np }
+spec: { type: NodePort, selector: { app: x }, ports: [{ port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: lb }
+spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: x }, ports: [{ port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: headless }
+spec: { clusterIP: None, selector: { app: x }, ports: [{ port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ext }
+spec: { type: ExternalName, externalName: example.com }
+`);
+      const np = c.get<"Service">("svc/np");
+      assert.match(np.spec.clusterIP!, /^10\.(9[6-9]|10[0-9]|11[01])\./);
+      assert.ok(np.spec.ports![0]!.nodePort! >= 30000 && np.spec.ports![0]!.nodePort! <= 32767);
+      assert.equal(np.spec.ports![0]!.targetPort, 80);
+      const lb = c.get<"Service">("svc/lb");
+      assert.ok(lb.spec.healthCheckNodePort! >= 30000);
+      assert.equal(lb.status?.loadBalancer?.ingress, undefined, "<pending> until the cloud provisions it");
+      c.settle();
+      assert.equal(c.get<"Service">("svc/lb").status?.loadBalancer?.ingress?.[0]?.ip, "203.0.113.1");
+      assert.equal(c.get<"Service">("svc/headless").spec.clusterIP, "None");
+      assert.equal(c.get<"Service">("svc/ext").spec.clusterIP, undefined);
+      // Re-applying keeps the allocated ClusterIP and NodePort: kubectl says unchanged.
+      const again = c.apply(`apiVersion: v1
+kind: Service
+metadata: { name: np }
+spec: { type: NodePort, selector: { app: x }, ports: [{ port: 80 }] }
+`);
+      assert.equal(again.toString(), "service/np unchanged");
+      assert.equal(c.get<"Service">("svc/np").spec.clusterIP, np.spec.clusterIP);
+    });
+
+    it("leaves a selector-less Service's user-created EndpointSlice alone", () => {
+      const c = newCluster();
+      c.apply(`apiVersion: v1
+kind: Service
+metadata: { name: legacy-db }
+spec: { ports: [{ name: pg, port: 5432 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: legacy-db-1, labels: { kubernetes.io/service-name: legacy-db } }
+addressType: IPv4
+ports: [{ name: pg, port: 5432, protocol: TCP }]
+endpoints:
+  - addresses: ["192.0.2.10"]
+    conditions: { ready: true }
+`);
+      c.settle();
+      const eps = c.endpoints("legacy-db");
+      assert.deepEqual(eps.rows.map((r) => r.ip), ["192.0.2.10"]);
+      assert.equal(eps.slices.length, 1);
+    });
+  });
+});
