@@ -28,7 +28,7 @@ import { Conntrack, type CtEntry, type Tuple } from "./conntrack";
 import { compileIpset, type Ipset } from "./ipset";
 import { type Cidr, cidrContains, formatIPv4, parseCidr, parseIPv4, tryParseIPv4 } from "./ipv4";
 import { IpvsRuntime } from "./ipvs";
-import { type EvalEnv, type EvalStats, type Netfilter, type Packet, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
+import { type EvalEnv, type EvalStats, type HookChain, type Netfilter, type Packet, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
 import { CT, PROTO, parseRestore } from "./restore";
 import type { NetDestination, NetNode, NetPod, NetSource, NetWorld } from "./world";
 
@@ -120,7 +120,6 @@ interface Route {
   iface: string;
   pod?: NetPod;
   node?: NodeRuntime;
-  detail: string;
 }
 
 /** Per-node runtime: compiled rules and the kernel state that persists between packets. */
@@ -134,6 +133,13 @@ export interface NodeRuntime {
   readonly ct: Conntrack;
   readonly ipvs: IpvsRuntime | null;
   readonly env: EvalEnv & { rng: RandomSource };
+  /** The route other nodes use to reach this one (preallocated: routing runs per packet). */
+  viaRoute: Route;
+  /** Built-in chains by table and hook, looked up once. */
+  readonly hooks: {
+    readonly nat: { PREROUTING?: HookChain; INPUT?: HookChain; OUTPUT?: HookChain; POSTROUTING?: HookChain };
+    readonly filter: { INPUT?: HookChain; FORWARD?: HookChain; OUTPUT?: HookChain };
+  };
 }
 
 interface Walk {
@@ -172,6 +178,22 @@ function vethOf(pod: NetPod): string {
 }
 
 const LOOPBACK = parseCidr("127.0.0.0/8");
+const ACCEPT_NO_RULE: TableResult = Object.freeze({ verdict: "ACCEPT", decidedBy: null, nat: null });
+const DROP_NO_RULE: TableResult = Object.freeze({ verdict: "DROP", decidedBy: null, nat: null });
+function hookHandles(nf: Netfilter): NodeRuntime["hooks"] {
+  const pick = <K extends string>(table: string, hooks: K[]) => {
+    const o: Partial<Record<K, HookChain>> = {};
+    for (const h of hooks) {
+      const c = nf.hookChain(table, h);
+      if (c) o[h] = c;
+    }
+    return o;
+  };
+  return { nat: pick("nat", ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]), filter: pick("filter", ["INPUT", "FORWARD", "OUTPUT"]) };
+}
+const ROUTE_LOCAL: Route = { kind: "local", iface: "lo" };
+const ROUTE_UNREACHABLE: Route = { kind: "unreachable", iface: "" };
+const ROUTE_EXTERNAL: Route = { kind: "external", iface: "eth0" };
 
 /**
  * The data path of a whole cluster. Holds per-node kernel state (conntrack, `-m recent` lists,
@@ -183,6 +205,9 @@ export class Datapath {
   private readonly podByIp = new Map<number, NetPod>();
   private readonly podByRef = new Map<string, NetPod>();
   private readonly hostPods = new Map<string, NetPod[]>();
+  private readonly nodeList: NodeRuntime[];
+  private readonly veths = new Map<NetPod, string>();
+  private readonly podIps = new Map<NetPod, number>();
   /** Virtual time (seconds) used for `-m recent` and IPVS persistence. */
   now = 0;
 
@@ -221,12 +246,18 @@ export class Datapath {
         ct: new Conntrack(),
         ipvs,
         env,
+        viaRoute: ROUTE_EXTERNAL,
+        hooks: hookHandles(cached.nf),
       };
+      rt.viaRoute = { kind: "node", iface: "eth0", node: rt };
       nodes.set(n.name, rt);
       for (const ip of n.ips) this.nodeByIp.set(parseIPv4(ip), rt);
     }
     this.nodes = nodes;
+    this.nodeList = [...nodes.values()];
     for (const p of world.pods) {
+      this.veths.set(p, vethOf(p));
+      this.podIps.set(p, p.hostNetwork ? -1 : parseIPv4(p.ip));
       if (!nodes.has(p.node)) throw new Error(`pod ${p.ref} runs on unknown node ${p.node}`);
       this.podByRef.set(p.ref, p);
       if (p.hostNetwork) {
@@ -235,6 +266,10 @@ export class Datapath {
         this.hostPods.set(p.node, l);
       } else this.podByIp.set(parseIPv4(p.ip), p);
     }
+  }
+
+  private vethOf(pod: NetPod): string {
+    return this.veths.get(pod) ?? vethOf(pod);
   }
 
   /** Look a node up by name or IP. */
@@ -260,20 +295,23 @@ export class Datapath {
   tracePacket(opts: TraceOptions): PacketTrace {
     const proto = protoNum(opts.to.protocol);
     const sport = opts.sport ?? 40000;
-    const req = this.walkFrom(opts.from, opts.to.ip, opts.to.port, proto, sport, opts.rng, true, true);
+    const r = this.walkFrom(opts.from, parseIPv4(opts.to.ip), opts.to.port, proto, sport, opts.rng, true, true);
+    const w = r.w;
+    const res = r.deliveredAt.result;
+    const request: PacketPath = { events: w.events!, hops: w.hops!, nat: w.nat!, rulesEvaluated: w.stats.rulesEvaluated, result: res };
     const result: PacketTrace = {
-      request: req.path,
+      request,
       reply: null,
-      verdict: req.path.result.verdict,
-      reason: req.path.result.reason,
-      endpoint: req.path.result.verdict === "delivered" ? `${req.path.result.ip}:${req.path.result.port}` : null,
-      pod: req.path.result.pod,
-      node: req.path.result.node,
-      rulesEvaluated: req.path.rulesEvaluated,
+      verdict: res.verdict,
+      reason: res.reason,
+      endpoint: res.verdict === "delivered" ? `${res.ip}:${res.port}` : null,
+      pod: res.verdict === "delivered" ? res.pod : null,
+      node: res.node,
+      rulesEvaluated: request.rulesEvaluated,
       replyFrom: null,
     };
-    if (req.path.result.verdict === "delivered" && opts.reply !== false && req.final) {
-      const rep = this.sendReply(req.final, req.deliveredAt!, opts.rng);
+    if (res.verdict === "delivered" && opts.reply !== false) {
+      const rep = this.sendReply(r.p, r.deliveredAt, opts.rng);
       result.reply = rep;
       if (rep.result.verdict === "delivered") result.replyFrom = `${rep.result.srcIp}:${rep.result.srcPort}`;
     }
@@ -287,14 +325,14 @@ export class Datapath {
    */
   connect(
     from: NetSource,
-    dstIp: string,
+    dst: number,
     dport: number,
     proto: number,
     sport: number,
     rng: RandomSource,
-  ): { result: DeliveryResult; rules: number; ipvsDest: { activeConns: number; inactConns: number } | null } {
-    const r = this.walkFrom(from, dstIp, dport, proto, sport, rng, false, false);
-    return { result: r.path.result, rules: r.path.rulesEvaluated, ipvsDest: r.ipvsDest };
+  ): { delivery: Delivery; rules: number; ipvsDest: { activeConns: number; inactConns: number } | null } {
+    const r = this.walkFrom(from, dst, dport, proto, sport, rng, false, false);
+    return { delivery: r.deliveredAt, rules: r.rules, ipvsDest: r.ipvsDest };
   }
 
   /** Choose the node an external packet enters: explicit `via`, the node owning the IP, or the cloud LB's pick. */
@@ -337,15 +375,14 @@ export class Datapath {
 
   private walkFrom(
     from: NetSource,
-    dstIp: string,
+    dst: number,
     dport: number,
     proto: number,
     sport: number,
     rng: RandomSource,
     record: boolean,
     track: boolean,
-  ): { path: PacketPath; final: Packet | null; deliveredAt: Delivery | null; ipvsDest: Walk["ipvsDest"] } {
-    const dst = parseIPv4(dstIp);
+  ): { w: Walk; p: Packet; deliveredAt: Delivery; rules: number; ipvsDest: Walk["ipvsDest"] } {
     const w = this.newWalk(rng, record, track, false);
     const p: Packet = { src: 0, dst, sport, dport, proto, mark: 0, inIface: "", outIface: "", ct: 0, ipvs: null };
     let out: Delivery;
@@ -358,8 +395,8 @@ export class Datapath {
         out = this.localOut(n, p, w);
       } else {
         w.hops?.push(`pod ${pod.ref}`);
-        p.src = parseIPv4(pod.ip);
-        p.inIface = vethOf(pod);
+        p.src = this.podIps.get(pod)!;
+        p.inIface = this.vethOf(pod);
         out = this.arrive(n, p, w);
       }
     } else if ("node" in from) {
@@ -374,12 +411,7 @@ export class Datapath {
       p.inIface = "eth0";
       out = this.arrive(n, p, w);
     }
-    return {
-      path: { events: w.events ?? [], hops: w.hops ?? [], nat: w.nat ?? [], rulesEvaluated: w.stats.rulesEvaluated, result: out.result },
-      final: out.result.verdict === "delivered" ? p : null,
-      deliveredAt: out,
-      ipvsDest: w.ipvsDest,
-    };
+    return { w, p, deliveredAt: out, rules: w.stats.rulesEvaluated, ipvsDest: w.ipvsDest };
   }
 
   /** The endpoint answers: a packet from the receiver back to the (translated) source. */
@@ -389,7 +421,7 @@ export class Datapath {
     let out: Delivery;
     if (at.pod && !at.pod.hostNetwork) {
       w.hops!.push(`pod ${at.pod.ref}`);
-      p.inIface = vethOf(at.pod);
+      p.inIface = this.vethOf(at.pod);
       out = this.arrive(this.nodes.get(at.pod.node)!, p, w);
     } else {
       const n = at.node!;
@@ -401,15 +433,13 @@ export class Datapath {
 
   // ------------------------------------------------------------------ hooks
 
-  private hook(n: NodeRuntime, table: string, hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: Packet, w: Walk): TableResult {
-    if (!n.nf.hasRules(table, hook)) {
-      const t = n.nf.tables.get(table)?.chains.get(hook);
-      return { verdict: t?.policy ?? "ACCEPT", decidedBy: null, nat: null };
-    }
+  private hook(n: NodeRuntime, chain: HookChain | undefined, table: "nat" | "filter", hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: Packet, w: Walk): TableResult {
+    if (chain === undefined) return ACCEPT_NO_RULE;
+    if (chain.rules.length === 0) return chain.policy === "ACCEPT" ? ACCEPT_NO_RULE : DROP_NO_RULE;
     const before = w.stats.rulesEvaluated;
     const steps: RuleStep[] | null = w.events ? [] : null;
     const beforeSrc = p.src, beforeSport = p.sport, beforeDst = p.dst, beforeDport = p.dport;
-    const r = n.nf.run(table, hook, p, n.env, w.stats, steps);
+    const r = n.nf.runChain(chain, table, p, n.env, w.stats, steps);
     if (w.events) {
       w.events.push({
         kind: "hook",
@@ -441,11 +471,7 @@ export class Datapath {
   }
 
   private fail(verdict: Verdict, reason: string, n: NodeRuntime | null, p: Packet): Delivery {
-    return {
-      result: { verdict, reason, pod: null, node: n?.name ?? null, ip: formatIPv4(p.dst), port: p.dport, srcIp: formatIPv4(p.src), srcPort: p.sport },
-      pod: null,
-      node: n,
-    };
+    return new Delivery(verdict, reason, null, n, p.dst, p.dport, p.src, p.sport);
   }
 
   private ctLookup(n: NodeRuntime, p: Packet, w: Walk): { entry: CtEntry; dir: "orig" | "reply" } | undefined {
@@ -496,18 +522,36 @@ export class Datapath {
   }
 
   private route(n: NodeRuntime, dst: number): Route {
-    if (n.env.isLocal(dst)) return { kind: "local", iface: "lo", detail: `local ${formatIPv4(dst)} dev ${n.ipvs?.dummyAddresses.has(dst) ? "kube-ipvs0" : "lo"}` };
+    if (n.env.isLocal(dst)) return ROUTE_LOCAL;
     const pod = this.podByIp.get(dst);
-    if (pod && pod.node === n.name) return { kind: "pod", iface: vethOf(pod), pod, detail: `${formatIPv4(dst)} dev ${vethOf(pod)} scope link (pod ${pod.ref})` };
-    if (cidrContains(n.podCidr, dst)) return { kind: "unreachable", iface: "", detail: `blackhole ${formatIPv4(n.podCidr.base)}/${n.podCidr.prefix}: no pod has ${formatIPv4(dst)}` };
-    for (const other of this.nodes.values()) {
+    if (pod && pod.node === n.name) return { kind: "pod", iface: this.vethOf(pod), pod };
+    if (cidrContains(n.podCidr, dst)) return ROUTE_UNREACHABLE;
+    for (const other of this.nodeList) {
       if (other === n) continue;
-      if (cidrContains(other.podCidr, dst) || other.locals.has(dst) && !other.ipvs?.dummyAddresses.has(dst)) {
-        const why = cidrContains(other.podCidr, dst) ? `${other.name}'s podCIDR ${other.node.podCIDR}` : `${other.name}'s address`;
-        return { kind: "node", iface: "eth0", node: other, detail: `${formatIPv4(dst)} via ${formatIPv4(other.primary)} dev eth0 (${why})` };
+      if (cidrContains(other.podCidr, dst) || (other.locals.has(dst) && !other.ipvs?.dummyAddresses.has(dst))) {
+        return other.viaRoute;
       }
     }
-    return { kind: "external", iface: "eth0", detail: `default via gateway dev eth0 (${formatIPv4(dst)} is outside the cluster)` };
+    return ROUTE_EXTERNAL;
+  }
+
+  /** `ip route get`-style description of a routing decision (only built when tracing). */
+  private describeRoute(n: NodeRuntime, dst: number, rt: Route): string {
+    switch (rt.kind) {
+      case "local":
+        return `local ${formatIPv4(dst)} dev ${n.ipvs?.dummyAddresses.has(dst) ? "kube-ipvs0" : "lo"}`;
+      case "pod":
+        return `${formatIPv4(dst)} dev ${rt.iface} scope link (pod ${rt.pod!.ref})`;
+      case "unreachable":
+        return `blackhole ${formatIPv4(n.podCidr.base)}/${n.podCidr.prefix}: no pod has ${formatIPv4(dst)}`;
+      case "node": {
+        const other = rt.node!;
+        const why = cidrContains(other.podCidr, dst) ? `${other.name}'s podCIDR ${other.node.podCIDR}` : `${other.name}'s address`;
+        return `${formatIPv4(dst)} via ${formatIPv4(other.primary)} dev eth0 (${why})`;
+      }
+      case "external":
+        return `default via gateway dev eth0 (${formatIPv4(dst)} is outside the cluster)`;
+    }
   }
 
   /** A packet enters node `n` on `p.inIface`. */
@@ -515,6 +559,7 @@ export class Datapath {
     if (--w.hopsLeft < 0) return this.fail("dropped", `routing loop (TTL exceeded) at ${n.name}`, n, p);
     w.hops?.push(n.name);
     n.env.rng = w.rng;
+    n.env.now = this.now;
     const hit = this.ctLookup(n, p, w);
     const orig: Tuple = { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
     if (hit) {
@@ -524,14 +569,14 @@ export class Datapath {
     } else {
       p.ct = CT.NEW;
       if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: "NEW connection: first packet traverses the nat table" });
-      const r = this.hook(n, "nat", "PREROUTING", p, w);
+      const r = this.hook(n, n.hooks.nat.PREROUTING, "nat", "PREROUTING", p, w);
       if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "PREROUTING", p);
     }
     const rt = this.route(n, p.dst);
-    if (w.events) this.note(w, { kind: "route", node: n.name, detail: rt.detail });
+    if (w.events) this.note(w, { kind: "route", node: n.name, detail: this.describeRoute(n, p.dst, rt) });
     if (rt.kind === "local") {
       p.outIface = "";
-      const fr = this.hook(n, "filter", "INPUT", p, w);
+      const fr = this.hook(n, n.hooks.filter.INPUT, "filter", "INPUT", p, w);
       if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "INPUT", p);
       if (n.ipvs && !w.reply) {
         if (hit) {
@@ -566,7 +611,7 @@ export class Datapath {
     }
     if (rt.kind === "unreachable") return this.fail("unreachable", `unreachable: no route to ${formatIPv4(p.dst)} on ${n.name}`, n, p);
     p.outIface = rt.iface;
-    const fr = this.hook(n, "filter", "FORWARD", p, w);
+    const fr = this.hook(n, n.hooks.filter.FORWARD, "filter", "FORWARD", p, w);
     if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "FORWARD", p);
     return this.postrouting(n, p, w, hit, orig, rt, false);
   }
@@ -574,9 +619,9 @@ export class Datapath {
   /** After IPVS rewrote the destination: LOCAL_OUT (filter OUTPUT) and POSTROUTING towards the real server. */
   private forwardOut(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, ipvs: boolean): Delivery {
     const rt = this.route(n, p.dst);
-    if (w.events) this.note(w, { kind: "route", node: n.name, detail: rt.detail });
+    if (w.events) this.note(w, { kind: "route", node: n.name, detail: this.describeRoute(n, p.dst, rt) });
     p.outIface = rt.iface;
-    const fr = this.hook(n, "filter", "OUTPUT", p, w);
+    const fr = this.hook(n, n.hooks.filter.OUTPUT, "filter", "OUTPUT", p, w);
     if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "OUTPUT", p);
     if (rt.kind === "unreachable") return this.fail("unreachable", `unreachable: no route to ${formatIPv4(p.dst)} on ${n.name}`, n, p);
     if (rt.kind === "local") return this.deliverLocal(n, p, w, hit, orig);
@@ -586,7 +631,7 @@ export class Datapath {
   private postrouting(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, rt: Route, ipvs: boolean): Delivery {
     if (hit) this.ctSrcManip(n, hit, p, w);
     else {
-      const r = this.hook(n, "nat", "POSTROUTING", p, w);
+      const r = this.hook(n, n.hooks.nat.POSTROUTING, "nat", "POSTROUTING", p, w);
       if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "POSTROUTING", p);
       if (w.track) {
         const e = n.ct.confirm(orig, p, { ipvs });
@@ -606,31 +651,15 @@ export class Datapath {
       return this.arrive(rt.node!, p, w);
     }
     w.hops?.push(`outside (${formatIPv4(p.dst)})`);
-    return {
-      result: {
-        verdict: w.reply ? "delivered" : "left-cluster",
-        reason: w.reply ? "reply reached the external client" : `left the cluster towards ${formatIPv4(p.dst)}: no Service rule matched`,
-        pod: null,
-        node: null,
-        ip: formatIPv4(p.dst),
-        port: p.dport,
-        srcIp: formatIPv4(p.src),
-        srcPort: p.sport,
-      },
-      pod: null,
-      node: null,
-    };
+    if (w.reply) return new Delivery("delivered", "reply reached the external client", null, null, p.dst, p.dport, p.src, p.sport);
+    return new Delivery("left-cluster", WHY_LEFT, null, null, p.dst, p.dport, p.src, p.sport);
   }
 
   private deliverPod(pod: NetPod, n: NodeRuntime, p: Packet, w: Walk): Delivery {
     w.hops?.push(`pod ${pod.ref}`);
-    const base = { pod: pod.ref, node: n.name, ip: formatIPv4(p.dst), port: p.dport, srcIp: formatIPv4(p.src), srcPort: p.sport };
-    if (w.reply) return { result: { verdict: "delivered", reason: `reply reached pod ${pod.ref}`, ...base }, pod, node: n };
-    if (pod.hung) return { result: { verdict: "timeout", reason: `timeout: ${pod.ref} does not answer (app hung)`, ...base }, pod, node: n };
-    if (!pod.listening(p.dport, protoName(p.proto))) {
-      return { result: { verdict: "refused", reason: `refused: nothing listening on ${pod.ref} port ${p.dport}`, ...base }, pod, node: n };
-    }
-    return { result: { verdict: "delivered", reason: `delivered to pod ${pod.ref}`, ...base }, pod, node: n };
+    const verdict: Verdict = w.reply ? "delivered" : pod.hung ? "timeout" : pod.listening(p.dport, protoName(p.proto)) ? "delivered" : "refused";
+    const why = w.reply ? WHY_REPLY_POD : verdict === "timeout" ? WHY_TIMEOUT : verdict === "refused" ? WHY_REFUSED_POD : WHY_POD;
+    return new Delivery(verdict, why, pod, n, p.dst, p.dport, p.src, p.sport);
   }
 
   /** Delivery to the node's own stack (INPUT already passed): un-DNAT replies, then a socket. */
@@ -638,18 +667,17 @@ export class Datapath {
     if (hit) this.ctSrcManip(n, hit, p, w);
     else if (w.track) n.ct.confirm(orig, p, { ipvs: false });
     const host = (this.hostPods.get(n.name) ?? []).find((hp) => hp.listening(p.dport, protoName(p.proto)));
-    const base = { node: n.name, ip: formatIPv4(p.dst), port: p.dport, srcIp: formatIPv4(p.src), srcPort: p.sport };
     w.hops?.push(host ? `pod ${host.ref} (hostNetwork on ${n.name})` : `${n.name} host process`);
-    if (w.reply) return { result: { verdict: "delivered", reason: `reply reached ${n.name}`, pod: null, ...base }, pod: null, node: n };
-    if (!host) return { result: { verdict: "refused", reason: `refused: nothing listening on ${n.name} port ${p.dport}`, pod: null, ...base }, pod: null, node: n };
-    if (host.hung) return { result: { verdict: "timeout", reason: `timeout: ${host.ref} does not answer (app hung)`, pod: host.ref, ...base }, pod: host, node: n };
-    return { result: { verdict: "delivered", reason: `delivered to pod ${host.ref}`, pod: host.ref, ...base }, pod: host, node: n };
+    if (w.reply) return new Delivery("delivered", WHY_REPLY_HOST, null, n, p.dst, p.dport, p.src, p.sport);
+    if (!host) return new Delivery("refused", WHY_REFUSED_HOST, null, n, p.dst, p.dport, p.src, p.sport);
+    return new Delivery(host.hung ? "timeout" : "delivered", host.hung ? WHY_TIMEOUT : WHY_POD, host, n, p.dst, p.dport, p.src, p.sport);
   }
 
   /** A packet generated on node `n` (host process or hostNetwork pod). */
   private localOut(n: NodeRuntime, p: Packet, w: Walk): Delivery {
     w.hops?.push(n.name);
     n.env.rng = w.rng;
+    n.env.now = this.now;
     const rt0 = this.route(n, p.dst);
     p.outIface = rt0.iface;
     const hit = this.ctLookup(n, p, w);
@@ -661,12 +689,12 @@ export class Datapath {
     } else {
       p.ct = CT.NEW;
       if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: "NEW connection: first packet traverses the nat table" });
-      const r = this.hook(n, "nat", "OUTPUT", p, w);
+      const r = this.hook(n, n.hooks.nat.OUTPUT, "nat", "OUTPUT", p, w);
       if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "OUTPUT", p);
     }
     let rt = this.route(n, p.dst);
     p.outIface = rt.iface;
-    const fr = this.hook(n, "filter", "OUTPUT", p, w);
+    const fr = this.hook(n, n.hooks.filter.OUTPUT, "filter", "OUTPUT", p, w);
     if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "OUTPUT", p);
     let ipvs = false;
     if (n.ipvs && !w.reply) {
@@ -693,16 +721,16 @@ export class Datapath {
       }
     }
     rt = this.route(n, p.dst);
-    if (w.events) this.note(w, { kind: "route", node: n.name, detail: rt.detail });
+    if (w.events) this.note(w, { kind: "route", node: n.name, detail: this.describeRoute(n, p.dst, rt) });
     p.outIface = rt.iface;
     if (rt.kind === "unreachable") return this.fail("unreachable", `unreachable: no route to ${formatIPv4(p.dst)} on ${n.name}`, n, p);
     if (rt.kind === "local") {
       // Loopback: POSTROUTING, then back in through INPUT.
       if (!hit) {
-        const r = this.hook(n, "nat", "POSTROUTING", p, w);
+        const r = this.hook(n, n.hooks.nat.POSTROUTING, "nat", "POSTROUTING", p, w);
         if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "POSTROUTING", p);
       }
-      const ir = this.hook(n, "filter", "INPUT", p, w);
+      const ir = this.hook(n, n.hooks.filter.INPUT, "filter", "INPUT", p, w);
       if (ir.verdict !== "ACCEPT") return this.blocked(n, ir, "filter", "INPUT", p);
       return this.deliverLocal(n, p, w, hit, orig);
     }
@@ -710,12 +738,50 @@ export class Datapath {
   }
 }
 
-/** Where a packet ended up (internal). */
-interface Delivery {
-  result: DeliveryResult;
-  pod: NetPod | null;
-  node: NodeRuntime | null;
+type Why = string | ((d: Delivery) => string);
+
+/** Where a packet ended up. Strings for the public result are built only when asked for. */
+export class Delivery {
+  private cached: DeliveryResult | null = null;
+  constructor(
+    readonly verdict: Verdict,
+    private readonly why: Why,
+    readonly pod: NetPod | null,
+    readonly node: NodeRuntime | null,
+    readonly dst: number,
+    readonly dport: number,
+    readonly src: number,
+    readonly sport: number,
+  ) {}
+
+  get reason(): string {
+    return typeof this.why === "string" ? this.why : this.why(this);
+  }
+
+  get result(): DeliveryResult {
+    if (!this.cached) {
+      this.cached = {
+        verdict: this.verdict,
+        reason: this.reason,
+        pod: this.pod && (this.verdict === "delivered" || this.verdict === "timeout" || this.verdict === "refused") ? this.pod.ref : null,
+        node: this.node?.name ?? null,
+        ip: formatIPv4(this.dst),
+        port: this.dport,
+        srcIp: formatIPv4(this.src),
+        srcPort: this.sport,
+      };
+    }
+    return this.cached;
+  }
 }
+
+const WHY_POD: Why = (d) => `delivered to pod ${d.pod!.ref}`;
+const WHY_REPLY_POD: Why = (d) => `reply reached pod ${d.pod!.ref}`;
+const WHY_TIMEOUT: Why = (d) => `timeout: ${d.pod!.ref} does not answer (app hung)`;
+const WHY_REFUSED_POD: Why = (d) => `refused: nothing listening on ${d.pod!.ref} port ${d.dport}`;
+const WHY_REFUSED_HOST: Why = (d) => `refused: nothing listening on ${d.node!.name} port ${d.dport}`;
+const WHY_REPLY_HOST: Why = (d) => `reply reached ${d.node!.name}`;
+const WHY_LEFT: Why = (d) => `left the cluster towards ${formatIPv4(d.dst)}: no Service rule matched`;
 
 const datapaths = new WeakMap<NetWorld, Datapath>();
 

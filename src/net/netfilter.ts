@@ -85,8 +85,29 @@ export interface TableResult {
 
 type MatchFn = (p: Packet, env: EvalEnv) => boolean;
 
+/** Inline (closure-free) match fields of a compiled rule; `flags` says which are set. */
+const F_SRC = 1, F_DST = 2, F_PROTO = 4, F_DPORT = 8, F_MARK = 16;
+
 interface CRule {
+  readonly flags: number;
+  readonly srcBase: number;
+  readonly srcMask: number;
+  readonly srcNeg: boolean;
+  readonly dstBase: number;
+  readonly dstMask: number;
+  readonly dstNeg: boolean;
+  readonly proto: number;
+  readonly protoNeg: boolean;
+  readonly portProto: number;
+  readonly portLo: number;
+  readonly portHi: number;
+  readonly portNeg: boolean;
+  readonly markValue: number;
+  readonly markMask: number;
+  readonly markNeg: boolean;
   readonly number: number;
+  /** Preallocated: returned as-is when this rule decides. */
+  readonly decided: NonNullable<TableResult["decidedBy"]>;
   readonly rule: Rule;
   readonly fns: MatchFn[];
   readonly target: Target;
@@ -107,6 +128,13 @@ interface CChain {
   readonly rules: CRule[];
   index: ChainIndex | null;
 }
+
+/** A built-in chain handle for {@link Netfilter.runChain}. */
+export type HookChain = { readonly name: string; readonly policy: "ACCEPT" | "DROP"; readonly rules: readonly unknown[] };
+
+const ACCEPTED: TableResult = Object.freeze({ verdict: "ACCEPT", decidedBy: null, nat: null });
+const DROPPED: TableResult = Object.freeze({ verdict: "DROP", decidedBy: null, nat: null });
+
 
 /** A compiled table. */
 export interface CompiledTable {
@@ -250,6 +278,52 @@ function compileRecent(m: Match & { kind: "recent" }): MatchFn {
   };
 }
 
+/** Compile a rule: common matches become inline fields, the rest closures (in rule order). */
+function compileRule(r: Rule, number: number, table: string, chain: string): CRule {
+  let flags = 0;
+  const c = {
+    srcBase: 0, srcMask: 0, srcNeg: false, dstBase: 0, dstMask: 0, dstNeg: false, proto: 0, protoNeg: false,
+    portProto: 0, portLo: 0, portHi: 0, portNeg: false, markValue: 0, markMask: 0, markNeg: false,
+  };
+  const fns: MatchFn[] = [];
+  let impure = false;
+  for (const m of r.matches) {
+    if (m.kind === "statistic" || m.kind === "statistic-nth" || m.kind === "recent") impure = true;
+    // The kernel tests -s/-d/-p first (ip_packet_match), then the -m matches in order. Pure
+    // matches may be tested early; a tcp/mark match written after a side-effecting one
+    // (statistic, recent) stays behind it so random draws and recent updates happen as in the kernel.
+    if (m.kind === "src" && !(flags & F_SRC)) {
+      flags |= F_SRC;
+      c.srcBase = m.cidr.base; c.srcMask = m.cidr.mask; c.srcNeg = m.neg;
+    } else if (m.kind === "dst" && !(flags & F_DST)) {
+      flags |= F_DST;
+      c.dstBase = m.cidr.base; c.dstMask = m.cidr.mask; c.dstNeg = m.neg;
+    } else if (m.kind === "proto" && !(flags & F_PROTO)) {
+      flags |= F_PROTO;
+      c.proto = m.proto; c.protoNeg = m.neg;
+    } else if (m.kind === "port" && m.which === "dport" && !(flags & F_DPORT) && !impure) {
+      flags |= F_DPORT;
+      c.portProto = m.proto; c.portLo = m.lo; c.portHi = m.hi; c.portNeg = m.neg;
+    } else if (m.kind === "mark" && !(flags & F_MARK) && !impure) {
+      flags |= F_MARK;
+      c.markValue = m.value; c.markMask = m.mask; c.markNeg = m.neg;
+    } else {
+      const fn = compileMatch(m);
+      if (fn) fns.push(fn);
+    }
+  }
+  return {
+    flags,
+    ...c,
+    number,
+    decided: Object.freeze({ table, chain, ruleNumber: number, rule: `-A ${chain} ${r.spec}` }),
+    rule: r,
+    fns,
+    target: r.target,
+    jumpTo: null,
+  };
+}
+
 /** The key a rule can be indexed under: exact destination (or any), protocol and single port. */
 function indexKey(r: Rule): { dst: number | null; pp: number } | null {
   let dst: number | null = null;
@@ -357,13 +431,7 @@ export class Netfilter {
     for (const [tname, t] of rs.tables) {
       const chains = new Map<string, CChain>();
       for (const [cname, c] of t.chains) {
-        const rules: CRule[] = c.rules.map((r, i) => ({
-          number: i + 1,
-          rule: r,
-          fns: r.matches.map(compileMatch).filter((f): f is MatchFn => f !== null),
-          target: r.target,
-          jumpTo: null,
-        }));
+        const rules: CRule[] = c.rules.map((r, i) => compileRule(r, i + 1, tname, cname));
         count += rules.length;
         chains.set(cname, { name: cname, builtin: c.builtin, policy: c.policy, rules, index: null });
       }
@@ -377,6 +445,11 @@ export class Netfilter {
     this.ruleCount = count;
   }
 
+  /** The built-in chain of a table's hook, if the table exists. */
+  hookChain(table: string, hook: string): HookChain | undefined {
+    return this.tables.get(table)?.chains.get(hook);
+  }
+
   /** Whether a table's hook chain has any rule (empty hooks are skipped in traces). */
   hasRules(table: string, hook: string): boolean {
     return (this.tables.get(table)?.chains.get(hook)?.rules.length ?? 0) > 0;
@@ -388,40 +461,55 @@ export class Netfilter {
    * trace shows each rule); the rule count is the same either way.
    */
   run(table: string, hook: string, p: Packet, env: EvalEnv, stats: EvalStats, trace: RuleStep[] | null): TableResult {
-    const t = this.tables.get(table);
-    const start = t?.chains.get(hook);
-    if (!start) return { verdict: "ACCEPT", decidedBy: null, nat: null };
-    let chain: CChain = start;
+    const start = this.tables.get(table)?.chains.get(hook);
+    if (!start) return ACCEPTED;
+    return this.runChain(start, table, p, env, stats, trace);
+  }
+
+  // Reused between calls: evaluation is synchronous and never re-entrant.
+  private readonly stack: CChain[] = [];
+  private readonly posStack: number[] = [];
+
+  /** Traverse a built-in chain obtained from {@link hookChain}. */
+  runChain(start: HookChain, table: string, p: Packet, env: EvalEnv, stats: EvalStats, trace: RuleStep[] | null): TableResult {
+    let chain = start as CChain;
     let pos = 0;
-    const stack: CChain[] = [];
-    const posStack: number[] = [];
+    const stack = this.stack;
+    const posStack = this.posStack;
+    let sp = 0;
     for (;;) {
-      let rules = chain.rules;
+      const rules = chain.rules;
       if (trace === null && chain.index !== null && pos < rules.length) {
         const cand = nextCandidate(chain.index, p, pos);
         stats.rulesEvaluated += cand - pos;
         pos = cand;
       }
       if (pos >= rules.length) {
-        if (stack.length === 0) {
-          return { verdict: start.policy, decidedBy: null, nat: null };
-        }
-        chain = stack.pop()!;
-        pos = posStack.pop()!;
+        if (sp === 0) return start.policy === "ACCEPT" ? ACCEPTED : DROPPED;
+        chain = stack[--sp]!;
+        pos = posStack[sp]!;
         continue;
       }
       const r = rules[pos]!;
       stats.rulesEvaluated++;
       let ok = true;
+      const f = r.flags;
+      if (f !== 0) {
+        if ((f & F_DST) !== 0 && (((p.dst & r.dstMask) >>> 0) === r.dstBase) === r.dstNeg) ok = false;
+        else if ((f & F_SRC) !== 0 && (((p.src & r.srcMask) >>> 0) === r.srcBase) === r.srcNeg) ok = false;
+        else if ((f & F_PROTO) !== 0 && (p.proto === r.proto) === r.protoNeg) ok = false;
+        else if ((f & F_DPORT) !== 0 && (p.proto !== r.portProto || (p.dport >= r.portLo && p.dport <= r.portHi) === r.portNeg)) ok = false;
+        else if ((f & F_MARK) !== 0 && (((p.mark & r.markMask) >>> 0) === r.markValue) === r.markNeg) ok = false;
+      }
       const fns = r.fns;
-      for (let i = 0; i < fns.length; i++) {
+      for (let i = 0; ok && i < fns.length; i++) {
         if (!fns[i]!(p, env)) {
           ok = false;
           break;
         }
       }
       if (trace !== null) {
-        const step: RuleStep = { table, chain: chain.name, ruleNumber: r.number, rule: `-A ${chain.name} ${r.rule.spec}`, matched: ok };
+        const step: RuleStep = { table, chain: chain.name, ruleNumber: r.number, rule: r.decided.rule, matched: ok };
         if (ok) step.action = describeTarget(r.target);
         trace.push(step);
       }
@@ -430,32 +518,30 @@ export class Netfilter {
         continue;
       }
       const tg = r.target;
-      const decided = () => ({ table, chain: chain.name, ruleNumber: r.number, rule: `-A ${chain.name} ${r.rule.spec}` });
       switch (tg.kind) {
         case "none":
           pos++;
           continue;
         case "ACCEPT":
-          return { verdict: "ACCEPT", decidedBy: decided(), nat: null };
+          return { verdict: "ACCEPT", decidedBy: r.decided, nat: null };
         case "DROP":
-          return { verdict: "DROP", decidedBy: decided(), nat: null };
+          return { verdict: "DROP", decidedBy: r.decided, nat: null };
         case "REJECT":
-          return { verdict: "REJECT", decidedBy: decided(), nat: null, rejectWith: tg.with };
+          return { verdict: "REJECT", decidedBy: r.decided, nat: null, rejectWith: tg.with };
         case "RETURN":
-          if (stack.length === 0) return { verdict: start.policy, decidedBy: null, nat: null };
-          chain = stack.pop()!;
-          pos = posStack.pop()!;
+          if (sp === 0) return start.policy === "ACCEPT" ? ACCEPTED : DROPPED;
+          chain = stack[--sp]!;
+          pos = posStack[sp]!;
           continue;
         case "jump": {
           const next = r.jumpTo!;
           if (!tg.goto) {
-            if (stack.length > 64) throw new Error(`iptables: chain loop through ${next.name}`);
-            stack.push(chain);
-            posStack.push(pos + 1);
+            if (sp > 64) throw new Error(`iptables: chain loop through ${next.name}`);
+            stack[sp] = chain;
+            posStack[sp++] = pos + 1;
           }
           chain = next;
           pos = 0;
-          rules = chain.rules;
           continue;
         }
         case "MARK": {
@@ -477,19 +563,19 @@ export class Netfilter {
           p.dst = tg.ip;
           if (tg.port) p.dport = tg.port;
           p.ct |= CT.DNAT;
-          return { verdict: "ACCEPT", decidedBy: decided(), nat: { kind: "DNAT", ip: p.dst, port: p.dport, chain: chain.name, ruleNumber: r.number } };
+          return { verdict: "ACCEPT", decidedBy: r.decided, nat: { kind: "DNAT", ip: p.dst, port: p.dport, chain: chain.name, ruleNumber: r.number } };
         case "SNAT":
           p.src = tg.ip;
           if (tg.port) p.sport = tg.port;
           p.ct |= CT.SNAT;
-          return { verdict: "ACCEPT", decidedBy: decided(), nat: { kind: "SNAT", ip: p.src, port: p.sport, chain: chain.name, ruleNumber: r.number } };
+          return { verdict: "ACCEPT", decidedBy: r.decided, nat: { kind: "SNAT", ip: p.src, port: p.sport, chain: chain.name, ruleNumber: r.number } };
         case "MASQUERADE":
           p.src = env.masqueradeAddress(p.outIface);
           if (tg.toPort) p.sport = tg.toPort;
           p.ct |= CT.SNAT;
           return {
             verdict: "ACCEPT",
-            decidedBy: decided(),
+            decidedBy: r.decided,
             nat: { kind: "MASQUERADE", ip: p.src, port: p.sport, chain: chain.name, ruleNumber: r.number },
           };
       }

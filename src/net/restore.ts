@@ -132,6 +132,8 @@ function freshTable(name: string, chains: string[]): Table {
 
 /** Split a line into words as iptables-restore does: double quotes group, backslash escapes a quote. */
 export function tokenize(line: string): string[] {
+  // Most lines have no quotes: split on blanks without a character loop.
+  if (line.indexOf('"') < 0 && line.indexOf("\\") < 0) return line.split(/[ \t]+/).filter((w) => w !== "");
   const out: string[] = [];
   let i = 0;
   const n = line.length;
@@ -408,7 +410,7 @@ function finishModule(m: ModuleState, proto: { value: number; neg: boolean } | n
   throw new Error(`unknown match "${m.name}"`);
 }
 
-function finishTarget(name: string, opts: Map<string, string | undefined>, chains: Set<string>, isGoto: boolean): Target {
+function finishTarget(name: string, opts: Map<string, string | undefined>, chains: ReadonlyMap<string, unknown>, isGoto: boolean): Target {
   switch (name) {
     case "ACCEPT":
     case "DROP":
@@ -449,7 +451,7 @@ function finishTarget(name: string, opts: Map<string, string | undefined>, chain
 function parseRuleWords(
   words: string[],
   table: string,
-  chainsInTable: Set<string>,
+  chainsInTable: ReadonlyMap<string, unknown>,
 ): { matches: Match[]; target: Target } {
   const matches: Match[] = [];
   const modules: ModuleState[] = [];
@@ -670,7 +672,7 @@ export function applyRestore(rs: Ruleset, text: string, opts: { noflush?: boolea
     }
     let parsed: { matches: Match[]; target: Target };
     try {
-      parsed = parseRuleWords(rest, t.name, new Set(t.chains.keys()));
+      parsed = parseRuleWords(rest, t.name, t.chains);
     } catch (e) {
       fail(lineNo, (e as Error).message);
     }

@@ -72,38 +72,43 @@ export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficR
   const rpc = Math.max(1, Math.floor(opts.requestsPerConnection ?? 1));
   const dp = opts.datapath ?? new Datapath(world);
   const proto = opts.to.protocol === "UDP" ? PROTO.udp : opts.to.protocol === "SCTP" ? PROTO.sctp : PROTO.tcp;
-  const tallies = new Map<string, EndpointTally>();
+  const tallies = new Map<number, EndpointTally>();
   const failures = new Map<string, number>();
   const entries = new Map<string, number>();
   let rules = 0;
   let ok = 0;
   const ext = "external" in opts.from ? opts.from : null;
-  const dstNum = ext ? ipToNum(opts.to.ip) : 0;
+  const dst = ipToNum(opts.to.ip);
+  const port = opts.to.port;
   for (let i = 0; i < n; i++) {
     // Ephemeral ports cycle through Linux's default range 32768–60999.
     const sport = 32768 + (i % 28232);
     let from: NetSource = opts.from;
     if (ext && ext.via === undefined) {
-      const entry = dp.entryNode(ext, dstNum, opts.rng);
+      const entry = dp.entryNode(ext, dst, opts.rng);
       from = { external: ext.external, via: entry.name };
       entries.set(entry.name, (entries.get(entry.name) ?? 0) + 1);
     }
-    const c = dp.connect(from, opts.to.ip, opts.to.port, proto, sport, opts.rng);
+    const c = dp.connect(from, dst, port, proto, sport, opts.rng);
     rules += c.rules;
     // The connection closes after its requests: IPVS moves it to the inactive counter.
     if (c.ipvsDest) {
       c.ipvsDest.activeConns--;
       c.ipvsDest.inactConns++;
     }
-    const r = c.result;
-    if (r.verdict !== "delivered") {
-      failures.set(r.reason, (failures.get(r.reason) ?? 0) + 1);
+    const d = c.delivery;
+    if (d.verdict !== "delivered") {
+      const reason = d.reason;
+      failures.set(reason, (failures.get(reason) ?? 0) + 1);
       continue;
     }
     ok++;
-    const key = `${r.ip}:${r.port}`;
+    const key = d.dst * 65536 + d.dport;
     let t = tallies.get(key);
-    if (!t) tallies.set(key, (t = { endpoint: key, pod: r.pod, node: r.node, count: 0, requests: 0, share: 0 }));
+    if (!t) {
+      const r = d.result;
+      tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: r.pod, node: r.node, count: 0, requests: 0, share: 0 }));
+    }
     t.count++;
     t.requests += rpc;
   }

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { Rng } from "../../src/sim/rng";
 import { Datapath, tracePacket } from "../../src/net/datapath";
+import { parseIPv4 } from "../../src/net/ipv4";
 import { simulateTraffic } from "../../src/net/traffic";
 import { NODE1_IP, twoNodeWorld } from "./fixtures";
 
@@ -145,8 +146,8 @@ describe("net: packets through kube-proxy's iptables rules", () => {
   it("counts the rules the kernel evaluates (index or not): trace and fast path agree", () => {
     const world = twoNodeWorld();
     const traced = new Datapath(world).tracePacket({ from: { pod: "default/client" }, to: { ip: "10.96.0.41", port: 80 }, rng: new Rng(1), reply: false });
-    const fast = new Datapath(world).connect({ pod: "default/client" }, "10.96.0.41", 80, 6, 40000, new Rng(1));
+    const fast = new Datapath(world).connect({ pod: "default/client" }, parseIPv4("10.96.0.41"), 80, 6, 40000, new Rng(1));
     assert.equal(fast.rules, traced.rulesEvaluated);
-    assert.equal(fast.result.ip, traced.request.result.ip);
+    assert.equal(fast.delivery.result.ip, traced.request.result.ip);
   });
 });
