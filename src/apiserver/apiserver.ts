@@ -308,9 +308,10 @@ export class ApiServer {
     m.creationTimestamp = old.metadata.creationTimestamp!;
     if (old.metadata.deletionTimestamp) m.deletionTimestamp = old.metadata.deletionTimestamp;
     if (old.metadata.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
-    const specOf = (o: DeepReadonly<KubeObject>): unknown =>
-      o.kind === "EndpointSlice" ? [o.endpoints, o.ports] : o.kind === "Endpoints" ? o.subsets : (o as { spec?: unknown }).spec;
-    const changed = JSON.stringify(specOf(obj)) !== JSON.stringify(specOf(old));
+    // Generation counts changes of desired state. Endpoint objects have no spec: their
+    // controllers write only when something changed, so every write is a new generation.
+    const changed =
+      obj.kind === "EndpointSlice" || obj.kind === "Endpoints" || JSON.stringify((obj as { spec?: unknown }).spec) !== JSON.stringify((old as { spec?: unknown }).spec);
     m.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
     // Status belongs to the status subresource: a spec update never changes it.
     const oldStatus = (old as { status?: unknown }).status;

@@ -235,7 +235,17 @@ export class DeploymentController {
       ],
     };
     const s = d.status;
-    if (s && stableStringify({ ...s, conditions: s.conditions?.map((c) => ({ ...c, lastTransitionTime: "" })) }) === stableStringify({ ...status, conditions: status.conditions!.map((c) => ({ ...c, lastTransitionTime: "" })) })) return;
+    const same =
+      s &&
+      s.observedGeneration === status.observedGeneration &&
+      s.replicas === status.replicas &&
+      s.updatedReplicas === status.updatedReplicas &&
+      s.readyReplicas === status.readyReplicas &&
+      s.availableReplicas === status.availableReplicas &&
+      s.unavailableReplicas === status.unavailableReplicas &&
+      (s.conditions ?? []).length === status.conditions!.length &&
+      status.conditions!.every((c, i) => s.conditions![i]!.status === c.status && s.conditions![i]!.reason === c.reason && s.conditions![i]!.message === c.message);
+    if (same) return;
     this.api.updateStatus(DEPLOYMENT_CONTROLLER, "Deployment", d.metadata.namespace, d.metadata.name!, status, `ready=${ready}/${want} updated=${updated}`);
   }
 }

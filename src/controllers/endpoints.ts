@@ -48,10 +48,9 @@ export class EndpointsController {
       },
     });
     const pod = (p: Stored<"Pod">, old?: Stored<"Pod">): void => {
-      const keys = new Set([...(old ? this.index.servicesFor(old) : []), ...this.index.servicesFor(p)]);
+      if (old) for (const k of this.index.servicesFor(old)) this.queue.add(k);
       this.index.setPod(p);
-      for (const k of this.index.servicesFor(p)) keys.add(k);
-      for (const k of keys) this.queue.add(k);
+      for (const k of this.index.servicesFor(p)) this.queue.add(k);
     };
     this.pods.on({
       add: (p) => pod(p),

@@ -19,7 +19,7 @@
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
 import { cacheKey } from "../api/meta";
-import type { Endpoint, EndpointPort, EndpointSlice } from "../api/types";
+import type { DeepReadonly, Endpoint, EndpointPort, EndpointSlice } from "../api/types";
 import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady, ownerRef, stableStringify } from "./controller";
@@ -164,7 +164,7 @@ export class EndpointSliceController {
     }
     for (const w of writes) {
       if (!w.old) this.api.create(ENDPOINTSLICE_CONTROLLER, w.slice, { admitted: !this.api.admit(w.slice).length });
-      else if (stableStringify([w.old.endpoints, w.old.ports ?? [], w.old.metadata.labels]) !== stableStringify([w.slice.endpoints, w.slice.ports, w.slice.metadata.labels]))
+      else if (!sameEndpoints(w.old.endpoints, w.slice.endpoints) || portsKey(w.old.ports ?? []) !== portsKey(w.slice.ports ?? []) || stableStringify(w.old.metadata.labels) !== stableStringify(w.slice.metadata.labels))
         this.api.update(ENDPOINTSLICE_CONTROLLER, w.slice, { admitted: true, detail: `${w.slice.endpoints.length} endpoints` });
     }
     for (const s of existing) {
@@ -195,6 +195,27 @@ export class EndpointSliceController {
       ports,
     };
   }
+}
+
+/** Do two endpoint lists say the same thing (order included)? Cheaper than serialising both. */
+function sameEndpoints(a: readonly DeepReadonly<Endpoint>[], b: readonly Endpoint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.addresses[0] !== y.addresses[0] ||
+      x.addresses.length !== y.addresses.length ||
+      x.conditions.ready !== y.conditions.ready ||
+      x.conditions.serving !== y.conditions.serving ||
+      x.conditions.terminating !== y.conditions.terminating ||
+      x.hostname !== y.hostname ||
+      x.nodeName !== y.nodeName ||
+      x.targetRef?.uid !== y.targetRef?.uid
+    )
+      return false;
+  }
+  return true;
 }
 
 function portsKey(ports: readonly { name?: string; protocol?: string; port?: number; appProtocol?: string }[]): string {

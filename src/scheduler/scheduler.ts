@@ -28,6 +28,12 @@ export const SCHEDULER = "kube-scheduler";
 interface NodeInfo {
   name: string;
   node: Stored<"Node">;
+  // Facts about the node the filters read, computed once per Node update rather than per pod.
+  ready: boolean;
+  unschedulable: boolean;
+  hardTaints: DeepReadonly<Taint>[];
+  preferNoSchedule: boolean;
+  labels: DeepReadonly<Record<string, string>>;
   cpu: number; // allocatable, millicores
   mem: number; // allocatable, bytes
   maxPods: number;
@@ -41,6 +47,14 @@ interface NodeInfo {
   hostPorts: Set<string>;
   /** controller uid → number of its pods here (for spreading). */
   owners: Map<string, number>;
+}
+
+/** What the filters need from the pod, computed once per scheduling cycle. */
+interface PodFacts {
+  ex: { cpu: number; mem: number };
+  ports: string[];
+  selector: [string, string][];
+  tolerations: DeepReadonly<Toleration[]> | undefined;
 }
 
 /** The scheduler's defaults for a container without requests (non-zero requests used for scoring). */
@@ -86,8 +100,13 @@ export class Scheduler {
     const name = n.metadata.name!;
     const prev = this.infos.get(name);
     const alloc = n.status?.allocatable ?? {};
-    const info: NodeInfo = prev ?? { name, node: n, cpu: 0, mem: 0, maxPods: 110, reqCpu: 0, reqMem: 0, exCpu: 0, exMem: 0, pods: 0, hostPorts: new Set(), owners: new Map() };
+    const info: NodeInfo = prev ?? { name, node: n, ready: true, unschedulable: false, hardTaints: [], preferNoSchedule: false, labels: {}, cpu: 0, mem: 0, maxPods: 110, reqCpu: 0, reqMem: 0, exCpu: 0, exMem: 0, pods: 0, hostPorts: new Set(), owners: new Map() };
     info.node = n;
+    info.ready = (n.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "True") === "True";
+    info.unschedulable = !!n.spec.unschedulable;
+    info.hardTaints = (n.spec.taints ?? []).filter((t) => t.effect !== "PreferNoSchedule");
+    info.preferNoSchedule = (n.spec.taints ?? []).some((t) => t.effect === "PreferNoSchedule");
+    info.labels = n.metadata.labels ?? {};
     info.cpu = parseQuantity(alloc["cpu"] ?? "0") * 1000;
     info.mem = parseQuantity(alloc["memory"] ?? "0");
     info.maxPods = parseQuantity(alloc["pods"] ?? "110");
@@ -185,13 +204,13 @@ export class Scheduler {
     const total = this.nodeOrder.length;
     const want = Scheduler.nodesToFind(total);
     const r = requests(p);
-    const ports = hostPorts(p);
+    const facts: PodFacts = { ex: exactRequests(p), ports: hostPorts(p), selector: Object.entries(p.spec.nodeSelector ?? {}), tolerations: p.spec.tolerations };
     const reasons = new Map<string, number>();
     const feasible: NodeInfo[] = [];
     let examined = 0;
     for (; examined < total && feasible.length < want; examined++) {
       const info = this.infos.get(this.nodeOrder[(this.nextStart + examined) % total]!)!;
-      const why = this.filter(p, info, r, ports);
+      const why = this.filter(facts, info);
       if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
       else feasible.push(info);
     }
@@ -229,23 +248,15 @@ export class Scheduler {
     this.api.bind(SCHEDULER, p.metadata.namespace!, p.metadata.name!, chosen.name);
   }
 
-  private filter(p: Stored<"Pod">, n: NodeInfo, r: { cpu: number; mem: number }, ports: string[]): string | undefined {
-    const node = n.node;
-    if (node.spec.unschedulable && !tolerates(p.spec.tolerations, { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" })) return "node(s) were unschedulable";
-    const ready = node.status?.conditions?.find((c) => c.type === "Ready");
-    if (ready && ready.status !== "True") return "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
-    for (const t of node.spec.taints ?? []) {
-      if (t.effect === "PreferNoSchedule") continue;
-      if (!tolerates(p.spec.tolerations, t)) return `node(s) had untolerated taint {${t.key}: ${t.value ?? ""}}`;
-    }
-    const labels = node.metadata.labels ?? {};
-    for (const [k, v] of Object.entries(p.spec.nodeSelector ?? {})) if (labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
+  private filter(f: PodFacts, n: NodeInfo): string | undefined {
+    if (n.unschedulable && !tolerates(f.tolerations, { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" })) return "node(s) were unschedulable";
+    if (!n.ready) return "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
+    for (const t of n.hardTaints) if (!tolerates(f.tolerations, t)) return `node(s) had untolerated taint {${t.key}: ${t.value ?? ""}}`;
+    for (const [k, v] of f.selector) if (n.labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
     if (n.pods + 1 > n.maxPods) return "Too many pods";
-    const ex = exactRequests(p);
-    if (ex.cpu > 0 && n.exCpu + ex.cpu > n.cpu) return "Insufficient cpu";
-    if (ex.mem > 0 && n.exMem + ex.mem > n.mem) return "Insufficient memory";
-    void r;
-    for (const hp of ports) if (n.hostPorts.has(hp)) return "node(s) didn't have free ports for the requested pod ports";
+    if (f.ex.cpu > 0 && n.exCpu + f.ex.cpu > n.cpu) return "Insufficient cpu";
+    if (f.ex.mem > 0 && n.exMem + f.ex.mem > n.mem) return "Insufficient memory";
+    for (const hp of f.ports) if (n.hostPorts.has(hp)) return "node(s) didn't have free ports for the requested pod ports";
     return undefined;
   }
 
@@ -256,7 +267,7 @@ export class Scheduler {
     const balanced = Math.floor((1 - Math.abs(cpuFree - memFree) / 2) * 100);
     const owned = owner ? n.owners.get(owner) ?? 0 : 0;
     const spread = maxOwned === minOwned ? 100 : Math.floor((100 * (maxOwned - owned)) / (maxOwned - minOwned));
-    const prefer = (n.node.spec.taints ?? []).some((t) => t.effect === "PreferNoSchedule") ? 0 : 100;
+    const prefer = n.preferNoSchedule ? 0 : 100;
     return leastAllocated + balanced + 2 * spread + 3 * prefer;
   }
 }
