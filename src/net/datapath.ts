@@ -594,7 +594,7 @@ export class Datapath {
             }
             d.activeConns++;
             w.ipvsDest = d;
-            const from = fmtHP(p.dst, p.dport);
+            const from = w.events ? fmtHP(p.dst, p.dport) : "";
             p.ipvs = { vaddr: p.dst, vport: p.dport, vproto: p.proto };
             p.dst = d.ip;
             p.dport = d.port;
@@ -707,7 +707,7 @@ export class Datapath {
           if (!d) return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
           d.activeConns++;
           w.ipvsDest = d;
-          const from = fmtHP(p.dst, p.dport);
+          const from = w.events ? fmtHP(p.dst, p.dport) : "";
           p.ipvs = { vaddr: p.dst, vport: p.dport, vproto: p.proto };
           p.dst = d.ip;
           p.dport = d.port;

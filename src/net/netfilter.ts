@@ -215,9 +215,15 @@ function compileMatch(m: Match): MatchFn | null {
     }
     case "set": {
       const { name, dirs, neg } = m;
+      // Resolve the set once per node environment, not per packet.
+      let lastEnv: EvalEnv | null = null;
+      let set: Ipset | undefined;
       return (p, env) => {
-        const s = env.ipset(name);
-        return (s !== undefined && s.test(p, dirs)) !== neg;
+        if (env !== lastEnv) {
+          lastEnv = env;
+          set = env.ipset(name);
+        }
+        return (set !== undefined && set.test(p, dirs)) !== neg;
       };
     }
     case "physdev":
