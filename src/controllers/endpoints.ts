@@ -15,7 +15,8 @@ import { Informer, WorkQueue } from "../client/informer";
 import { cacheKey } from "../api/meta";
 import type { EndpointAddress, EndpointSubset, Endpoints } from "../api/types";
 import type { SimContext } from "../sim/context";
-import { isPodReady, stableStringify } from "./controller";
+import { isPodReady } from "./controller";
+import type { DeepReadonly } from "../api/types";
 import { SelectorIndex, resolveTargetPort, shouldPodBeInEndpoints } from "./endpointutil";
 
 export const ENDPOINTS_CONTROLLER = "endpoints-controller";
@@ -123,7 +124,21 @@ export class EndpointsController {
     };
     const old = this.api.get("Endpoints", svc.metadata.namespace, svc.metadata.name!);
     if (!old) this.api.create(ENDPOINTS_CONTROLLER, ep, { admitted: !this.api.admit(ep).length });
-    else if (stableStringify([old.subsets ?? [], old.metadata.annotations ?? {}]) !== stableStringify([ep.subsets, ep.metadata.annotations ?? {}]))
+    else if (subsetsKey(old.subsets ?? []) !== subsetsKey(ep.subsets ?? []) || (old.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? "") !== (ep.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? ""))
       this.api.update(ENDPOINTS_CONTROLLER, ep, { admitted: true });
   }
+}
+
+/** Everything of the subsets kube-proxy and DNS read, as one string (cheap equality). */
+function subsetsKey(subsets: readonly DeepReadonly<EndpointSubset>[]): string {
+  let k = "";
+  for (const s of subsets) {
+    for (const a of s.addresses ?? []) k += `${a.ip}|${a.hostname ?? ""}|${a.nodeName ?? ""}|${a.targetRef?.uid ?? ""};`;
+    k += "!";
+    for (const a of s.notReadyAddresses ?? []) k += `${a.ip}|${a.hostname ?? ""}|${a.nodeName ?? ""}|${a.targetRef?.uid ?? ""};`;
+    k += "#";
+    for (const p of s.ports ?? []) k += `${p.name ?? ""}/${p.port}/${p.protocol ?? "TCP"},`;
+    k += "\n";
+  }
+  return k;
 }

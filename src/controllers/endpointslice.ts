@@ -65,7 +65,8 @@ export class EndpointSliceController {
     this.pods.on({
       add: (p) => podChanged(p),
       update: (p, old) => {
-        if (endpointRelevant(p) !== endpointRelevant(old) || stableStringify(p.metadata.labels) !== stableStringify(old.metadata.labels)) podChanged(p, old);
+        const relabelled = p.metadata.labels !== old.metadata.labels && stableStringify(p.metadata.labels) !== stableStringify(old.metadata.labels);
+        if (relabelled || endpointRelevant(p) !== endpointRelevant(old)) podChanged(p, old);
         else this.index.setPod(p);
       },
       delete: (p) => {

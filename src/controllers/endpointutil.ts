@@ -26,6 +26,7 @@ export class SelectorIndex {
   private readonly podsByPair = new Map<string, Set<string>>();
 
   setService(s: Stored<"Service">): void {
+    this.version++;
     this.deleteService(cacheKey(s));
     this.services.set(cacheKey(s), s);
     const pair = firstPair(s);
@@ -35,15 +36,23 @@ export class SelectorIndex {
   deleteService(key: string): void {
     const s = this.services.get(key);
     if (!s) return;
+    this.version++;
     this.services.delete(key);
     const pair = firstPair(s);
     if (pair) this.svcByPair.get(`${s.metadata.namespace}\0${pair}`)?.delete(key);
   }
 
   setPod(p: Stored<"Pod">): void {
-    this.deletePod(cacheKey(p));
+    const key = cacheKey(p);
+    const prev = this.pods.get(key);
+    // Status updates keep metadata.labels by reference: nothing to re-index.
+    if (prev && prev.metadata.labels === p.metadata.labels) {
+      this.pods.set(key, p);
+      return;
+    }
+    this.deletePod(key);
     this.pods.set(cacheKey(p), p);
-    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) addTo(this.podsByPair, `${p.metadata.namespace}\0${k}=${v}`, cacheKey(p));
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) addTo(this.podsByPair, `${p.metadata.namespace}\0${k}=${v}`, key);
   }
 
   deletePod(key: string): void {
@@ -59,6 +68,21 @@ export class SelectorIndex {
 
   /** Keys of Services (with selectors) in the pod's namespace that select it. */
   servicesFor(p: DeepReadonly<Pod>): string[] {
+    // Memoised per labels object until any Service changes (pods' labels rarely change).
+    const labels = p.metadata.labels;
+    if (labels) {
+      const hit = this.selectedBy.get(labels);
+      if (hit && hit.version === this.version && hit.namespace === p.metadata.namespace) return hit.keys;
+    }
+    const keys = this.computeServicesFor(p);
+    if (labels) this.selectedBy.set(labels, { version: this.version, namespace: p.metadata.namespace ?? "", keys });
+    return keys;
+  }
+
+  private readonly selectedBy = new WeakMap<object, { version: number; namespace: string; keys: string[] }>();
+  private version = 0;
+
+  private computeServicesFor(p: DeepReadonly<Pod>): string[] {
     const out: string[] = [];
     for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
       for (const sk of this.svcByPair.get(`${p.metadata.namespace}\0${k}=${v}`) ?? []) {

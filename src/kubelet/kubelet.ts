@@ -76,6 +76,8 @@ export interface PodRuntime {
   startedAt: number;
   terminating: boolean;
   conditionTimes: Map<string, { status: string; at: string }>;
+  /** Signature of the last status sent (the status manager skips unchanged updates). */
+  statusSig?: string;
 }
 
 export class Kubelet {
@@ -448,8 +450,10 @@ export class Kubelet {
       containerStatuses: statuses,
     };
     const summary = `phase=${status.phase}${rt.ip ? ` podIP=${rt.ip}` : ""} ready=${allReady && !!rt.ip}`;
-    const before = p.status;
-    if (before && JSON.stringify(before) === JSON.stringify(status)) return;
+    // Everything above derives from runtime state; its signature tells whether anything changed.
+    const sig = `${summary}|${sandboxReady}|${rt.containers.map((c) => `${c.state}/${c.reason}/${c.ready}/${c.restartCount}/${c.containerId ?? ""}`).join(",")}|${scheduled.status}`;
+    if (rt.statusSig === sig && p.status?.phase) return;
+    rt.statusSig = sig;
     this.api.updateStatus(this.name, "Pod", p.metadata.namespace, p.metadata.name!, status, summary);
   }
 }
