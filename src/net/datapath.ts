@@ -27,8 +27,8 @@ import type { Protocol } from "../api/types";
 import { Conntrack, type CtEntry, type Tuple } from "./conntrack";
 import { compileIpset, type Ipset } from "./ipset";
 import { type Cidr, cidrContains, formatIPv4, parseCidr, parseIPv4, tryParseIPv4 } from "./ipv4";
-import { IpvsRuntime } from "./ipvs";
-import { type EvalEnv, type EvalStats, type HookChain, type Netfilter, type Packet, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
+import { type IpvsDest, type IpvsKernelState, IpvsRuntime, type IpvsService } from "./ipvs";
+import { type Chooser, type EvalEnv, type EvalStats, type HookChain, type Netfilter, type Packet, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
 import { CT, PROTO, parseRestore } from "./restore";
 import type { NetDestination, NetNode, NetPod, NetSource, NetWorld } from "./world";
 
@@ -156,6 +156,7 @@ interface Walk {
 }
 
 const compiledCache = new WeakMap<NetNode, { text: string; nf: Netfilter }>();
+const compiledIpsets = new WeakMap<IpvsKernelState, Map<string, Ipset>>();
 
 function fmtHP(ip: number, port: number): string {
   return `${formatIPv4(ip)}:${port}`;
@@ -223,14 +224,19 @@ export class Datapath {
       }
       const ipvsState = n.ipvs?.() ?? null;
       const ipvs = ipvsState ? new IpvsRuntime(ipvsState) : null;
-      const ipsets = new Map<string, Ipset>();
-      for (const s of ipvsState?.ipsets ?? []) ipsets.set(s.name, compileIpset(s));
+      let ipsets = ipvsState ? compiledIpsets.get(ipvsState) : undefined;
+      if (!ipsets) {
+        ipsets = new Map<string, Ipset>();
+        for (const s of ipvsState?.ipsets ?? []) ipsets.set(s.name, compileIpset(s));
+        if (ipvsState) compiledIpsets.set(ipvsState, ipsets);
+      }
+      const sets = ipsets;
       const locals = new Set<number>(n.ips.map(parseIPv4));
       for (const a of ipvs?.dummyAddresses ?? []) locals.add(a);
       const primary = parseIPv4(n.ips[0]!);
       const env: EvalEnv & { rng: RandomSource } = {
         isLocal: (ip) => locals.has(ip) || cidrContains(LOOPBACK, ip),
-        ipset: (name) => ipsets.get(name),
+        ipset: (name) => sets.get(name),
         recent: new Map(),
         rng: { next: () => 0 },
         now: 0,
@@ -270,6 +276,26 @@ export class Datapath {
 
   private vethOf(pod: NetPod): string {
     return this.veths.get(pod) ?? vethOf(pod);
+  }
+
+  /**
+   * Set while computing expected shares: random choices (statistic matches, the cloud LB's node,
+   * IPVS weight-proportional schedulers) branch through this instead of drawing.
+   * @internal
+   */
+  chooser: Chooser | null = null;
+
+  private schedule(n: NodeRuntime, vs: IpvsService, client: number): IpvsDest | null {
+    // Persistence and least-connection depend on the connections already open, not on chance.
+    if (this.chooser && (vs.spec.persistentTimeout > 0 || vs.spec.scheduler === "lc" || vs.spec.scheduler === "wlc")) {
+      this.chooser.historyDependent = true;
+    }
+    if (this.chooser && vs.spec.scheduler !== "sh") {
+      const usable = vs.dests.filter((d) => d.weight > 0);
+      if (usable.length === 0) return null;
+      return usable[this.chooser.pick(usable.map((d) => d.weight))]!;
+    }
+    return n.ipvs!.schedule(vs, client, this.now);
   }
 
   /** Look a node up by name or IP. */
@@ -346,6 +372,7 @@ export class Datapath {
       const healthy = this.healthyNodes(lb.healthCheckNodePort, pool);
       // Cloud LBs fail open: with no healthy backend they spread over the whole pool.
       const choice = healthy.length > 0 ? healthy : pool;
+      if (this.chooser) return choice[this.chooser.pick(choice.map(() => 1))]!;
       return choice[Math.floor(rng.next() * choice.length)]!;
     }
     throw new Error(
@@ -560,6 +587,7 @@ export class Datapath {
     w.hops?.push(n.name);
     n.env.rng = w.rng;
     n.env.now = this.now;
+    n.env.chooser = this.chooser;
     const hit = this.ctLookup(n, p, w);
     const orig: Tuple = { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
     if (hit) {
@@ -587,7 +615,7 @@ export class Datapath {
         } else {
           const vs = n.ipvs.lookup(p.proto, p.dst, p.dport);
           if (vs) {
-            const d = n.ipvs.schedule(vs, p.src, this.now);
+            const d = this.schedule(n, vs, p.src);
             if (!d) {
               if (w.events) this.note(w, { kind: "ipvs", node: n.name, detail: `virtual server ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real server: ICMP port unreachable` });
               return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
@@ -678,6 +706,7 @@ export class Datapath {
     w.hops?.push(n.name);
     n.env.rng = w.rng;
     n.env.now = this.now;
+    n.env.chooser = this.chooser;
     const rt0 = this.route(n, p.dst);
     p.outIface = rt0.iface;
     const hit = this.ctLookup(n, p, w);
@@ -703,7 +732,7 @@ export class Datapath {
       } else if (!hit) {
         const vs = n.ipvs.lookup(p.proto, p.dst, p.dport);
         if (vs) {
-          const d = n.ipvs.schedule(vs, p.src, this.now);
+          const d = this.schedule(n, vs, p.src);
           if (!d) return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
           d.activeConns++;
           w.ipvsDest = d;

@@ -43,10 +43,22 @@ export interface EvalEnv {
   /** The `-m recent` lists of this node: name → address → hit timestamps (seconds). */
   recent: Map<string, Map<number, number[]>>;
   rng: { next(): number };
+  /**
+   * When set, random decisions are made by this instead of `rng`: it gets the weights of the
+   * alternatives and returns the index taken (used to compute expected shares exactly).
+   */
+  chooser?: Chooser | null;
   /** Virtual time in seconds, for `-m recent --seconds`. */
   now: number;
   /** The address MASQUERADE picks for an outgoing interface. */
   masqueradeAddress(outIface: string): number;
+}
+
+/** Makes a weighted choice; see {@link EvalEnv.chooser}. */
+export interface Chooser {
+  pick(weights: readonly number[]): number;
+  /** Set when the outcome depends on history (affinity, persistence), not only on chance. */
+  historyDependent?: boolean;
 }
 
 /** Running totals for one packet. */
@@ -196,7 +208,12 @@ function compileMatch(m: Match): MatchFn | null {
       const { probability, neg } = m;
       // xt_statistic compares a random 31-bit number with round(p * 2^31).
       const threshold = Math.round(probability * 0x80000000);
-      return (_p, env) => (Math.floor(env.rng.next() * 0x80000000) < threshold) !== neg;
+      const pk = threshold / 0x80000000;
+      const weights = [pk, 1 - pk];
+      return (_p, env) => {
+        if (env.chooser) return (env.chooser.pick(weights) === 0) !== neg;
+        return (Math.floor(env.rng.next() * 0x80000000) < threshold) !== neg;
+      };
     }
     case "statistic-nth": {
       const { every, packet, neg } = m;
@@ -252,6 +269,7 @@ function compileRecent(m: Match & { kind: "recent" }): MatchFn {
   // xt_recent keeps the last ip_pkt_list_tot (default 20) timestamps per address.
   const maxStamps = 20;
   return (p, env) => {
+    if (env.chooser) env.chooser.historyDependent = true;
     let table = env.recent.get(name);
     if (!table) env.recent.set(name, (table = new Map()));
     const addr = ((side === "src" ? p.src : p.dst) & mask) >>> 0;

@@ -13,6 +13,8 @@
  * ```
  */
 import { Datapath, type RandomSource } from "./datapath";
+import { formatIPv4 } from "./ipv4";
+import type { Chooser } from "./netfilter";
 import { PROTO } from "./restore";
 import type { NetDestination, NetSource, NetWorld } from "./world";
 
@@ -35,8 +37,16 @@ export interface EndpointTally {
   count: number;
   /** Requests served (count × requestsPerConnection). */
   requests: number;
-  /** Share of successful connections. */
+  /** Connections the rules sent here that the pod did not answer (timeout, refused). */
+  failed: number;
+  /** Share of all connections answered here (count / total). */
   share: number;
+  /**
+   * Share of connections the rules send here, computed exactly by following every random branch
+   * (statistic probabilities, the LB's node choice, IPVS weights). Absent when the outcome
+   * depends on history (ClientIP affinity / IPVS persistence) or there are too many branches.
+   */
+  expectedShare?: number;
 }
 
 export interface TrafficResult {
@@ -97,23 +107,35 @@ export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficR
       c.ipvsDest.inactConns++;
     }
     const d = c.delivery;
+    const atPod = d.verdict === "delivered" || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null);
     if (d.verdict !== "delivered") {
       const reason = d.reason;
       failures.set(reason, (failures.get(reason) ?? 0) + 1);
-      continue;
-    }
-    ok++;
+      if (!atPod) continue;
+    } else ok++;
     const key = d.dst * 65536 + d.dport;
     let t = tallies.get(key);
     if (!t) {
       const r = d.result;
-      tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: r.pod, node: r.node, count: 0, requests: 0, share: 0 }));
+      tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: d.pod?.ref ?? null, node: r.node, count: 0, failed: 0, requests: 0, share: 0 }));
     }
-    t.count++;
-    t.requests += rpc;
+    if (d.verdict === "delivered") {
+      t.count++;
+      t.requests += rpc;
+    } else t.failed++;
+  }
+  const expected = n > 0 ? expectedShares(world, opts.from, dst, port, proto) : null;
+  if (expected) {
+    for (const [key, share] of expected) {
+      if (!tallies.has(key)) {
+        const ep = `${formatIPv4(Math.floor(key / 65536))}:${key % 65536}`;
+        tallies.set(key, { endpoint: ep, pod: null, node: null, count: 0, failed: 0, requests: 0, share: 0 });
+      }
+      tallies.get(key)!.expectedShare = share;
+    }
   }
   const byEndpoint = [...tallies.values()].sort((a, b) => ipKey(a.endpoint) - ipKey(b.endpoint));
-  for (const t of byEndpoint) t.share = ok > 0 ? t.count / ok : 0;
+  for (const t of byEndpoint) t.share = n > 0 ? t.count / n : 0;
   return {
     byEndpoint,
     total: n,
@@ -123,6 +145,51 @@ export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficR
     rulesEvaluatedPerConnection: n > 0 ? rules / n : 0,
     requestsPerConnection: rpc,
   };
+}
+
+/**
+ * Exact share of connections the rules send to each endpoint (`ip*65536+port` → share), found by
+ * walking every branch of every random decision with its probability on a fresh data path.
+ * Null when the result depends on history or the branches exceed a budget.
+ */
+function expectedShares(world: NetWorld, from: NetSource, dst: number, port: number, proto: number): Map<number, number> | null {
+  const out = new Map<number, number>();
+  const stack: number[][] = [[]];
+  let paths = 0;
+  while (stack.length > 0) {
+    if (++paths > 512) return null;
+    const script = stack.pop()!;
+    let depth = 0;
+    let weight = 1;
+    const chooser: Chooser = {
+      pick(ws) {
+        const total = ws.reduce((a, b) => a + b, 0);
+        if (depth < script.length) {
+          const i = script[depth++]!;
+          weight *= ws[i]! / total;
+          return i;
+        }
+        const alts: number[] = [];
+        for (let i = 0; i < ws.length; i++) if (ws[i]! > 0) alts.push(i);
+        for (const i of alts.slice(1)) stack.push([...script.slice(0, depth), i]);
+        const first = alts[0] ?? 0;
+        script.push(first);
+        depth++;
+        weight *= (ws[first] ?? 0) / total;
+        return first;
+      },
+    };
+    const dp = new Datapath(world);
+    dp.chooser = chooser;
+    const c = dp.connect(from, dst, port, proto, 40000, { next: () => 0 });
+    if (chooser.historyDependent) return null;
+    const d = c.delivery;
+    if (d.verdict === "delivered" || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null)) {
+      const key = d.dst * 65536 + d.dport;
+      out.set(key, (out.get(key) ?? 0) + weight);
+    }
+  }
+  return out;
 }
 
 function ipToNum(s: string): number {

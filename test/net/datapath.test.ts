@@ -27,6 +27,8 @@ describe("net: packets through kube-proxy's iptables rules", () => {
       ],
     );
     for (const e of t.byEndpoint) assert.ok(withinBinomial(e.count, 30_000, 1 / 3), `${e.endpoint}: ${e.count}`);
+    // The exact prediction from the rules' (kernel-quantised) probabilities.
+    for (const e of t.byEndpoint) assert.ok(Math.abs(e.expectedShare! - 1 / 3) < 1e-9, `${e.endpoint}: ${e.expectedShare}`);
   });
 
   it("is deterministic: same seed, identical results; another seed, different counts", () => {
@@ -101,18 +103,20 @@ describe("net: packets through kube-proxy's iptables rules", () => {
     const local = simulateTraffic(twoNodeWorld(), { from: { external: "203.0.113.7" }, to: { ip: "198.51.100.10", port: 80 }, connections: 1000, rng: new Rng(5) });
     assert.deepEqual(local.byEntryNode, [{ node: "node-1", count: 1000 }]);
     assert.deepEqual(local.failures, []);
-    assert.deepEqual(local.byEndpoint.map((e) => [e.pod, e.count]), [["shop/front-1", 1000]]);
+    assert.deepEqual(local.byEndpoint.map((e) => [e.pod, e.count, e.expectedShare]), [["shop/front-1", 1000, 1]]);
     const cluster = simulateTraffic(twoNodeWorld(), { from: { external: "203.0.113.7" }, to: { ip: "198.51.100.11", port: 80 }, connections: 4000, rng: new Rng(5) });
     assert.equal(cluster.byEntryNode.length, 2);
     for (const n of cluster.byEntryNode) assert.ok(withinBinomial(n.count, 4000, 0.5));
     assert.equal(cluster.succeeded, 4000);
     for (const e of cluster.byEndpoint) assert.ok(withinBinomial(e.count, 4000, 0.5));
+    assert.deepEqual(cluster.byEndpoint.map((e) => e.expectedShare), [0.5, 0.5]);
   });
 
   it("sessionAffinity ClientIP: every connection from one client sticks to one endpoint", () => {
     const t = simulateTraffic(twoNodeWorld(), { from: { pod: "default/client" }, to: { ip: "10.96.0.50", port: 80 }, connections: 2000, rng: new Rng(11) });
     assert.equal(t.byEndpoint.length, 1);
     assert.equal(t.byEndpoint[0]!.count, 2000);
+    assert.equal(t.byEndpoint[0]!.expectedShare, undefined); // depends on history, not chance
     // Many different clients still spread over both endpoints.
     const dp = new Datapath(twoNodeWorld());
     const seen = new Set<string>();
@@ -134,7 +138,13 @@ describe("net: packets through kube-proxy's iptables rules", () => {
     assert.equal(t.failures.length, 1);
     assert.equal(t.failures[0]!.reason, "timeout: default/web-3 does not answer (app hung)");
     assert.ok(withinBinomial(t.failures[0]!.count, 9000, 1 / 3));
-    assert.deepEqual(t.byEndpoint.map((e) => e.pod), ["default/web-1", "default/web-2"]);
+    assert.deepEqual(t.byEndpoint.map((e) => [e.pod, e.count > 0, e.failed > 0]), [
+      ["default/web-1", true, false],
+      ["default/web-2", true, false],
+      ["default/web-3", false, true],
+    ]);
+    assert.equal(t.byEndpoint[2]!.failed, t.failures[0]!.count);
+    assert.ok(Math.abs(t.byEndpoint[2]!.expectedShare! - 1 / 3) < 1e-9);
   });
 
   it("long-lived connections: requests stick to their connection's backend (keep-alive imbalance)", () => {

@@ -120,6 +120,7 @@ COMMIT
     assert.deepEqual(order, ["10.244.2.7:8080", "10.244.2.6:8080", "10.244.1.5:8080", "10.244.2.7:8080", "10.244.2.6:8080", "10.244.1.5:8080"]);
     const t = simulateTraffic(world, { from: { pod: "default/client" }, to: { ip: "10.96.0.10", port: 80 }, connections: 3000, rng: new Rng(1) });
     assert.deepEqual(t.byEndpoint.map((e) => e.count), [1000, 1000, 1000]);
+    assert.deepEqual(t.byEndpoint.map((e) => e.expectedShare), [1 / 3, 1 / 3, 1 / 3]);
   });
 
   it("traces IPVS: LOCAL_IN picks the real server, the reply is un-NATed, later packets reuse the connection", () => {
