@@ -55,6 +55,17 @@ export interface CompiledCell {
 /** The compile result: code or the type errors that stop the cell. */
 export type CompileResult = ({ ok: true } & CompiledCell) | { ok: false; diagnostics: CellDiagnostic[] };
 
+/** Maps positions in the CommonJS code of a cell to the cell (the `export {};` line TypeScript saw first is skipped). */
+function cellMapper(esm: string, esmMap: string | undefined, target: TS.ScriptTarget): CompiledCell["toCell"] {
+  const cjs = ts.transpileModule(esm.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), {
+    fileName: "cell.js",
+    compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true, sourceMap: true },
+  });
+  const maps = [LineMap.parse(cjs.sourceMapText ?? "{}")];
+  if (esmMap) maps.push(LineMap.parse(esmMap));
+  return composeMaps(maps, 1);
+}
+
 /** Declarations of the kernel's globals, visible to the type checker in every cell. */
 const GLOBALS_DTS = `
 declare global {
@@ -181,21 +192,20 @@ export class TypeScriptEngine {
     const esm = this.emitted.get(this.srcBase + ".js") ?? "";
     const esmMap = this.emitted.get(this.srcBase + ".js.map");
     const target = ts.ScriptTarget.ES2022;
-    const cjs = ts.transpileModule(esm.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), {
-      fileName: "cell.js",
-      compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true, sourceMap: true },
-    });
-    const maps = [LineMap.parse(cjs.sourceMapText ?? "{}")];
-    if (esmMap) maps.push(LineMap.parse(esmMap));
     const sideOutputs = new Map<string, string>();
     for (const [abs, data] of this.emitted) {
       if (!abs.endsWith(".js") || abs.startsWith(this.srcBase + ".")) continue;
       sideOutputs.set(abs, converterModule.esModuleToCommonJSModule(data, target));
     }
+    let toCell: CompiledCell["toCell"] | undefined;
     return {
       ok: true,
-      js: cjs.outputText.replace(/\/\/# sourceMappingURL=.*\s*$/, ""),
-      toCell: composeMaps(maps, 1),
+      js: (conv.output ?? "").replace(/\/\/# sourceMappingURL=.*\s*$/, ""),
+      // Only an error needs positions: map lazily, redoing tslab's ESM → CommonJS pass with a source map.
+      toCell: (line, column) => {
+        toCell ??= cellMapper(esm, esmMap, target);
+        return toCell(line, column);
+      },
       declOutput: conv.declOutput ?? "",
       ...(conv.lastExpressionVar ? { lastExpressionVar: conv.lastExpressionVar } : {}),
       hasToplevelAwait: conv.hasToplevelAwait ?? false,

@@ -99,7 +99,7 @@ export class KernelClient {
     for (;;) {
       if (this.proc.exitCode !== null) throw new Error(`kernel exited with ${this.proc.exitCode}: ${this.stderr}`);
       try {
-        return await this.request("shell", "kernel_info_request", {}, 1000);
+        return await this.request("shell", "kernel_info_request", {}, 250);
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`kernel did not answer kernel_info within ${timeoutMs} ms: ${String(e)}\n${this.stderr}`);
       }

@@ -1,0 +1,83 @@
+/**
+ * Kernel speed, side by side with stock tslab in one run: start-up to the first kernel_info_reply, and the
+ * median round trip (execute_request → idle) of a one-line cell, of a cell declaring a 50-line interface
+ * and a function, and of a one-line cell after 300 cells (no growth).
+ *
+ * Run: `npm run build && node dist/bench/kernel.js [runs]`.
+ */
+import * as path from "node:path";
+import { KernelClient, KERNEL_MAIN } from "../test/kernel/client";
+
+interface Figures {
+  startMs: number;
+  trivialMs: number;
+  declMs: number;
+  after300Ms: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function declCell(i: number): string {
+  const fields = Array.from({ length: 48 }, (_, j) => `  field${j}: ${j % 3 === 0 ? "string" : j % 3 === 1 ? "number" : "boolean[]"};`);
+  return [`interface Big${i} {`, ...fields, "}", `function make${i}(b: Big${i}): number { return b.field1 + b.field4; }`].join("\n");
+}
+
+async function timeCell(k: KernelClient, code: string): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const { reply } = await k.execute(code);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (reply.content["status"] !== "ok") throw new Error(`bench cell failed: ${JSON.stringify(reply.content)}`);
+  return ms;
+}
+
+async function measure(argv: string[], runs: number): Promise<Figures> {
+  const t0 = Date.now();
+  const k = await KernelClient.start({ argv });
+  const startMs = Date.now() - t0;
+  try {
+    await timeCell(k, "1"); // warm-up
+    const trivial: number[] = [];
+    for (let i = 0; i < runs; i++) trivial.push(await timeCell(k, "1 + 1"));
+    const decl: number[] = [];
+    for (let i = 0; i < runs; i++) decl.push(await timeCell(k, declCell(i)));
+    for (let i = 0; i < 300 - 2 * runs; i++) await timeCell(k, `const v${i} = ${i};`);
+    const after: number[] = [];
+    for (let i = 0; i < runs; i++) after.push(await timeCell(k, "1 + 1"));
+    return { startMs, trivialMs: median(trivial), declMs: median(decl), after300Ms: median(after) };
+  } finally {
+    await k.close();
+  }
+}
+
+/**
+ * Prints the figures for kubelab and tslab as a table.
+ *
+ * @example
+ * ```ts
+ * await main(20);
+ * ```
+ */
+export async function main(runs = 20): Promise<void> {
+  const node = process.execPath;
+  const tslabBin = path.join(path.dirname(require.resolve("tslab/package.json")), "bin", "tslab");
+  const kubelab = await measure([node, KERNEL_MAIN, "{connection_file}"], runs);
+  const tslab = await measure([node, tslabBin, "kernel", "--config-path", "{connection_file}"], runs);
+  const row = (label: string, a: number, b: number): string => `${label.padEnd(40)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)}`;
+  console.log(`kernel bench (median of ${runs} runs, ms)`);
+  console.log(`${"".padEnd(40)} ${"kubelab".padStart(10)} ${"tslab".padStart(10)}`);
+  console.log(row("start → first kernel_info_reply", kubelab.startMs, tslab.startMs));
+  console.log(row("one-line cell", kubelab.trivialMs, tslab.trivialMs));
+  console.log(row("50-line interface + function cell", kubelab.declMs, tslab.declMs));
+  console.log(row("one-line cell after 300 cells", kubelab.after300Ms, tslab.after300Ms));
+}
+
+if (require.main === module) {
+  main(Number(process.argv[2] ?? 20)).catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
