@@ -35,7 +35,15 @@ function k(t: Tuple): string {
   return `${t.proto}|${t.src}|${t.sport}|${t.dst}|${t.dport}`;
 }
 
-/** A connection-tracking table. */
+/**
+ * A connection-tracking table.
+ *
+ * @example
+ * ```ts
+ * const ct = new Conntrack();
+ * ct.lookup({ proto: 6, src, sport: 40000, dst, dport: 80 });   // undefined until confirmed
+ * ```
+ */
 export class Conntrack {
   private readonly byTuple = new Map<string, { entry: CtEntry; dir: "orig" | "reply" }>();
   private readonly list: CtEntry[] = [];
@@ -66,10 +74,10 @@ export class Conntrack {
     return this.list;
   }
 
-  /** `conntrack -L`-style lines. */
+  /** `conntrack -L`-style lines (protocol, original tuple, reply tuple; no timers or flags). */
   format(): string[] {
     const name = (p: number) => (p === 6 ? "tcp" : p === 17 ? "udp" : p === 132 ? "sctp" : String(p));
     const t = (x: Tuple) => `src=${formatIPv4(x.src)} dst=${formatIPv4(x.dst)} sport=${x.sport} dport=${x.dport}`;
-    return this.list.map((e) => `${name(e.orig.proto)} ${t(e.orig)} ${t(e.reply)}${e.dnat || e.snat ? "" : ""}`);
+    return this.list.map((e) => `${name(e.orig.proto).padEnd(8)} ${e.orig.proto} ${t(e.orig)} ${t(e.reply)}`);
   }
 }

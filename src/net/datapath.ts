@@ -198,7 +198,15 @@ const ROUTE_EXTERNAL: Route = { kind: "external", iface: "eth0" };
 
 /**
  * The data path of a whole cluster. Holds per-node kernel state (conntrack, `-m recent` lists,
- * IPVS scheduler state) between packets; build a fresh one for an independent experiment.
+ * IPVS scheduler state) between packets; build a fresh one for an independent experiment (and
+ * after the world changed: a Datapath reads the world once, when constructed).
+ *
+ * @example
+ * ```ts
+ * const dp = new Datapath(world);
+ * dp.tracePacket({ from: { node: "node-1" }, to: { ip: "10.96.0.10", port: 80 }, rng });
+ * dp.now = 3600;   // virtual seconds, for affinity timeouts
+ * ```
  */
 export class Datapath {
   readonly nodes: ReadonlyMap<string, NodeRuntime>;
@@ -769,7 +777,16 @@ export class Datapath {
 
 type Why = string | ((d: Delivery) => string);
 
-/** Where a packet ended up. Strings for the public result are built only when asked for. */
+/**
+ * Where a packet ended up. Strings for the public result are built only when asked for.
+ *
+ * @example
+ * ```ts
+ * const { delivery } = dp.connect(from, dst, 80, 6, 40000, rng);
+ * delivery.verdict;          // "delivered"
+ * delivery.result.reason;    // "delivered to pod default/web-1"
+ * ```
+ */
 export class Delivery {
   private cached: DeliveryResult | null = null;
   constructor(

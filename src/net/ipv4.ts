@@ -65,7 +65,14 @@ export function formatIPv4(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-/** The netmask of a prefix length as an unsigned number. */
+/**
+ * The netmask of a prefix length as an unsigned number.
+ *
+ * @example
+ * ```ts
+ * prefixMask(24);   // 0xffffff00
+ * ```
+ */
 export function prefixMask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }

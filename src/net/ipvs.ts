@@ -83,7 +83,15 @@ function hash32(val: number, bits: number): number {
 const SH_TAB_BITS = 8;
 const SH_TAB_SIZE = 1 << SH_TAB_BITS;
 
-/** Runtime IPVS state of one node. */
+/**
+ * Runtime IPVS state of one node: the virtual service table with scheduler state.
+ *
+ * @example
+ * ```ts
+ * const rt = new IpvsRuntime(rs.kernelState());
+ * rt.all().length;   // virtual servers
+ * ```
+ */
 export class IpvsRuntime {
   private readonly services = new Map<number, IpvsService>();
   readonly dummyAddresses: ReadonlySet<number>;

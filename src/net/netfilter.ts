@@ -443,7 +443,15 @@ function fmt(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-/** A compiled rule set: tables ready to run. */
+/**
+ * A compiled rule set: tables ready to run.
+ *
+ * @example
+ * ```ts
+ * const nf = new Netfilter(parseRestore(text));
+ * nf.run("nat", "PREROUTING", pkt, env, { rulesEvaluated: 0 }, null).verdict;
+ * ```
+ */
 export class Netfilter {
   readonly tables: ReadonlyMap<string, CompiledTable>;
   /** Total rules across all tables, for reporting. */

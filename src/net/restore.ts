@@ -90,7 +90,14 @@ export interface Ruleset {
   readonly tables: Map<string, Table>;
 }
 
-/** An input line iptables-restore would refuse. */
+/**
+ * An input line iptables-restore would refuse.
+ *
+ * @example
+ * ```ts
+ * try { parseRestore("*nat\n-A NOPE -j ACCEPT\nCOMMIT\n"); } catch (e) { (e as RestoreParseError).line; }   // 2
+ * ```
+ */
 export class RestoreParseError extends Error {
   constructor(
     readonly line: number,
@@ -130,7 +137,14 @@ function freshTable(name: string, chains: string[]): Table {
   return t;
 }
 
-/** Split a line into words as iptables-restore does: double quotes group, backslash escapes a quote. */
+/**
+ * Split a line into words as iptables-restore does: double quotes group, backslash escapes a quote.
+ *
+ * @example
+ * ```ts
+ * tokenize('-m comment --comment "a b" -j X');   // ["-m", "comment", "--comment", "a b", "-j", "X"]
+ * ```
+ */
 export function tokenize(line: string): string[] {
   // Most lines have no quotes: split on blanks without a character loop.
   if (line.indexOf('"') < 0 && line.indexOf("\\") < 0) return line.split(/[ \t]+/).filter((w) => w !== "");

@@ -108,7 +108,15 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The result of one full IPVS-mode sync on one node. */
+/**
+ * The result of one full IPVS-mode sync on one node.
+ *
+ * @example
+ * ```ts
+ * const rs = syncIpvs(input);
+ * rs.virtualServers.length;
+ * ```
+ */
 export class IpvsRuleset {
   /** @internal */
   constructor(
