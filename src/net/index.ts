@@ -15,3 +15,4 @@ export * from "./ipvs";
 export * from "./world";
 export * from "./datapath";
 export * from "./traffic";
+export * from "./fromobjects";
