@@ -166,6 +166,21 @@ COMMIT
     assert.equal(seen.size, 3);
   });
 
+  it("NodePort: Cluster policy masquerades to the node IP; Local keeps the client IP and uses local real servers", () => {
+    for (const local of [false, true]) {
+      const dp = new Datapath(proxiedWorld("ipvs", manyServices(1, { nodePort: 30080, externalTrafficPolicyLocal: local })));
+      for (const [via, node] of [["192.168.0.11", "node-1"], ["192.168.0.12", "node-2"]] as const) {
+        for (let i = 0; i < 6; i++) {
+          const t = dp.tracePacket({ from: { external: "203.0.113.5" }, to: { ip: via, port: 30080 }, rng: new Rng(i), sport: 41000 + i });
+          assert.equal(t.verdict, "delivered");
+          assert.equal(t.replyFrom, `${via}:30080`);
+          assert.equal(t.request.result.srcIp, local ? "203.0.113.5" : via);
+          if (local) assert.equal(t.node, node);
+        }
+      }
+    }
+  });
+
   it("ClientIP affinity is IPVS persistence: one client sticks to one real server", () => {
     const o = manyServices(1, { sessionAffinity: true });
     const t = simulateTraffic(proxiedWorld("ipvs", o), { from: { pod: "default/client" }, to: { ip: "10.96.0.10", port: 80 }, connections: 900, rng: new Rng(1) });
