@@ -99,7 +99,10 @@ export class KernelClient {
     for (;;) {
       if (this.proc.exitCode !== null) throw new Error(`kernel exited with ${this.proc.exitCode}: ${this.stderr}`);
       try {
-        return await this.request("shell", "kernel_info_request", {}, 250);
+        const reply = await this.request("shell", "kernel_info_request", {}, 250);
+        // Ready means IOPub works too: PUB/SUB drops messages until the subscription has reached the kernel.
+        await this.iopubFor((reply.parent_header as { msg_id: string }).msg_id, 500);
+        return reply;
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`kernel did not answer kernel_info within ${timeoutMs} ms: ${String(e)}\n${this.stderr}`);
       }
