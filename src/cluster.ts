@@ -45,6 +45,9 @@ import { KubeProxy } from "./proxy/kubeproxy";
 import type { IptablesRuleset } from "./proxy/iptables";
 import { ClusterDNS, CoreDNS, dnsDisplay } from "./dns/component";
 import type { UpstreamRecords } from "./dns/upstream";
+import { DataPath, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
+import type { IpvsScheduler } from "./net/ipvs";
+import type { IpvsRuleset } from "./proxy/ipvs";
 import { EPOCH_MS } from "./sim/context";
 import {
   endpointsDetail,
@@ -56,6 +59,7 @@ import {
   getServices,
   iptablesTable,
   installRenderers,
+  ipvsTable,
   preBundle,
   resolverWalkTable,
   type TableView,
@@ -84,7 +88,7 @@ export interface ClusterOptions {
   /** kube-proxy's mode. Default `iptables`. */
   proxyMode?: "iptables" | "ipvs";
   /** kube-proxy configuration. */
-  kubeProxy?: { masqueradeAll?: boolean; minSyncPeriodSeconds?: number };
+  kubeProxy?: { masqueradeAll?: boolean; minSyncPeriodSeconds?: number; ipvsScheduler?: IpvsScheduler };
   /** Keep trace events (true) or only count them (false, for very large benchmarks). Default true. */
   trace?: boolean;
   /** Records the simulated upstream DNS (outside the cluster) knows, e.g. `{ "google.com": { A: ["142.250.74.46"] } }`. */
@@ -143,6 +147,7 @@ export class Cluster {
   /** Ask CoreDNS, or resolve names as a pod would. */
   readonly dns: ClusterDNS;
   private readonly nodeIPs = new Map<string, string>();
+  private readonly dataPath: DataPath;
 
   constructor(opts: ClusterOptions = {}) {
     const serviceCIDR = parseCIDR(opts.serviceCIDR ?? "10.96.0.0/12");
@@ -183,12 +188,29 @@ export class Cluster {
     this.kubeProxy = new KubeProxy(
       this.ctx,
       this.api,
-      { clusterCIDR: this.config.clusterCIDR, masqueradeAll: this.config.masqueradeAll, minSyncPeriodSeconds: this.config.minSyncPeriodSeconds },
+      {
+        clusterCIDR: this.config.clusterCIDR,
+        masqueradeAll: this.config.masqueradeAll,
+        minSyncPeriodSeconds: this.config.minSyncPeriodSeconds,
+        mode: this.config.proxyMode,
+        ...(opts.kubeProxy?.ipvsScheduler ? { ipvsScheduler: opts.kubeProxy.ipvsScheduler } : {}),
+      },
       () => [...this.kubelets.keys()],
       (n) => [this.nodeIP(n)],
     );
     this.coredns = new CoreDNS(this.ctx, this.api, { zone: this.config.clusterDomain, ...(opts.upstreamDNS ? { upstream: opts.upstreamDNS } : { upstream: DEFAULT_UPSTREAM }) });
     this.dns = new ClusterDNS(this.coredns, (ref, ns) => this.get<"Pod">(ref.includes("/") ? ref : `pod/${ref}`, ns ? { namespace: ns } : {}), this.config.dnsIP, this.config.clusterDomain);
+    this.dataPath = new DataPath({
+      seed: this.config.seed,
+      kubeProxy: this.kubeProxy,
+      kubelets: this.kubelets,
+      nodeIP: (n) => this.nodeIP(n),
+      pods: () => this.api.list("Pod"),
+      services: () => this.api.list("Service"),
+      service: (name, ns) => this.get<"Service">(`service/${ns}/${name}`),
+      pod: (name, ns) => this.get<"Pod">(`pod/${ns}/${name}`),
+      nodes: () => this.api.list("Node"),
+    });
     this.bootstrap(all, clusterCIDR, opts);
     this.settle();
     this.bootstrapTrace = this.ctx.trace.splitOff();
@@ -441,6 +463,24 @@ export class Cluster {
     return new ServiceEndpoints(svc, slices);
   }
 
+  /**
+   * Open many connections and count where they land (each walks the nodes' rules with the seeded RNG).
+   * `to`: `"hello-world:80"` (ClusterIP), `"10.96.0.1:443"`, or `{ service, port, via: "nodePort" | "loadBalancer", node }`.
+   * `from`: `"pod/client"`, `"node/node-1"`, `"external"` or `{ external: ip, via: node }`.
+   * @example cluster.traffic({ from: "pod/client", to: "hello-world:80", connections: 10_000 })
+   */
+  traffic(opts: TrafficOptions): Traffic {
+    return this.dataPath.traffic(opts);
+  }
+
+  /**
+   * Follow one packet (and its reply) through every hook, chain and rule, with the NAT applied.
+   * @example cluster.packet({ from: "pod/client", to: "hello-world:80" }).hops
+   */
+  packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
+    return this.dataPath.packet(opts);
+  }
+
   /** One node: its Node object, kubelet, pods, network plumbing. */
   node(name: string): NodeView {
     const k = this.kubelets.get(name);
@@ -605,6 +645,31 @@ export class NodeIptables {
   }
 }
 
+/** A node's IPVS state, as its kube-proxy (IPVS mode) last programmed it. */
+export class NodeIpvs {
+  constructor(readonly rules: IpvsRuleset) {}
+  /** `ipvsadm -Ln` */
+  ipvsadm(): string {
+    return this.rules.ipvsadm();
+  }
+  /** What kube-proxy handed to iptables-restore (the ipset-based rules). */
+  restoreInput(): string {
+    return this.rules.restoreInput();
+  }
+  get virtualServers(): IpvsRuleset["virtualServers"] {
+    return this.rules.virtualServers;
+  }
+  get ipsets(): IpvsRuleset["ipsets"] {
+    return this.rules.ipsets;
+  }
+  toString(): string {
+    return this.ipvsadm();
+  }
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return { ...ipvsTable(this.rules.rows(), { title: `ipvsadm -Ln on ${this.rules.nodeName}` }).bundle(), "text/plain": this.ipvsadm() };
+  }
+}
+
 /** A node: its object, the kubelet's view, its pods and network. */
 export class NodeView {
   constructor(
@@ -643,9 +708,14 @@ export class NodeView {
     return [...this.kubelet.cri.images].sort();
   }
 
-  /** The node's iptables rules (kube-proxy's last sync). */
+  /** The node's iptables rules (kube-proxy's last sync, iptables mode). */
   get iptables(): NodeIptables {
     return new NodeIptables(this.cluster.kubeProxy.iptables(this.name));
+  }
+
+  /** IPVS mode: virtual servers (`ipvsadm -Ln`), kube-ipvs0 addresses, ipsets and iptables rules. */
+  get ipvs(): NodeIpvs {
+    return new NodeIpvs(this.cluster.kubeProxy.ipvs(this.name));
   }
 
   toString(): string {

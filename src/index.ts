@@ -15,6 +15,7 @@ export { ApplyError, NotFoundError, type FieldError, type ObjectErrors } from ".
 export { ManifestSyntaxError } from "./api/load";
 export { LivelockError } from "./sim/loop";
 export * from "./sim/trace";
-export { Cluster, ApplyResult, ServiceEndpoints, NodeView, NodeIptables, type ClusterOptions, type ClusterConfig, type EndpointRow, type NamespaceOption } from "./cluster";
+export { Traffic, Packet, type Source, type Target, type TrafficOptions, type ServiceEntry } from "./network";
+export { Cluster, ApplyResult, ServiceEndpoints, NodeView, NodeIptables, NodeIpvs, type ClusterOptions, type ClusterConfig, type EndpointRow, type NamespaceOption } from "./cluster";
 export { ClusterDNS, DigAnswer, ResolverWalk } from "./dns/component";
 export * as render from "./render";

@@ -274,6 +274,12 @@ export class Kubelet {
     return rt.containers.some((c) => c.state === "running" && !c.hung && this.ctx.now >= (c.appReadyAt ?? Infinity));
   }
 
+  /** Is the app hung (accepts nothing, connections time out) rather than down (connections refused)? */
+  hung(key: string): boolean {
+    const rt = this.runtimes.get(key);
+    return !!rt && rt.containers.some((c) => c.state === "running" && c.hung);
+  }
+
   /** Make the app in a pod misbehave (see {@link FailureMode}). */
   fail(key: string, mode: FailureMode, persistent: boolean): void {
     const rt = this.mustRuntime(key);

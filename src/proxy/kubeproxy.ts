@@ -20,6 +20,8 @@ import { TRACE_FANOUT_LIMIT } from "../apiserver/apiserver";
 import { Informer } from "../client/informer";
 import type { SimContext } from "../sim/context";
 import { syncIptables, type IptablesRuleset, type KubeProxyConfig } from "./iptables";
+import { syncIpvs, type IpvsRuleset } from "./ipvs";
+import type { IpvsScheduler } from "../net/ipvs";
 
 export const KUBE_PROXY = "kube-proxy";
 
@@ -39,11 +41,12 @@ export class KubeProxy {
   private lastSync = -Infinity;
   private pending = false;
   private readonly cache = new Map<string, { version: number; rules: IptablesRuleset }>();
+  private readonly ipvsCache = new Map<string, { version: number; rules: IpvsRuleset }>();
 
   constructor(
     private readonly ctx: SimContext,
     api: ApiServer,
-    readonly config: KubeProxyConfig & { minSyncPeriodSeconds?: number },
+    readonly config: KubeProxyConfig & { minSyncPeriodSeconds?: number; mode?: "iptables" | "ipvs"; ipvsScheduler?: IpvsScheduler },
     private readonly nodeNames: () => readonly string[],
     private readonly nodeIPs: (node: string) => string[],
   ) {
@@ -80,8 +83,9 @@ export class KubeProxy {
     };
     const nodes = this.nodeNames();
     const detail = `${this.snapshot.services.length} services, ${this.snapshot.endpointSlices.length} endpointslices`;
-    if (nodes.length <= TRACE_FANOUT_LIMIT) for (const n of nodes) this.ctx.record(`${KUBE_PROXY}@${n}`, `${KUBE_PROXY}@${n}`, "sync", "", `iptables-restore: ${detail}`);
-    else this.ctx.record(`${KUBE_PROXY}@*`, `${KUBE_PROXY}@*`, "sync", "", `iptables-restore on ${nodes.length} nodes: ${detail}`);
+    const what = this.mode === "ipvs" ? "ipvs + ipset + iptables-restore" : "iptables-restore";
+    if (nodes.length <= TRACE_FANOUT_LIMIT) for (const n of nodes) this.ctx.record(`${KUBE_PROXY}@${n}`, `${KUBE_PROXY}@${n}`, "sync", "", `${what}: ${detail}`);
+    else this.ctx.record(`${KUBE_PROXY}@*`, `${KUBE_PROXY}@*`, "sync", "", `${what} on ${nodes.length} nodes: ${detail}`);
   }
 
   /** The Services and EndpointSlices of the last sync. */
@@ -89,8 +93,33 @@ export class KubeProxy {
     return this.snapshot;
   }
 
+  get mode(): "iptables" | "ipvs" {
+    return this.config.mode ?? "iptables";
+  }
+
+  /** IPVS mode: the virtual servers, ipsets and iptables rules this node's kube-proxy set up at its last sync. */
+  ipvs(node: string): IpvsRuleset {
+    if (this.mode !== "ipvs") throw new Error(`kube-proxy runs in ${this.mode} mode; create the cluster with proxyMode: "ipvs"`);
+    const hit = this.ipvsCache.get(node);
+    if (hit && hit.version === this.snapshot.version) return hit.rules;
+    const rules = syncIpvs({
+      node: { name: node, ips: this.nodeIPs(node) },
+      services: this.snapshot.services,
+      endpointSlices: this.snapshot.endpointSlices,
+      config: { clusterCIDR: this.config.clusterCIDR, ...(this.config.ipvsScheduler ? { scheduler: this.config.ipvsScheduler } : {}), ...(this.config.masqueradeAll ? { masqueradeAll: true } : {}) },
+    });
+    this.ipvsCache.set(node, { version: this.snapshot.version, rules });
+    return rules;
+  }
+
+  /** The node's whole IPv4 rule set as the kernel holds it (what the data path evaluates). */
+  rulesetText(node: string): string {
+    return this.mode === "ipvs" ? this.ipvs(node).rulesetText() : this.iptables(node).save();
+  }
+
   /** The rules this node's kube-proxy wrote at its last sync. */
   iptables(node: string): IptablesRuleset {
+    if (this.mode === "ipvs") throw new Error(`kube-proxy runs in ipvs mode: see node(...).ipvs (its iptables rules are in ipvs.restoreInput())`);
     const hit = this.cache.get(node);
     if (hit && hit.version === this.snapshot.version) return hit.rules;
     const rules = syncIptables({

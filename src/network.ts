@@ -1,0 +1,288 @@
+/**
+ * The cluster's data path as lessons use it: `cluster.traffic(...)` and `cluster.packet(...)`.
+ *
+ * It presents the simulated cluster to the netfilter/IPVS model in `net/` — every node's rules as
+ * its kube-proxy last wrote them, every pod's address and whether its app answers, the cloud load
+ * balancers in front of LoadBalancer Services — and turns kubectl-style names ("hello-world:80",
+ * "pod/client") into addresses.
+ *
+ * @example
+ * ```ts
+ * cluster.traffic({ from: "pod/client", to: "hello-world:80", connections: 10_000 }); // chart per endpoint
+ * cluster.packet({ from: "pod/client", to: "hello-world:80" });                      // every rule one packet meets
+ * ```
+ */
+import type { Stored } from "./apiserver/apiserver";
+import { cacheKey } from "./api/meta";
+import { wellKnown, type Protocol } from "./api/types";
+import type { Kubelet } from "./kubelet/kubelet";
+import type { KubeProxy } from "./proxy/kubeproxy";
+import { simulateTraffic, type TrafficResult } from "./net/traffic";
+import { tracePacket, type PacketTrace } from "./net/datapath";
+import type { NetDestination, NetLoadBalancer, NetNode, NetPod, NetSource, NetWorld } from "./net/world";
+import { Rng } from "./sim/rng";
+import { genericTable, trafficChart, type TableBundle } from "./render";
+
+/** How traffic reaches a Service: its ClusterIP (default), a node's NodePort, the cloud load balancer, or an externalIP. */
+export type ServiceEntry = "clusterIP" | "nodePort" | "loadBalancer" | "externalIP";
+
+/** A destination: `"name:port"`/`"name"` (a Service's ClusterIP), `"IP:PORT"`, or an object. */
+export type Target =
+  | string
+  | { service: string; port?: number | string; via?: ServiceEntry; node?: string; namespace?: string; protocol?: Protocol };
+
+/** A source: `"pod/name"` (or a bare pod name), `"node/name"`, `"external"`, or `{ external: ip, via?: node }`. */
+export type Source = string | { pod: string; namespace?: string } | { node: string } | { external: string; via?: string };
+
+export interface TrafficOptions {
+  from: Source;
+  to: Target;
+  /** New connections to open (default 10,000). */
+  connections?: number;
+  /** Requests on each connection (keep-alive; default 1). */
+  requestsPerConnection?: number;
+  namespace?: string;
+}
+
+/** What the data-path view needs from the Cluster. */
+export interface DataPathHost {
+  readonly seed: number;
+  readonly kubeProxy: KubeProxy;
+  readonly kubelets: ReadonlyMap<string, Kubelet>;
+  nodeIP(name: string): string;
+  pods(): Stored<"Pod">[];
+  services(): Stored<"Service">[];
+  service(name: string, namespace: string): Stored<"Service">;
+  pod(name: string, namespace: string): Stored<"Pod">;
+  nodes(): Stored<"Node">[];
+}
+
+/** Where a connection from outside comes from unless told otherwise (TEST-NET-2). */
+export const DEFAULT_EXTERNAL_CLIENT = "198.51.100.7";
+
+export class DataPath {
+  private calls = 0;
+  constructor(private readonly host: DataPathHost) {}
+
+  /** The cluster as the network model sees it, right now. */
+  world(): NetWorld {
+    const h = this.host;
+    const proxy = h.kubeProxy;
+    const nodes: NetNode[] = h.nodes().map((n) => {
+      const name = n.metadata.name!;
+      return {
+        name,
+        ips: [h.nodeIP(name)],
+        podCIDR: n.spec.podCIDR ?? "0.0.0.0/32",
+        iptablesSave: () => proxy.rulesetText(name),
+        ...(proxy.mode === "ipvs" ? { ipvs: () => proxy.ipvs(name).kernelState() } : {}),
+        healthCheck: (port: number) => healthCheck(proxy, name, port),
+      };
+    });
+    const pods: NetPod[] = [];
+    for (const p of h.pods()) {
+      if (!p.status?.podIP || !p.spec.nodeName || p.status.phase !== "Running") continue;
+      const kubelet = h.kubelets.get(p.spec.nodeName);
+      const key = cacheKey(p);
+      const declared = p.spec.containers.flatMap((c) => (c.ports ?? []).map((cp) => `${cp.containerPort}/${cp.protocol ?? "TCP"}`));
+      pods.push({
+        ref: key,
+        ip: p.status.podIP,
+        node: p.spec.nodeName,
+        hostNetwork: !!p.spec.hostNetwork,
+        // The simulated app listens on its declared container ports (any port if it declares none).
+        listening: (port, protocol) => !!kubelet?.serving(key) && (declared.length === 0 || declared.includes(`${port}/${protocol}`)),
+        hung: kubelet?.hung(key) ?? false,
+      });
+    }
+    const lbNodes = h
+      .nodes()
+      .filter((n) => n.metadata.labels?.["node.kubernetes.io/exclude-from-external-load-balancers"] === undefined)
+      .map((n) => n.metadata.name!);
+    const loadBalancers: NetLoadBalancer[] = [];
+    for (const s of h.services()) {
+      for (const ing of s.status?.loadBalancer?.ingress ?? []) {
+        if (ing.ip) loadBalancers.push({ ip: ing.ip, healthCheckNodePort: s.spec.healthCheckNodePort ?? 0, nodes: lbNodes });
+      }
+    }
+    return { nodes, pods, loadBalancers };
+  }
+
+  source(from: Source, namespace: string): NetSource {
+    if (typeof from === "object") {
+      if ("pod" in from) return { pod: cacheKey(this.host.pod(from.pod.replace(/^pods?\//, ""), from.namespace ?? namespace)) };
+      return from;
+    }
+    if (from === "external") return { external: DEFAULT_EXTERNAL_CLIENT };
+    const [kind, ...rest] = from.split("/");
+    if (rest.length && (kind === "node" || kind === "nodes")) return { node: rest.join("/") };
+    if (rest.length && kind === "external") return { external: rest.join("/") };
+    const name = rest.length && (kind === "pod" || kind === "pods" || kind === "po") ? rest.join("/") : from;
+    return { pod: cacheKey(this.host.pod(name, namespace)) };
+  }
+
+  destination(to: Target, namespace: string): NetDestination {
+    if (typeof to === "string") {
+      const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(to);
+      if (m) return { ip: m[1]!, port: Number(m[2]) };
+      const [svc, port] = to.replace(/^(service|svc)\//, "").split(":");
+      return this.destination({ service: svc!, ...(port !== undefined ? { port: /^\d+$/.test(port) ? Number(port) : port } : {}) }, namespace);
+    }
+    const s = this.host.service(to.service, to.namespace ?? namespace);
+    const ports = s.spec.ports ?? [];
+    const sp = to.port === undefined ? ports[0] : ports.find((p) => p.port === to.port || p.name === to.port);
+    if (!sp) throw new Error(`service "${to.service}" has no port ${to.port ?? ""}: it has ${ports.map((p) => `${p.name ? p.name + "=" : ""}${p.port}`).join(", ") || "none"}`);
+    const protocol = sp.protocol ?? "TCP";
+    switch (to.via ?? "clusterIP") {
+      case "clusterIP":
+        if (!s.spec.clusterIP || s.spec.clusterIP === "None") throw new Error(`service "${to.service}" has no ClusterIP (${s.spec.type === "ExternalName" ? "ExternalName" : "headless"}): resolve it with cluster.dns instead`);
+        return { ip: s.spec.clusterIP, port: sp.port, protocol };
+      case "nodePort": {
+        if (!sp.nodePort) throw new Error(`service "${to.service}" has no nodePort (type ${s.spec.type})`);
+        const node = to.node ?? this.host.nodes().find((n) => !n.metadata.labels?.[wellKnown.controlPlaneRole] && n.metadata.labels?.[wellKnown.controlPlaneRole] !== "")?.metadata.name ?? this.host.nodes()[0]!.metadata.name!;
+        return { ip: this.host.nodeIP(node), port: sp.nodePort, protocol };
+      }
+      case "loadBalancer": {
+        const ip = s.status?.loadBalancer?.ingress?.[0]?.ip;
+        if (!ip) throw new Error(`service "${to.service}" has no load balancer address yet (EXTERNAL-IP <pending>): settle() first, and check it is type LoadBalancer`);
+        return { ip, port: sp.port, protocol };
+      }
+      case "externalIP": {
+        const ip = s.spec.externalIPs?.[0];
+        if (!ip) throw new Error(`service "${to.service}" has no externalIPs`);
+        return { ip, port: sp.port, protocol };
+      }
+    }
+  }
+
+  /** A fresh generator per call: deterministic, and independent of the control plane's draws. */
+  private rng(): Rng {
+    return new Rng((this.host.seed * 2654435761 + ++this.calls) >>> 0);
+  }
+
+  traffic(opts: TrafficOptions): Traffic {
+    const ns = opts.namespace ?? "default";
+    const from = this.source(opts.from, ns);
+    const to = this.destination(opts.to, ns);
+    const result = simulateTraffic(this.world(), {
+      from,
+      to,
+      connections: opts.connections ?? 10_000,
+      ...(opts.requestsPerConnection ? { requestsPerConnection: opts.requestsPerConnection } : {}),
+      rng: this.rng(),
+    });
+    return new Traffic(describeSource(opts.from), `${to.ip}:${to.port}`, result);
+  }
+
+  packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
+    const ns = opts.namespace ?? "default";
+    const trace = tracePacket(this.world(), { from: this.source(opts.from, ns), to: this.destination(opts.to, ns), rng: this.rng(), ...(opts.sport ? { sport: opts.sport } : {}) });
+    return new Packet(trace);
+  }
+}
+
+/** kube-proxy's health check server: local ready endpoints of the Service that owns this healthCheckNodePort. */
+function healthCheck(proxy: KubeProxy, node: string, port: number): { localEndpoints: number } | undefined {
+  const snap = proxy.synced;
+  const svc = snap.services.find((s) => s.spec.healthCheckNodePort === port);
+  if (!svc) return undefined;
+  let n = 0;
+  for (const sl of snap.endpointSlices) {
+    if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.[wellKnown.serviceName] !== svc.metadata.name) continue;
+    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions.ready ?? true)) n++;
+  }
+  return { localEndpoints: n };
+}
+
+function describeSource(s: Source): string {
+  if (typeof s === "string") return s;
+  if ("pod" in s) return `pod/${s.pod}`;
+  if ("node" in s) return `node/${s.node}`;
+  return `external ${s.external}${s.via ? ` via ${s.via}` : ""}`;
+}
+
+/** The result of `cluster.traffic`: connections per endpoint; shows itself as a chart. */
+export class Traffic {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+    readonly result: TrafficResult,
+  ) {}
+
+  /** Connections per pod name (failed ones not counted). */
+  get byPod(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.result.byEndpoint) out[e.pod ?? e.endpoint] = e.count;
+    return out;
+  }
+
+  /** Share of answered connections per pod (0..1). */
+  get shares(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.result.byEndpoint) out[e.pod ?? e.endpoint] = this.result.total ? e.count / this.result.total : 0;
+    return out;
+  }
+
+  get failed(): number {
+    return this.result.failures.reduce((n, f) => n + f.count, 0);
+  }
+
+  toString(): string {
+    const r = this.result;
+    const lines = [`${r.total} connections from ${this.from} to ${this.to}: ${r.succeeded} answered, ${this.failed} failed`];
+    for (const e of r.byEndpoint) lines.push(`  ${e.endpoint.padEnd(21)} ${(e.pod ?? "-").padEnd(40)} ${(e.node ?? "-").padEnd(14)} ${String(e.count).padStart(7)}  ${(r.total ? (100 * e.count) / r.total : 0).toFixed(1).padStart(5)}%${e.expectedShare !== undefined ? `  (expected ${(100 * e.expectedShare).toFixed(1)}%)` : ""}`);
+    for (const f of r.failures) lines.push(`  failed: ${f.count} × ${f.reason}`);
+    lines.push(`  rules evaluated per new connection: ${r.rulesEvaluatedPerConnection.toFixed(1)}`);
+    return lines.join("\n");
+  }
+
+  [Symbol.for("Jupyter.display")](): Promise<Record<string, unknown>> {
+    return trafficChart(this.result, { title: `${this.from} → ${this.to}` }).bundle() as Promise<Record<string, unknown>>;
+  }
+}
+
+/** The path of one packet: hooks, rules, NAT, hops, verdict. */
+export class Packet {
+  constructor(readonly trace: PacketTrace) {}
+
+  get verdict(): string {
+    return this.trace.verdict;
+  }
+
+  get hops(): string[] {
+    return this.trace.request.hops;
+  }
+
+  toString(): string {
+    const t = this.trace;
+    const lines = [`${t.request.hops.join(" → ")}: ${t.verdict} (${t.reason})`];
+    for (const n of t.request.nat) lines.push(`  ${n.kind} on ${n.node}: ${n.from} → ${n.to}  (${n.by})`);
+    for (const e of t.request.events) {
+      if (e.kind === "hook") lines.push(`  ${e.node} ${e.table}/${e.hook}: ${e.rulesEvaluated} rules, ${e.verdict}${e.decidedBy ? ` by ${e.decidedBy}` : ""}`);
+      else if (e.kind !== "nat") lines.push(`  ${e.node} ${e.kind}: ${e.detail}`);
+    }
+    if (t.reply) lines.push(`  reply: ${t.reply.hops.join(" → ")}; the client sees it from ${t.replyFrom ?? "?"}`);
+    lines.push(`  rules evaluated: ${t.rulesEvaluated}`);
+    return lines.join("\n");
+  }
+
+  /** One row per step (hook, conntrack, routing, NAT). */
+  table(): ReturnType<typeof genericTable> {
+    const rows = this.trace.request.events.map((e, i) => ({
+      step: i + 1,
+      node: e.node,
+      what: e.kind === "hook" ? `${e.table} ${e.hook}` : e.kind,
+      detail:
+        e.kind === "hook"
+          ? `${e.rulesEvaluated} rules → ${e.verdict}${e.decidedBy ? ` (${e.decidedBy})` : ""}`
+          : e.kind === "nat"
+            ? `${e.nat} ${e.from} → ${e.to} (${e.by})`
+            : e.detail,
+    }));
+    return genericTable(rows, { title: `${this.trace.request.hops.join(" → ")}: ${this.trace.verdict}`, caption: `${this.trace.rulesEvaluated} rules evaluated` });
+  }
+
+  [Symbol.for("Jupyter.display")](): TableBundle {
+    return { ...this.table().bundle(), "text/plain": this.toString() };
+  }
+}

@@ -1,0 +1,127 @@
+import { strict as assert } from "node:assert";
+import { helloWorld, newCluster } from "./helpers";
+
+const client = `apiVersion: v1
+kind: Pod
+metadata: { name: client }
+spec: { containers: [{ name: c, image: busybox:1.36 }] }
+`;
+
+describe("the cluster's data path (cluster.traffic / cluster.packet)", () => {
+  it("spreads connections to a ClusterIP evenly over the endpoints, as the statistic rules predict", () => {
+    const c = newCluster();
+    c.apply(helloWorld(4));
+    c.apply(client);
+    c.settle();
+    const t = c.traffic({ from: "pod/client", to: "hello-world:80", connections: 8000 });
+    assert.equal(t.result.total, 8000);
+    assert.equal(t.failed, 0);
+    assert.equal(t.result.byEndpoint.length, 4);
+    for (const e of t.result.byEndpoint) {
+      // The kernel stores probabilities as 32-bit fractions, so 1/3 becomes 0.33333333349.
+      assert.ok(Math.abs(e.expectedShare! - 0.25) < 1e-6, `expected share ${e.expectedShare}`);
+      assert.ok(Math.abs(e.count - 2000) < 4 * Math.sqrt(8000 * 0.25 * 0.75), `${e.endpoint}: ${e.count}`);
+    }
+    // Deterministic: the same cluster and call give the same counts.
+    const again = newCluster();
+    again.apply(helloWorld(4));
+    again.apply(client);
+    again.settle();
+    assert.deepEqual(again.traffic({ from: "pod/client", to: "hello-world:80", connections: 8000 }).byPod, t.byPod);
+  });
+
+  it("a hung pod without a readiness probe keeps its share, and those connections fail; with a probe it is removed", () => {
+    for (const probe of [false, true]) {
+      const c = newCluster();
+      c.apply(helloWorld(4, { readinessProbe: probe }));
+      c.apply(client);
+      c.settle();
+      const victim = c.pods({ selector: { app: "hello" } })[0]!.metadata.name!;
+      c.fail(`pod/${victim}`).settle();
+      const t = c.traffic({ from: "pod/client", to: "hello-world:80", connections: 4000 });
+      if (!probe) {
+        assert.ok(t.failed > 800 && t.failed < 1200, `about a quarter fail: ${t.failed}`);
+        assert.match(t.result.failures[0]!.reason, /timeout: .* does not answer \(app hung\)/);
+      } else {
+        assert.equal(t.failed, 0);
+        assert.equal(t.result.byEndpoint.filter((e) => e.count > 0).length, 3);
+      }
+    }
+  });
+
+  it("keep-alive: few long-lived connections spread badly even though rules are fair", () => {
+    const c = newCluster();
+    c.apply(helloWorld(4));
+    c.apply(client);
+    c.settle();
+    const t = c.traffic({ from: "pod/client", to: "hello-world:80", connections: 3, requestsPerConnection: 1000 });
+    const served = t.result.byEndpoint.map((e) => e.requests).filter((n) => n > 0);
+    assert.ok(served.length <= 3, "at most 3 pods get all 3000 requests");
+    assert.equal(served.reduce((a, b) => a + b, 0), 3000);
+  });
+
+  it("externalTrafficPolicy Local: the load balancer only uses nodes with local endpoints, so pods get unequal shares", () => {
+    const c = newCluster({ nodes: 3 });
+    c.apply(helloWorld(4));
+    c.apply(`apiVersion: v1
+kind: Service
+metadata: { name: hello-lb }
+spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: hello }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
+`);
+    c.settle();
+    const t = c.traffic({ from: "external", to: { service: "hello-lb", via: "loadBalancer" }, connections: 6000 });
+    assert.equal(t.failed, 0);
+    const perNode = new Map<string, number>();
+    for (const p of c.pods({ selector: { app: "hello" } })) perNode.set(p.spec.nodeName!, (perNode.get(p.spec.nodeName!) ?? 0) + 1);
+    for (const e of t.result.byEndpoint) {
+      const expected = 1 / perNode.size / perNode.get(e.node!)!;
+      assert.ok(Math.abs(e.expectedShare! - expected) < 1e-6, `${e.endpoint} expected ${expected}, model says ${e.expectedShare}`);
+    }
+    // Through a node without a local endpoint, a NodePort with Local policy drops the connection.
+    const empty = ["node-1", "node-2", "node-3"].find((n) => !perNode.has(n));
+    if (empty) {
+      const viaEmpty = c.traffic({ from: "external", to: { service: "hello-lb", via: "nodePort", node: empty }, connections: 10 });
+      assert.equal(viaEmpty.failed, 10);
+    }
+  });
+
+  it("traces one packet: DNAT to an endpoint on the way out, un-DNAT on the way back", () => {
+    const c = newCluster();
+    c.apply(helloWorld(2));
+    c.apply(client);
+    c.settle();
+    const p = c.packet({ from: "pod/client", to: "hello-world:80" });
+    assert.equal(p.verdict, "delivered");
+    const dnat = p.trace.request.nat.find((n) => n.kind === "DNAT")!;
+    assert.match(dnat.from, /^10\.\d+\.\d+\.\d+:80$/);
+    assert.match(dnat.to, /^10\.244\.\d+\.\d+:8080$/);
+    assert.match(dnat.by, /KUBE-SEP-[A-Z2-7]{16}/);
+    assert.equal(p.trace.replyFrom, dnat.from, "the client sees the reply from the ClusterIP");
+    assert.ok(p.trace.rulesEvaluated > 0);
+  });
+
+  it("IPVS mode: round robin over real servers, and the rules evaluated do not grow with Services", () => {
+    const small = newCluster({ proxyMode: "ipvs", nodes: 2 });
+    small.apply(helloWorld(4));
+    small.settle();
+    const t = small.traffic({ from: "node/node-1", to: "hello-world:80", connections: 400 });
+    assert.deepEqual(t.result.byEndpoint.map((e) => e.count), [100, 100, 100, 100]);
+    assert.match(small.node("node-1").ipvs.ipvsadm(), /TCP {2}10\.\d+\.\d+\.\d+:80 rr/);
+    const many = (mode: "iptables" | "ipvs"): number => {
+      const c = newCluster({ proxyMode: mode, nodes: 2 });
+      const extra = Array.from({ length: 60 }, (_, i) => ({ apiVersion: "v1", kind: "Service", metadata: { name: `s${i}` }, spec: { selector: { app: `x${i}` }, ports: [{ port: 80 }] } }));
+      c.apply(helloWorld(2));
+      c.apply(extra);
+      c.settle();
+      return c.traffic({ from: "node/node-1", to: "hello-world:80", connections: 50 }).result.rulesEvaluatedPerConnection;
+    };
+    const base = (mode: "iptables" | "ipvs"): number => {
+      const c = newCluster({ proxyMode: mode, nodes: 2 });
+      c.apply(helloWorld(2));
+      c.settle();
+      return c.traffic({ from: "node/node-1", to: "hello-world:80", connections: 50 }).result.rulesEvaluatedPerConnection;
+    };
+    assert.ok(many("iptables") > base("iptables") + 30, "iptables: KUBE-SERVICES is scanned rule by rule");
+    assert.equal(many("ipvs"), base("ipvs"), "ipvs: one hash lookup whatever the number of Services");
+  });
+});
