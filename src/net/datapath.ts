@@ -192,6 +192,8 @@ function hookHandles(nf: Netfilter): NodeRuntime["hooks"] {
   };
   return { nat: pick("nat", ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]), filter: pick("filter", ["INPUT", "FORWARD", "OUTPUT"]) };
 }
+/** Placeholder original tuple for untracked walks (never stored). */
+const NO_TUPLE: Tuple = Object.freeze({ proto: 0, src: 0, sport: 0, dst: 0, dport: 0 });
 const ROUTE_LOCAL: Route = { kind: "local", iface: "lo" };
 const ROUTE_UNREACHABLE: Route = { kind: "unreachable", iface: "" };
 const ROUTE_EXTERNAL: Route = { kind: "external", iface: "eth0" };
@@ -394,7 +396,20 @@ export class Datapath {
     return pool.filter((n) => (n.node.healthCheck?.(healthCheckNodePort)?.localEndpoints ?? 0) > 0);
   }
 
+  // The untraced, untracked walk is reused: traffic runs millions of them.
+  private readonly fastWalk: Walk = {
+    stats: { rulesEvaluated: 0 }, events: null, hops: null, nat: null, track: false, reply: false, hopsLeft: 16, rng: { next: () => 0 }, ipvsDest: null,
+  };
+
   private newWalk(rng: RandomSource, record: boolean, track: boolean, reply: boolean): Walk {
+    if (!record && !track && !reply) {
+      const w = this.fastWalk;
+      w.stats.rulesEvaluated = 0;
+      w.hopsLeft = 16;
+      w.rng = rng;
+      w.ipvsDest = null;
+      return w;
+    }
     return {
       stats: { rulesEvaluated: 0 },
       events: record ? [] : null,
@@ -597,7 +612,7 @@ export class Datapath {
     n.env.now = this.now;
     n.env.chooser = this.chooser;
     const hit = this.ctLookup(n, p, w);
-    const orig: Tuple = { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
+    const orig: Tuple = w.track ? { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport } : NO_TUPLE;
     if (hit) {
       p.ct = CT.ESTABLISHED | (hit.entry.dnat ? CT.DNAT : 0) | (hit.entry.snat ? CT.SNAT : 0);
       this.note(w, { kind: "conntrack", node: n.name, detail: `${hit.dir === "orig" ? "ESTABLISHED" : "reply of"} connection ${hit.entry.id}: nat table skipped` });
@@ -718,7 +733,7 @@ export class Datapath {
     const rt0 = this.route(n, p.dst);
     p.outIface = rt0.iface;
     const hit = this.ctLookup(n, p, w);
-    const orig: Tuple = { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport };
+    const orig: Tuple = w.track ? { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport } : NO_TUPLE;
     if (hit) {
       p.ct = CT.ESTABLISHED | (hit.entry.dnat ? CT.DNAT : 0) | (hit.entry.snat ? CT.SNAT : 0);
       this.note(w, { kind: "conntrack", node: n.name, detail: `${hit.dir === "orig" ? "ESTABLISHED" : "reply of"} connection ${hit.entry.id}: nat table skipped` });

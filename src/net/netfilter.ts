@@ -97,6 +97,9 @@ export interface TableResult {
 
 type MatchFn = (p: Packet, env: EvalEnv) => boolean;
 
+const T_NONE = 0, T_JUMP = 1, T_RETURN = 2, T_ACCEPT = 3, T_DROP = 4, T_REJECT = 5, T_MARK = 6, T_DNAT = 7, T_SNAT = 8, T_MASQ = 9;
+const OP_OR = 0, OP_XOR = 1, OP_AND = 2, OP_SET = 3, OP_XSET = 4;
+
 /** Inline (closure-free) match fields of a compiled rule; `flags` says which are set. */
 const F_SRC = 1, F_DST = 2, F_PROTO = 4, F_DPORT = 8, F_MARK = 16;
 
@@ -117,6 +120,16 @@ interface CRule {
   readonly markValue: number;
   readonly markMask: number;
   readonly markNeg: boolean;
+  /** Target as a number (T_*) with its operands flattened, so the hot loop stays monomorphic. */
+  readonly tcode: number;
+  readonly tGoto: boolean;
+  readonly tOp: number;
+  readonly tValue: number;
+  readonly tMask: number;
+  readonly tIp: number;
+  readonly tPort: number;
+  /** Prebuilt result for ACCEPT/DROP/REJECT and fixed-port DNAT. */
+  readonly result: TableResult | null;
   readonly number: number;
   /** Preallocated: returned as-is when this rule decides. */
   readonly decided: NonNullable<TableResult["decidedBy"]>;
@@ -336,11 +349,31 @@ function compileRule(r: Rule, number: number, table: string, chain: string): CRu
       if (fn) fns.push(fn);
     }
   }
+  const t = r.target;
+  const decided = Object.freeze({ table, chain, ruleNumber: number, rule: `-A ${chain} ${r.spec}` });
+  const tcode =
+    t.kind === "jump" ? T_JUMP : t.kind === "RETURN" ? T_RETURN : t.kind === "ACCEPT" ? T_ACCEPT : t.kind === "DROP" ? T_DROP
+      : t.kind === "REJECT" ? T_REJECT : t.kind === "MARK" ? T_MARK : t.kind === "DNAT" ? T_DNAT : t.kind === "SNAT" ? T_SNAT
+        : t.kind === "MASQUERADE" ? T_MASQ : T_NONE;
+  let result: TableResult | null = null;
+  if (t.kind === "ACCEPT" || t.kind === "DROP") result = Object.freeze({ verdict: t.kind, decidedBy: decided, nat: null });
+  else if (t.kind === "REJECT") result = Object.freeze({ verdict: "REJECT", decidedBy: decided, nat: null, rejectWith: t.with });
+  else if (t.kind === "DNAT" && t.port !== 0) {
+    result = Object.freeze({ verdict: "ACCEPT", decidedBy: decided, nat: Object.freeze({ kind: "DNAT", ip: t.ip, port: t.port, chain, ruleNumber: number }) });
+  }
   return {
     flags,
     ...c,
+    tcode,
+    tGoto: t.kind === "jump" && t.goto,
+    tOp: t.kind === "MARK" ? { or: OP_OR, xor: OP_XOR, and: OP_AND, set: OP_SET, xset: OP_XSET }[t.op] : 0,
+    tValue: t.kind === "MARK" ? t.value : 0,
+    tMask: t.kind === "MARK" ? t.mask : 0,
+    tIp: t.kind === "DNAT" || t.kind === "SNAT" ? t.ip : 0,
+    tPort: t.kind === "DNAT" || t.kind === "SNAT" ? t.port : t.kind === "MASQUERADE" ? t.toPort : 0,
+    result,
     number,
-    decided: Object.freeze({ table, chain, ruleNumber: number, rule: `-A ${chain} ${r.spec}` }),
+    decided,
     rule: r,
     fns,
     target: r.target,
@@ -534,7 +567,7 @@ export class Netfilter {
         else if ((f & F_MARK) !== 0 && (((p.mark & r.markMask) >>> 0) === r.markValue) === r.markNeg) ok = false;
       }
       const fns = r.fns;
-      for (let i = 0; ok && i < fns.length; i++) {
+      if (ok && fns.length !== 0) for (let i = 0; i < fns.length; i++) {
         if (!fns[i]!(p, env)) {
           ok = false;
           break;
@@ -549,25 +582,10 @@ export class Netfilter {
         pos++;
         continue;
       }
-      const tg = r.target;
-      switch (tg.kind) {
-        case "none":
-          pos++;
-          continue;
-        case "ACCEPT":
-          return { verdict: "ACCEPT", decidedBy: r.decided, nat: null };
-        case "DROP":
-          return { verdict: "DROP", decidedBy: r.decided, nat: null };
-        case "REJECT":
-          return { verdict: "REJECT", decidedBy: r.decided, nat: null, rejectWith: tg.with };
-        case "RETURN":
-          if (sp === 0) return start.policy === "ACCEPT" ? ACCEPTED : DROPPED;
-          chain = stack[--sp]!;
-          pos = posStack[sp]!;
-          continue;
-        case "jump": {
+      switch (r.tcode) {
+        case T_JUMP: {
           const next = r.jumpTo!;
-          if (!tg.goto) {
+          if (!r.tGoto) {
             if (sp > 64) throw new Error(`iptables: chain loop through ${next.name}`);
             stack[sp] = chain;
             posStack[sp++] = pos + 1;
@@ -576,40 +594,42 @@ export class Netfilter {
           pos = 0;
           continue;
         }
-        case "MARK": {
+        case T_NONE:
+          pos++;
+          continue;
+        case T_RETURN:
+          if (sp === 0) return start.policy === "ACCEPT" ? ACCEPTED : DROPPED;
+          chain = stack[--sp]!;
+          pos = posStack[sp]!;
+          continue;
+        case T_ACCEPT:
+        case T_DROP:
+        case T_REJECT:
+          return r.result!;
+        case T_MARK: {
           const m = p.mark;
+          const op = r.tOp;
           p.mark =
-            (tg.op === "or"
-              ? m | tg.value
-              : tg.op === "xor"
-                ? m ^ tg.value
-                : tg.op === "and"
-                  ? m & tg.value
-                  : tg.op === "set"
-                    ? (m & ~tg.mask) | tg.value
-                    : (m & ~tg.mask) ^ tg.value) >>> 0;
+            (op === OP_OR ? m | r.tValue : op === OP_XOR ? m ^ r.tValue : op === OP_AND ? m & r.tValue : op === OP_SET ? (m & ~r.tMask) | r.tValue : (m & ~r.tMask) ^ r.tValue) >>> 0;
           pos++;
           continue;
         }
-        case "DNAT":
-          p.dst = tg.ip;
-          if (tg.port) p.dport = tg.port;
+        case T_DNAT:
+          p.dst = r.tIp;
+          if (r.tPort !== 0) p.dport = r.tPort;
           p.ct |= CT.DNAT;
-          return { verdict: "ACCEPT", decidedBy: r.decided, nat: { kind: "DNAT", ip: p.dst, port: p.dport, chain: chain.name, ruleNumber: r.number } };
-        case "SNAT":
-          p.src = tg.ip;
-          if (tg.port) p.sport = tg.port;
+          return r.result ?? { verdict: "ACCEPT", decidedBy: r.decided, nat: { kind: "DNAT", ip: p.dst, port: p.dport, chain: chain.name, ruleNumber: r.number } };
+        case T_SNAT:
+          p.src = r.tIp;
+          if (r.tPort !== 0) p.sport = r.tPort;
           p.ct |= CT.SNAT;
           return { verdict: "ACCEPT", decidedBy: r.decided, nat: { kind: "SNAT", ip: p.src, port: p.sport, chain: chain.name, ruleNumber: r.number } };
-        case "MASQUERADE":
+        default:
+          // T_MASQ
           p.src = env.masqueradeAddress(p.outIface);
-          if (tg.toPort) p.sport = tg.toPort;
+          if (r.tPort !== 0) p.sport = r.tPort;
           p.ct |= CT.SNAT;
-          return {
-            verdict: "ACCEPT",
-            decidedBy: r.decided,
-            nat: { kind: "MASQUERADE", ip: p.src, port: p.sport, chain: chain.name, ruleNumber: r.number },
-          };
+          return { verdict: "ACCEPT", decidedBy: r.decided, nat: { kind: "MASQUERADE", ip: p.src, port: p.sport, chain: chain.name, ruleNumber: r.number } };
       }
     }
   }
