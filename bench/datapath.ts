@@ -18,14 +18,17 @@ import type { NetWorld } from "../src/net/world";
 import { Rng } from "../src/sim/rng";
 import { clusterIPOf, manyServices, proxiedWorld } from "../test/net/cluster";
 
-function connectionsPerSecond(world: NetWorld, ip: string, connections: number): { perSecond: number; rules: number } {
+function connectionsPerSecond(world: NetWorld, ip: string, connections: number): { perSecond: number; perCpuSecond: number; rules: number } {
   const dp = new Datapath(world); // parse + compile once, outside the timed loop
   simulateTraffic(world, { from: { pod: "default/client" }, to: { ip, port: 80 }, connections: 20_000, rng: new Rng(1), datapath: dp }); // warm up
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = simulateTraffic(world, { from: { pod: "default/client" }, to: { ip, port: 80 }, connections, rng: new Rng(2), datapath: dp });
   const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (r.succeeded !== connections) throw new Error(`bench: ${connections - r.succeeded} connections failed: ${JSON.stringify(r.failures)}`);
-  return { perSecond: connections / s, rules: r.rulesEvaluatedPerConnection };
+  return { perSecond: connections / s, perCpuSecond: connections / cpuSeconds, rules: r.rulesEvaluatedPerConnection };
 }
 
 /** Print the figures. */
@@ -43,7 +46,8 @@ export function main(): void {
       const n = mode === "iptables" && services > 1 && which === "last" ? 200_000 : 1_000_000;
       const r = connectionsPerSecond(world, ip, n);
       console.log(
-        `  ${mode.padEnd(8)} ${String(services).padStart(6)} Services, ${which.padEnd(5)} Service: ${fmt(r.perSecond).padStart(10)} connections/s, ` +
+        `  ${mode.padEnd(8)} ${String(services).padStart(6)} Services, ${which.padEnd(5)} Service: ${fmt(r.perSecond).padStart(10)} connections/s ` +
+          `(${fmt(r.perCpuSecond)} per CPU-second), ` +
           `${r.rules.toFixed(1)} rules/connection (world build + parse ${build.toFixed(2)} s)`,
       );
     }
