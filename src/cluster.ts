@@ -24,7 +24,7 @@ import { ApplyError, NotFoundError } from "./api/errors";
 import { type SourceDocument, loadManifestFile, loadManifests, looksLikePath, objectDocuments } from "./api/load";
 import { cacheKey, describe, kindInfo, kinds, lookupKind, parseRef } from "./api/meta";
 import { schemaErrors } from "./api/schema";
-import type { DeepReadonly, Deployment, EndpointSlice, Kind, KubeObject, ObjectOf, Taint } from "./api/types";
+import type { DeepReadonly, Deployment, EndpointSlice, Kind, KubeObject, ObjectOf, OwnerReference, Taint } from "./api/types";
 import { wellKnown } from "./api/types";
 import { ApiServer, type BatchReservations, type Stored } from "./apiserver/apiserver";
 import { CloudServiceController } from "./controllers/cloud";
@@ -369,6 +369,8 @@ export class Cluster {
         continue;
       }
       seen.add(id);
+      const existing = obj.metadata.name ? this.api.get(info.kind, obj.metadata.namespace, obj.metadata.name) : undefined;
+      if (existing) keepServerFields(obj, existing as DeepReadonly<KubeObject>);
       const errs = this.api.admit(obj, batch);
       if (errs.length) objectErrors.push({ object: label, errors: where(errs) });
       else admitted.push(obj);
@@ -743,6 +745,17 @@ function installDisplays(): void {
     );
     return { ...view.bundle(), "text/plain": w.toString() };
   };
+}
+
+/**
+ * kubectl apply merges: fields the manifest does not mention keep the values the cluster set
+ * (the scheduler's nodeName, controllers' ownerReferences, finalizers). Re-applying a manifest
+ * is therefore harmless.
+ */
+function keepServerFields(obj: KubeObject, old: DeepReadonly<KubeObject>): void {
+  if (!obj.metadata.ownerReferences && old.metadata.ownerReferences) obj.metadata.ownerReferences = clone<OwnerReference[]>(old.metadata.ownerReferences);
+  if (!obj.metadata.finalizers && old.metadata.finalizers) obj.metadata.finalizers = [...old.metadata.finalizers];
+  if (obj.kind === "Pod" && old.kind === "Pod" && obj.spec && !obj.spec.nodeName && old.spec.nodeName) obj.spec.nodeName = old.spec.nodeName;
 }
 
 /** Do an admitted object and the stored one describe the same desired state (kubectl's "unchanged")? */

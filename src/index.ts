@@ -18,4 +18,5 @@ export * from "./sim/trace";
 export { Traffic, Packet, type Source, type Target, type TrafficOptions, type ServiceEntry } from "./network";
 export { Cluster, ApplyResult, ServiceEndpoints, NodeView, NodeIptables, NodeIpvs, type ClusterOptions, type ClusterConfig, type EndpointRow, type NamespaceOption } from "./cluster";
 export { ClusterDNS, DigAnswer, ResolverWalk } from "./dns/component";
+export { Check, check, checks } from "./exercises";
 export * as render from "./render";

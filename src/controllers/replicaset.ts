@@ -15,6 +15,7 @@
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
 import { cacheKey } from "../api/meta";
+import { matchesSelector } from "../api/labels";
 import type { Pod, ReplicaSet } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { virtualTime } from "../sim/context";
@@ -53,6 +54,11 @@ export class ReplicaSetController {
 
   private podEvent(p: Stored<"Pod">, old: Stored<"Pod"> | undefined, what: "add" | "update" | "delete"): void {
     const ref = controllerOf(p);
+    const prevRef = old ? controllerOf(old) : undefined;
+    if (prevRef && prevRef.kind === "ReplicaSet" && prevRef.uid !== ref?.uid) {
+      this.owned.get(prevRef.uid)?.delete(cacheKey(p));
+      this.queue.add(`${p.metadata.namespace}/${prevRef.name}`);
+    }
     if (!ref || ref.kind !== "ReplicaSet") return;
     const key = cacheKey(p);
     let set = this.owned.get(ref.uid);
@@ -68,7 +74,7 @@ export class ReplicaSetController {
       if (what === "update" && exp && p.metadata.deletionTimestamp && !old?.metadata.deletionTimestamp) exp.dels = Math.max(0, exp.dels - 1);
     }
     // Only changes that matter to the ReplicaSet's decisions or status wake it up.
-    if (what !== "update" || old === undefined || isPodReady(p) !== isPodReady(old) || !!p.metadata.deletionTimestamp !== !!old.metadata.deletionTimestamp || p.status?.phase !== old.status?.phase)
+    if (what !== "update" || old === undefined || p.metadata.labels !== old.metadata.labels || isPodReady(p) !== isPodReady(old) || !!p.metadata.deletionTimestamp !== !!old.metadata.deletionTimestamp || p.status?.phase !== old.status?.phase)
       this.queue.add(rsKey);
   }
 
@@ -77,7 +83,14 @@ export class ReplicaSetController {
     if (!rs || rs.metadata.deletionTimestamp) return;
     const exp = this.expectations.get(key);
     if (exp && (exp.adds > 0 || exp.dels > 0)) return; // wait to observe our own writes
-    const pods = [...(this.owned.get(rs.metadata.uid!) ?? [])].map((k) => this.pods.get(k)).filter((p): p is Stored<"Pod"> => !!p);
+    const owned = [...(this.owned.get(rs.metadata.uid!) ?? [])].map((k) => this.pods.get(k)).filter((p): p is Stored<"Pod"> => !!p);
+    // ControllerRefManager: a pod whose labels no longer match the selector is released (its
+    // ownerReference removed) and stops counting, so the ReplicaSet makes a replacement.
+    const pods: Stored<"Pod">[] = [];
+    for (const p of owned) {
+      if (matchesSelector(rs.spec.selector, p.metadata.labels)) pods.push(p);
+      else if (!p.metadata.deletionTimestamp) this.release(p);
+    }
     const active = pods.filter(isPodActive);
     const want = rs.spec.replicas ?? 1;
     const diff = active.length - want;
@@ -89,6 +102,13 @@ export class ReplicaSetController {
       for (const p of rankForDeletion(active).slice(0, diff)) this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
     }
     this.updateStatus(rs, active);
+  }
+
+  private release(p: Stored<"Pod">): void {
+    const next = clone<Pod>(p);
+    next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((r) => !r.controller);
+    if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+    this.api.update(RS_CONTROLLER, next, { admitted: true, verb: "patch", detail: "release: labels no longer match the selector" });
   }
 
   private newPod(rs: Stored<"ReplicaSet">): Pod {

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { clone } from "../../src/controllers/controller";
 import { helloWorld, newCluster } from "./helpers";
 
 describe("controllers", () => {
@@ -292,5 +293,31 @@ endpoints:
       assert.deepEqual(eps.rows.map((r) => r.ip), ["192.0.2.10"]);
       assert.equal(eps.slices.length, 1);
     });
+  });
+});
+
+describe("ReplicaSet ownership", () => {
+  it("releases a pod whose labels stop matching, and replaces it", () => {
+    const c = newCluster();
+    c.apply(helloWorld(3));
+    c.settle();
+    const pod = c.pods({ selector: { app: "hello" } })[0]!;
+    // Like `kubectl label pod X app=quarantined --overwrite`: only the labels change.
+    c.apply({ apiVersion: "v1", kind: "Pod", metadata: { name: pod.metadata.name, labels: { app: "quarantined" } }, spec: { containers: clone(pod.spec.containers) } });
+    c.settle();
+    const released = c.get<"Pod">(`pod/${pod.metadata.name}`);
+    assert.equal(released.metadata.ownerReferences, undefined, "ownerReference removed");
+    assert.equal(c.pods({ selector: { app: "hello" } }).length, 3, "a replacement was created");
+    assert.ok(!c.endpoints("hello-world").rows.some((r) => r.pod === pod.metadata.name), "no longer an endpoint");
+  });
+
+  it("re-applying the same manifests changes nothing (kubectl: unchanged)", () => {
+    const c = newCluster();
+    const pod = "apiVersion: v1\nkind: Pod\nmetadata: { name: client }\nspec: { containers: [{ name: c, image: busybox:1.36 }] }\n";
+    c.apply(helloWorld(2) + "---\n" + pod);
+    c.settle();
+    const rev = c.api.etcd.revision;
+    assert.equal(c.apply(helloWorld(2) + "---\n" + pod).toString(), "deployment.apps/hello-world unchanged\nservice/hello-world unchanged\npod/client unchanged");
+    assert.equal(c.api.etcd.revision, rev);
   });
 });
