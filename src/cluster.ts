@@ -93,6 +93,8 @@ export interface ClusterOptions {
   trace?: boolean;
   /** Records the simulated upstream DNS (outside the cluster) knows, e.g. `{ "google.com": { A: ["142.250.74.46"] } }`. */
   upstreamDNS?: UpstreamRecords;
+  /** The nodes' own /etc/resolv.conf (its search domains are appended to pods'). Default `nameserver 172.18.0.1`. */
+  nodeResolvConf?: string;
 }
 
 /** A reference option: the namespace for names without one. */
@@ -199,7 +201,13 @@ export class Cluster {
       (n) => [this.nodeIP(n)],
     );
     this.coredns = new CoreDNS(this.ctx, this.api, { zone: this.config.clusterDomain, ...(opts.upstreamDNS ? { upstream: opts.upstreamDNS } : { upstream: DEFAULT_UPSTREAM }) });
-    this.dns = new ClusterDNS(this.coredns, (ref, ns) => this.get<"Pod">(ref.includes("/") ? ref : `pod/${ref}`, ns ? { namespace: ns } : {}), this.config.dnsIP, this.config.clusterDomain);
+    this.dns = new ClusterDNS(
+      this.coredns,
+      (ref, ns) => this.get<"Pod">(ref.includes("/") ? ref : `pod/${ref}`, ns ? { namespace: ns } : {}),
+      this.config.dnsIP,
+      this.config.clusterDomain,
+      opts.nodeResolvConf ?? `nameserver ${formatIP(nodeCIDR.base + 1)}\n`,
+    );
     this.dataPath = new DataPath({
       seed: this.config.seed,
       kubeProxy: this.kubeProxy,
@@ -729,6 +737,7 @@ export class NodeView {
 const DEFAULT_UPSTREAM: UpstreamRecords = {
   "google.com": { A: ["142.250.74.46"], AAAA: ["2a00:1450:4001:82b::200e"] },
   "example.com": { A: ["93.184.215.14"] },
+  "api.example.com": { A: ["93.184.215.15"] },
   "registry.k8s.io": { A: ["34.96.108.209"] },
 };
 

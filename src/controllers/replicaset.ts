@@ -161,10 +161,15 @@ export class ReplicaSetController {
 }
 
 /**
- * Which pods to delete first when scaling down (controller.ActivePods ordering): unscheduled
- * before scheduled, pending before running, not ready before ready, more restarts first, newer first.
+ * Which pods to delete first when scaling down (controller.ActivePodsWithRanks ordering):
+ * unscheduled before scheduled, pending before running, not ready before ready, pods sharing a
+ * node with more of their siblings first, more restarts first, newer first.
  */
 export function rankForDeletion(pods: Stored<"Pod">[]): Stored<"Pod">[] {
+  // Pods doubled up on a node go first (ActivePodsWithRanks: rank = active pods on the same node).
+  const perNode = new Map<string, number>();
+  for (const p of pods) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+  const colocated = (p: Stored<"Pod">): number => (p.spec.nodeName ? perNode.get(p.spec.nodeName)! : 0);
   const phaseRank = (p: Stored<"Pod">): number => (p.status?.phase === "Pending" ? 0 : p.status?.phase === "Unknown" ? 1 : 2);
   const restarts = (p: Stored<"Pod">): number => (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
   return [...pods].sort((a, b) => {
@@ -175,6 +180,7 @@ export function rankForDeletion(pods: Stored<"Pod">[]): Stored<"Pod">[] {
     const ra = isPodReady(a) ? 1 : 0;
     const rb = isPodReady(b) ? 1 : 0;
     if (ra !== rb) return ra - rb;
+    if (colocated(a) !== colocated(b)) return colocated(b) - colocated(a);
     if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
     const ta = virtualTime(a.metadata.creationTimestamp);
     const tb = virtualTime(b.metadata.creationTimestamp);

@@ -94,6 +94,7 @@ export class ClusterDNS {
     private readonly pod: (ref: string, namespace?: string) => import("../apiserver/apiserver").Stored<"Pod">,
     private readonly clusterDNS: string,
     private readonly clusterDomain: string,
+    private readonly nodeResolvConf: string,
   ) {}
 
   /**
@@ -106,7 +107,7 @@ export class ClusterDNS {
 
   /** The resolv.conf the kubelet writes for a pod. */
   resolvConf(from: string, opts: { namespace?: string } = {}): PodResolvConf {
-    return resolvConf({ pod: this.pod(from, opts.namespace), clusterDNS: [this.clusterDNS], clusterDomain: this.clusterDomain });
+    return resolvConf({ pod: this.pod(from, opts.namespace), clusterDNS: [this.clusterDNS], clusterDomain: this.clusterDomain, hostResolvConf: this.nodeResolvConf });
   }
 
   /**

@@ -321,3 +321,16 @@ describe("ReplicaSet ownership", () => {
     assert.equal(c.api.etcd.revision, rev);
   });
 });
+
+describe("scale-down ranking", () => {
+  it("deletes pods that are doubled up on a node first", () => {
+    const c = newCluster({ seed: 11 });
+    c.apply(helloWorld(4));
+    c.settle();
+    const before = new Map<string, number>();
+    for (const p of c.pods()) before.set(p.spec.nodeName!, (before.get(p.spec.nodeName!) ?? 0) + 1);
+    assert.ok([...before.values()].some((n) => n === 2), "4 pods on 3 nodes: one node has two");
+    c.scale("deployment/hello-world", 3).settle();
+    assert.deepEqual(new Set(c.pods().map((p) => p.spec.nodeName)).size, 3, "one pod per node after scaling to 3");
+  });
+});
