@@ -61,6 +61,7 @@ import {
   installRenderers,
   ipvsTable,
   preBundle,
+  resolvConfBundle,
   resolverWalkTable,
   type TableView,
 } from "./render";
@@ -747,6 +748,7 @@ function installDisplays(): void {
   if (displaysInstalled) return;
   displaysInstalled = true;
   dnsDisplay.dig = (a) => preBundle(a.toString(), `dig ${a.answer.question.name} ${a.answer.question.type}`);
+  dnsDisplay.resolvConf = (r) => ({ ...resolvConfBundle(r.text, r.pod), "text/plain": r.text });
   dnsDisplay.walk = (w) => {
     const view = resolverWalkTable(
       w.queries.map((q) => ({ query: q.name, type: q.type, server: w.conf.nameservers[0] ?? "", rcode: q.rcode, answers: q.answers.map((r) => ("address" in r ? r.address : "target" in r ? r.target : "")) })),

@@ -81,10 +81,37 @@ export class ResolverWalk {
   }
 }
 
+/** A pod's /etc/resolv.conf as the kubelet wrote it. */
+export class ResolvConfView {
+  constructor(
+    readonly pod: string,
+    readonly conf: PodResolvConf,
+  ) {}
+  get text(): string {
+    return this.conf.text;
+  }
+  get search(): string[] {
+    return this.conf.search;
+  }
+  get nameservers(): string[] {
+    return this.conf.nameservers;
+  }
+  get options(): string[] {
+    return this.conf.options;
+  }
+  toString(): string {
+    return this.conf.text;
+  }
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return dnsDisplay.resolvConf(this);
+  }
+}
+
 /** Renderer hooks (installed by render/), so dns/ never formats HTML. */
 export const dnsDisplay = {
   dig: (a: DigAnswer): Record<string, unknown> => ({ "text/plain": a.toString() }),
   walk: (w: ResolverWalk): Record<string, unknown> => ({ "text/plain": w.toString() }),
+  resolvConf: (r: ResolvConfView): Record<string, unknown> => ({ "text/plain": r.text }),
 };
 
 /** `cluster.dns`: ask CoreDNS directly, or resolve as a pod's C library would. */
@@ -105,9 +132,14 @@ export class ClusterDNS {
     return new DigAnswer(this.coredns.store.query(name, type));
   }
 
-  /** The resolv.conf the kubelet writes for a pod. */
-  resolvConf(from: string, opts: { namespace?: string } = {}): PodResolvConf {
-    return resolvConf({ pod: this.pod(from, opts.namespace), clusterDNS: [this.clusterDNS], clusterDomain: this.clusterDomain, hostResolvConf: this.nodeResolvConf });
+  /**
+   * The resolv.conf the kubelet writes for a pod.
+   * @example cluster.dns.resolvConf("pod/client").search // ["default.svc.cluster.local", "svc.cluster.local", "cluster.local"]
+   */
+  resolvConf(from: string, opts: { namespace?: string } = {}): ResolvConfView {
+    const pod = this.pod(from, opts.namespace);
+    const conf = resolvConf({ pod, clusterDNS: [this.clusterDNS], clusterDomain: this.clusterDomain, hostResolvConf: this.nodeResolvConf });
+    return new ResolvConfView(`pod/${pod.metadata.namespace}/${pod.metadata.name}`, conf);
   }
 
   /**
@@ -115,7 +147,7 @@ export class ClusterDNS {
    * @example cluster.dns.resolve("hello-world", { from: "pod/client" }).queries.length
    */
   resolve(name: string, opts: { from: string; namespace?: string; libc?: "glibc" | "musl" }): ResolverWalk {
-    const conf = this.resolvConf(opts.from, opts);
+    const conf = this.resolvConf(opts.from, opts).conf;
     const result = resolve(name, conf, (n, t) => this.coredns.store.query(n, t), { addrConfig: { ipv4: true, ipv6: false }, ...(opts.libc ? { libc: opts.libc } : {}) });
     return new ResolverWalk(name, opts.from, conf, result);
   }
