@@ -150,6 +150,13 @@ export class Cluster {
   /** Ask CoreDNS, or resolve names as a pod would. */
   readonly dns: ClusterDNS;
   private readonly nodeIPs = new Map<string, string>();
+  private nodeNames: string[] | undefined;
+
+  /** Node names (cached: kube-proxy asks on every watch notification). */
+  private nodeNameList(): string[] {
+    if (!this.nodeNames || this.nodeNames.length !== this.kubelets.size) this.nodeNames = [...this.kubelets.keys()];
+    return this.nodeNames;
+  }
   private readonly dataPath: DataPath;
 
   constructor(opts: ClusterOptions = {}) {
@@ -198,7 +205,7 @@ export class Cluster {
         mode: this.config.proxyMode,
         ...(opts.kubeProxy?.ipvsScheduler ? { ipvsScheduler: opts.kubeProxy.ipvsScheduler } : {}),
       },
-      () => [...this.kubelets.keys()],
+      () => this.nodeNameList(),
       (n) => [this.nodeIP(n)],
     );
     this.coredns = new CoreDNS(this.ctx, this.api, { zone: this.config.clusterDomain, ...(opts.upstreamDNS ? { upstream: opts.upstreamDNS } : { upstream: DEFAULT_UPSTREAM }) });

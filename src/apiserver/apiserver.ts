@@ -32,6 +32,8 @@ export type WatchHandler<K extends Kind> = (type: WatchEventType, obj: Stored<K>
 export interface WatchOptions {
   /** Field selector `spec.nodeName=<node>` (kubelets watch only their own pods). */
   nodeName?: string;
+  /** Field selector `metadata.name=<name>` (a kubelet watches only its own Node). */
+  name?: string;
   /**
    * Trace names of the component instances this watch stands for. A DaemonSet's instances all
    * watch the same objects; the simulation shares one cache and records a notification per node.
@@ -74,6 +76,8 @@ export class ApiServer {
   private readonly cache = new Map<Kind, Map<string, KubeObject>>();
   private readonly watchers = new Map<Kind, Watcher[]>();
   private readonly podWatchersByNode = new Map<string, Watcher[]>();
+  /** Watches of one object by name, per kind (`metadata.name=` field selectors). */
+  private readonly watchersByName = new Map<string, Watcher[]>();
   /** owner uid → dependents' `Kind/ns/name` (the garbage collector's graph, kept by the watch cache). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly podsByNode = new Map<string, Set<string>>();
@@ -141,19 +145,26 @@ export class ApiServer {
       const list = this.podWatchersByNode.get(opts.nodeName) ?? [];
       list.push(w);
       this.podWatchersByNode.set(opts.nodeName, list);
+    } else if (opts.name !== undefined) {
+      const k = `${kind}/${opts.name}`;
+      const list = this.watchersByName.get(k) ?? [];
+      list.push(w);
+      this.watchersByName.set(k, list);
     } else {
       const list = this.watchers.get(kind) ?? [];
       list.push(w);
       this.watchers.set(kind, list);
     }
-    const items = opts.nodeName !== undefined ? (this.podsOnNode(opts.nodeName) as Stored<K>[]) : this.list(kind);
-    this.ctx.record(client, this.name, "list", kindInfo(kind).resource, opts.nodeName ? `spec.nodeName=${opts.nodeName}` : `${items.length} items`);
+    const one = opts.name !== undefined ? this.cache.get(kind)?.get(opts.name) : undefined;
+    const items = opts.nodeName !== undefined ? (this.podsOnNode(opts.nodeName) as Stored<K>[]) : opts.name !== undefined ? (one ? [one as Stored<K>] : []) : this.list(kind);
+    this.ctx.record(client, this.name, "list", kindInfo(kind).resource, opts.nodeName ? `spec.nodeName=${opts.nodeName}` : opts.name ? `metadata.name=${opts.name}` : `${items.length} items`);
     return items;
   }
 
   private notify(type: WatchEventType, obj: KubeObject, old: KubeObject | undefined): void {
     const targets: [Watcher, WatchEventType][] = [];
     for (const w of this.watchers.get(obj.kind) ?? []) targets.push([w, type]);
+    if (!kindInfo(obj.kind).namespaced) for (const w of this.watchersByName.get(`${obj.kind}/${obj.metadata.name}`) ?? []) targets.push([w, type]);
     if (obj.kind === "Pod") {
       const oldNode = (old as Pod | undefined)?.spec.nodeName;
       const newNode = type === "DELETED" ? undefined : obj.spec.nodeName;

@@ -37,7 +37,18 @@ export function podTemplateHash(template: unknown, collisionCount = 0): string {
 }
 
 /** maxSurge rounds up, maxUnavailable rounds down; both zero would stall, so unavailable becomes 1. */
+const fenceposts = new WeakMap<object, { surge: number; unavailable: number }>();
+
 export function resolveFenceposts(d: Stored<"Deployment">): { surge: number; unavailable: number } {
+  // Memoised per spec object (a new spec object comes with every spec change).
+  const hit = fenceposts.get(d.spec);
+  if (hit) return hit;
+  const v = computeFenceposts(d);
+  fenceposts.set(d.spec, v);
+  return v;
+}
+
+function computeFenceposts(d: Stored<"Deployment">): { surge: number; unavailable: number } {
   const replicas = d.spec.replicas ?? 1;
   const ru = d.spec.strategy?.rollingUpdate;
   const val = (v: number | string | undefined, def: string, up: boolean): number => {

@@ -16,7 +16,7 @@ import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
 import { cacheKey } from "../api/meta";
 import { matchesSelector } from "../api/labels";
-import type { Pod, ReplicaSet } from "../api/types";
+import type { OwnerReference, Pod, ReplicaSet } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { virtualTime } from "../sim/context";
 import { clone, controllerOf, isPodActive, isPodReady, ownerRef } from "./controller";
@@ -31,6 +31,7 @@ export class ReplicaSetController {
   /** ReplicaSet uid → keys of pods it controls. */
   private readonly owned = new Map<string, Set<string>>();
   private readonly expectations = new Map<string, { adds: number; dels: number }>();
+  private readonly prototypes = new Map<string, { key: string; labels: Record<string, string>; annotations: Record<string, string> | undefined; ownerReferences: OwnerReference[]; spec: Pod["spec"]; valid: boolean }>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -39,7 +40,7 @@ export class ReplicaSetController {
     this.rs = new Informer(api, RS_CONTROLLER, "ReplicaSet");
     this.pods = new Informer(api, RS_CONTROLLER, "Pod");
     this.queue = new WorkQueue(ctx, "replicaset sync", (k) => this.sync(k));
-    this.rs.on({ add: (r) => this.queue.add(cacheKey(r)), update: (r) => this.queue.add(cacheKey(r)) });
+    this.rs.on({ add: (r) => this.queue.add(cacheKey(r)), update: (r) => this.queue.add(cacheKey(r)), delete: (r) => this.prototypes.delete(r.metadata.uid!) });
     this.pods.on({
       add: (p) => this.podEvent(p, undefined, "add"),
       update: (p, old) => this.podEvent(p, old, "update"),
@@ -96,7 +97,10 @@ export class ReplicaSetController {
     const diff = active.length - want;
     if (diff < 0) {
       this.expectations.set(key, { adds: -diff, dels: 0 });
-      for (let i = 0; i < -diff; i++) this.api.create(RS_CONTROLLER, this.newPod(rs), { admitted: true });
+      for (let i = 0; i < -diff; i++) {
+        const pod = this.newPod(rs);
+        this.api.create(RS_CONTROLLER, pod, { admitted: this.prototypes.get(rs.metadata.uid!)!.valid });
+      }
     } else if (diff > 0) {
       this.expectations.set(key, { adds: 0, dels: diff });
       for (const p of rankForDeletion(active).slice(0, diff)) this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
@@ -111,26 +115,41 @@ export class ReplicaSetController {
     this.api.update(RS_CONTROLLER, next, { admitted: true, verb: "patch", detail: "release: labels no longer match the selector" });
   }
 
+  /**
+   * A new pod from the template. The defaulted, validated spec, labels and ownerReference are
+   * built once per ReplicaSet generation and shared by its pods: stored objects are never
+   * mutated, so sharing is safe, and 150,000 pods don't need 150,000 copies of one template.
+   */
   private newPod(rs: Stored<"ReplicaSet">): Pod {
-    const t = clone<ReplicaSet["spec"]["template"]>(rs.spec.template);
-    const name = `${rs.metadata.name}-${this.ctx.rng.string(5, ALPHANUMS)}`;
-    const pod: Pod = {
+    const key = `${rs.metadata.uid}/${rs.metadata.generation ?? 1}`;
+    let proto = this.prototypes.get(rs.metadata.uid!);
+    if (!proto || proto.key !== key) {
+      const t = clone<ReplicaSet["spec"]["template"]>(rs.spec.template);
+      const sample: Pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: `${rs.metadata.name}-xxxxx`, namespace: rs.metadata.namespace!, labels: { ...t.metadata?.labels }, ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}) },
+        spec: t.spec,
+      };
+      // Pod-level defaults (tolerations) are added at admission, as for any pod.
+      const errs = this.api.admit(sample);
+      proto = { key, labels: sample.metadata.labels!, annotations: sample.metadata.annotations, ownerReferences: [ownerRef(rs)], spec: sample.spec, valid: errs.length === 0 };
+      this.prototypes.set(rs.metadata.uid!, proto);
+    }
+    return {
       apiVersion: "v1",
       kind: "Pod",
       metadata: {
-        name,
+        name: `${rs.metadata.name}-${this.ctx.rng.string(5, ALPHANUMS)}`,
         generateName: `${rs.metadata.name}-`,
         namespace: rs.metadata.namespace!,
-        labels: { ...t.metadata?.labels },
-        ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
-        ownerReferences: [ownerRef(rs)],
+        labels: proto.labels,
+        ...(proto.annotations ? { annotations: proto.annotations } : {}),
+        ownerReferences: proto.ownerReferences,
       },
-      spec: t.spec,
+      spec: proto.spec,
       status: { phase: "Pending" },
     };
-    // Pod-level defaults (tolerations) are added at admission, as for any pod.
-    this.api.admit(pod);
-    return pod;
   }
 
   private updateStatus(rs: Stored<"ReplicaSet">, active: Stored<"Pod">[]): void {
@@ -141,6 +160,10 @@ export class ReplicaSetController {
     for (const p of active) {
       if (!isPodReady(p)) continue;
       ready++;
+      if (minReady === 0) {
+        available++;
+        continue;
+      }
       const since = virtualTime(p.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime);
       if (this.ctx.now - since >= minReady) available++;
       else nextAvailableCheck = Math.min(nextAvailableCheck, since + minReady - this.ctx.now);

@@ -106,13 +106,13 @@ export class Kubelet {
       this.name,
       "Node",
       (_t, n) => {
-        if (n.metadata.name === this.config.name && n.spec.podCIDR && this.cni.podCIDR !== n.spec.podCIDR) {
+        if (n.spec.podCIDR && this.cni.podCIDR !== n.spec.podCIDR) {
           this.cni.configure(n.spec.podCIDR);
           // Pods that arrived before the network was ready can start now.
           for (const rt of this.runtimes.values()) if (!rt.sandboxId) this.startPod(rt);
         }
       },
-      {},
+      { name: this.config.name },
     );
     this.pods.start();
   }

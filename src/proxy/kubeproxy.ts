@@ -50,7 +50,13 @@ export class KubeProxy {
     private readonly nodeNames: () => readonly string[],
     private readonly nodeIPs: (node: string) => string[],
   ) {
-    const instances = (): string[] => this.nodeNames().map((n) => `${KUBE_PROXY}@${n}`);
+    // One kube-proxy per node; the list is rebuilt only when nodes join or leave.
+    let memo: { nodes: readonly string[]; names: string[] } | undefined;
+    const instances = (): string[] => {
+      const nodes = this.nodeNames();
+      if (!memo || memo.nodes.length !== nodes.length) memo = { nodes, names: nodes.map((n) => `${KUBE_PROXY}@${n}`) };
+      return memo.names;
+    };
     this.services = new Informer(api, KUBE_PROXY, "Service", { instances });
     this.slices = new Informer(api, KUBE_PROXY, "EndpointSlice", { instances });
     const changed = (): void => this.requestSync();

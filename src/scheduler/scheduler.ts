@@ -65,7 +65,7 @@ export class Scheduler {
   readonly pods: Informer<"Pod">;
   readonly nodes: Informer<"Node">;
   private readonly infos = new Map<string, NodeInfo>();
-  private nodeOrder: string[] = [];
+  private nodeOrder: NodeInfo[] = [];
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly unschedulable = new Set<string>();
@@ -85,7 +85,7 @@ export class Scheduler {
       update: (n) => this.setNode(n),
       delete: (n) => {
         this.infos.delete(n.metadata.name!);
-        this.nodeOrder = this.nodeOrder.filter((x) => x !== n.metadata.name);
+        this.nodeOrder = this.nodeOrder.filter((x) => x.name !== n.metadata.name);
       },
     });
     this.pods.on({ add: (p) => this.podEvent(p), update: (p) => this.podEvent(p), delete: (p) => this.forget(cacheKey(p), true) });
@@ -112,7 +112,7 @@ export class Scheduler {
     info.maxPods = parseQuantity(alloc["pods"] ?? "110");
     if (!prev) {
       this.infos.set(name, info);
-      this.nodeOrder.push(name);
+      this.nodeOrder.push(info);
     }
     this.retryUnschedulable();
   }
@@ -209,7 +209,7 @@ export class Scheduler {
     const feasible: NodeInfo[] = [];
     let examined = 0;
     for (; examined < total && feasible.length < want; examined++) {
-      const info = this.infos.get(this.nodeOrder[(this.nextStart + examined) % total]!)!;
+      const info = this.nodeOrder[(this.nextStart + examined) % total]!;
       const why = this.filter(facts, info);
       if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
       else feasible.push(info);
@@ -233,10 +233,18 @@ export class Scheduler {
     const owner = controllerOf(p)?.uid;
     let best: NodeInfo[] = [];
     let bestScore = -Infinity;
-    const maxOwned = owner ? Math.max(...feasible.map((n) => n.owners.get(owner) ?? 0)) : 0;
-    const minOwned = owner ? Math.min(...feasible.map((n) => n.owners.get(owner) ?? 0)) : 0;
-    for (const n of feasible) {
-      const s = this.score(n, r, owner, minOwned, maxOwned);
+    const owned = new Array<number>(feasible.length);
+    let maxOwned = 0;
+    let minOwned = owner ? Infinity : 0;
+    for (let i = 0; i < feasible.length; i++) {
+      const c = owner ? feasible[i]!.owners.get(owner) ?? 0 : 0;
+      owned[i] = c;
+      if (c > maxOwned) maxOwned = c;
+      if (c < minOwned) minOwned = c;
+    }
+    for (let i = 0; i < feasible.length; i++) {
+      const n = feasible[i]!;
+      const s = this.score(n, r, owned[i]!, minOwned, maxOwned);
       if (s > bestScore) {
         bestScore = s;
         best = [n];
@@ -260,12 +268,11 @@ export class Scheduler {
     return undefined;
   }
 
-  private score(n: NodeInfo, r: { cpu: number; mem: number }, owner: string | undefined, minOwned: number, maxOwned: number): number {
+  private score(n: NodeInfo, r: { cpu: number; mem: number }, owned: number, minOwned: number, maxOwned: number): number {
     const cpuFree = n.cpu > 0 ? Math.max(0, (n.cpu - n.reqCpu - r.cpu) / n.cpu) : 0;
     const memFree = n.mem > 0 ? Math.max(0, (n.mem - n.reqMem - r.mem) / n.mem) : 0;
     const leastAllocated = Math.floor(((cpuFree + memFree) / 2) * 100);
     const balanced = Math.floor((1 - Math.abs(cpuFree - memFree) / 2) * 100);
-    const owned = owner ? n.owners.get(owner) ?? 0 : 0;
     const spread = maxOwned === minOwned ? 100 : Math.floor((100 * (maxOwned - owned)) / (maxOwned - minOwned));
     const prefer = n.preferNoSchedule ? 0 : 100;
     return leastAllocated + balanced + 2 * spread + 3 * prefer;

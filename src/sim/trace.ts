@@ -43,7 +43,12 @@ export interface TraceFilter {
 
 /** A sequence of trace events with filtering; the cluster's {@link Trace} is the growing one. */
 export class TraceView {
-  constructor(readonly events: readonly TraceEvent[]) {}
+  constructor(private readonly list: readonly TraceEvent[]) {}
+
+  /** The events, in order. */
+  get events(): readonly TraceEvent[] {
+    return this.list;
+  }
 
   get length(): number {
     return this.events.length;
@@ -114,23 +119,78 @@ export function setTraceRenderer(fn: (view: TraceView) => Record<string, unknown
   traceDisplay = fn;
 }
 
-/** The cluster's trace: append-only, with marks to cut out one cell's effect. */
+/**
+ * The cluster's trace: append-only, with marks to cut out one cell's effect.
+ *
+ * Stored in columns with interned names (about 40 bytes an event instead of an object of ~200),
+ * because a large cluster records tens of millions of events; event objects are made only for
+ * the parts a view asks for.
+ */
 export class Trace extends TraceView {
-  private readonly log: TraceEvent[];
   /** When false, events are counted but not stored (large benchmarks). */
   enabled = true;
   private count = 0;
+  /** Index of the first stored event (events before it were split off). */
+  private base = 0;
+  private size = 0;
+  private t = new Float64Array(1024);
+  private ids = new Uint32Array(4 * 1024); // from, to, verb, object
+  private details: string[] = [];
+  private readonly names: string[] = [];
+  private readonly nameIds = new Map<string, number>();
+  private cache: { size: number; base: number; events: TraceEvent[] } | undefined;
 
   constructor() {
-    const log: TraceEvent[] = [];
-    super(log);
-    this.log = log;
+    super([]);
+  }
+
+  /** Every stored event (materialised on demand). */
+  override get events(): readonly TraceEvent[] {
+    if (!this.cache || this.cache.size !== this.size || this.cache.base !== this.base) this.cache = { size: this.size, base: this.base, events: this.slice(0, this.size) };
+    return this.cache.events;
+  }
+
+  private intern(s: string): number {
+    let id = this.nameIds.get(s);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(s);
+      this.nameIds.set(s, id);
+    }
+    return id;
   }
 
   /** Append an event (components call this through their context). */
   record(t: number, from: string, to: string, verb: string, object: string, detail = ""): void {
-    const seq = this.count++;
-    if (this.enabled) this.log.push({ seq, t, from, to, verb, object, detail });
+    this.count++;
+    if (!this.enabled) return;
+    const i = this.size++;
+    if (i >= this.t.length) {
+      const t = new Float64Array(this.t.length * 2);
+      t.set(this.t);
+      this.t = t;
+      const ids = new Uint32Array(this.ids.length * 2);
+      ids.set(this.ids);
+      this.ids = ids;
+    }
+    this.t[i] = t;
+    const j = 4 * i;
+    this.ids[j] = this.intern(from);
+    this.ids[j + 1] = this.intern(to);
+    this.ids[j + 2] = this.intern(verb);
+    this.ids[j + 3] = this.intern(object);
+    this.details[i] = detail;
+  }
+
+  /** Stored events [from, to) as objects. */
+  private slice(from: number, to: number): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    const n = this.names;
+    for (let i = from; i < to; i++) {
+      const j = 4 * i;
+      out.push({ seq: this.base + i, t: this.t[i]!, from: n[this.ids[j]!]!, to: n[this.ids[j + 1]!]!, verb: n[this.ids[j + 2]!]!, object: n[this.ids[j + 3]!]!, detail: this.details[i]! });
+    }
+    return out;
   }
 
   /** Total events recorded, stored or not. */
@@ -138,23 +198,33 @@ export class Trace extends TraceView {
     return this.count;
   }
 
+  override get length(): number {
+    return this.size;
+  }
+
   /**
    * Move every stored event into a separate view and start afresh (sequence numbers continue).
    * The cluster uses it to keep its bootstrap apart from what lessons do.
    */
   splitOff(): TraceView {
-    const view = new TraceView(this.log.splice(0));
+    const view = new TraceView(this.slice(0, this.size));
+    this.base += this.size;
+    this.size = 0;
+    this.t = new Float64Array(1024);
+    this.ids = new Uint32Array(4 * 1024);
+    this.details = [];
+    this.cache = undefined;
     return view;
   }
 
   /** A position to pass to {@link since}. */
   mark(): number {
-    return this.log.length;
+    return this.base + this.size;
   }
 
   /** Events recorded after `mark`. */
   since(mark: number): TraceView {
-    return new TraceView(this.log.slice(mark));
+    return new TraceView(this.slice(Math.max(0, mark - this.base), this.size));
   }
 }
 
