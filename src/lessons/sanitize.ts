@@ -17,7 +17,11 @@ function unquote(v: string): string {
 
 function isScriptUrl(v: string): boolean {
   // Browsers ignore control characters and whitespace inside the scheme.
-  return /^(?:javascript|vbscript|data:text\/html)/i.test(unquote(v).replace(/[\u0000-\u0020]/g, "").replace(/&#0*(9|10|13);/g, ""));
+  const decoded = unquote(v)
+    .replace(/&#x([0-9a-f]+);?/gi, (_, h: string) => String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff)))
+    .replace(/&#([0-9]+);?/g, (_, d: string) => String.fromCodePoint(Math.min(parseInt(d, 10), 0x10ffff)))
+    .replace(/&(tab|newline);/gi, "");
+  return /^(?:javascript|vbscript|data:text\/html)/i.test(decoded.replace(/[\u0000-\u0020]/g, ""));
 }
 
 function isRemote(v: string): boolean {

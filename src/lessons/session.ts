@@ -91,11 +91,25 @@ let exitHookInstalled = false;
 function track(proc: ChildProcess): void {
   live.add(proc);
   proc.once("exit", () => live.delete(proc));
+  proc.once("error", () => live.delete(proc));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once("exit", () => {
     for (const p of live) p.kill("SIGKILL");
   });
+}
+
+/**
+ * How many kernel processes this process started that are still running (0 after every run: the runner
+ * always shuts its kernel down).
+ *
+ * @example
+ * ```ts
+ * liveKernels(); // → 0
+ * ```
+ */
+export function liveKernels(): number {
+  return live.size;
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -125,9 +139,11 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
  */
 export class KernelSession {
   private readonly session = randomUUID();
-  private readonly shell = new zmq.Dealer();
-  private readonly control = new zmq.Dealer();
-  private readonly iopub = new zmq.Subscriber();
+  // linger 0: messages still queued for a dead kernel must not keep this process alive at exit.
+  private readonly shell = new zmq.Dealer({ linger: 0 });
+  private readonly control = new zmq.Dealer({ linger: 0 });
+  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  private spawnError: Error | undefined;
   private readonly replies = new Map<string, (m: Message) => void>();
   private readonly iopubHandlers = new Map<string, (m: Message) => void>();
   private stderrTail = "";
@@ -140,8 +156,16 @@ export class KernelSession {
     private readonly proc: ChildProcess,
     private readonly conn: ConnectionFile,
     private readonly dir: string,
+    private readonly argv0: string,
   ) {
-    this.exited = new Promise((r) => proc.once("exit", () => r()));
+    this.exited = new Promise((r) => {
+      proc.once("exit", () => r());
+      // A command that cannot be spawned emits "error" and maybe never "exit".
+      proc.once("error", (e) => {
+        this.spawnError = e;
+        r();
+      });
+    });
     proc.stderr?.on("data", (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-16_384);
     });
@@ -178,11 +202,9 @@ export class KernelSession {
     const argv = (opts.argv ?? [process.execPath, KERNEL_MAIN, "{connection_file}"]).map((a) => a.replace("{connection_file}", file));
     const proc = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     track(proc);
-    const spawnError = new Promise<never>((_, reject) => proc.once("error", (e) => reject(new KernelDiedError(`cannot start the kernel (${argv[0]}): ${e.message}`))));
-    spawnError.catch(() => {});
-    const k = new KernelSession(proc, conn, dir);
+    const k = new KernelSession(proc, conn, dir, argv[0]!);
     try {
-      await Promise.race([k.waitReady(opts.startupTimeoutMs ?? 60_000), spawnError]);
+      await k.waitReady(opts.startupTimeoutMs ?? 60_000);
     } catch (e) {
       await k.shutdown();
       throw e;
@@ -213,6 +235,7 @@ export class KernelSession {
   }
 
   private died(): KernelDiedError | undefined {
+    if (this.spawnError) return new KernelDiedError(`cannot start the kernel (${this.argv0}): ${this.spawnError.message}`);
     if (this.proc.exitCode === null && this.proc.signalCode === null) return undefined;
     const how = this.proc.signalCode ?? `code ${this.proc.exitCode}`;
     return new KernelDiedError(`the kernel exited (${how})${this.stderrTail ? `; its log:\n${this.stderrTail.trimEnd()}` : ""}`);
