@@ -27,7 +27,6 @@ export const criLatency = {
 export class ContainerRuntime {
   readonly name: string;
   readonly images = new Set<string>();
-  private seq = 0;
 
   constructor(
     private readonly ctx: SimContext,
@@ -40,7 +39,6 @@ export class ContainerRuntime {
   private id(): string {
     let s = "";
     for (let i = 0; i < 8; i++) s += this.ctx.rng.u32().toString(16).padStart(8, "0");
-    this.seq++;
     return s;
   }
 
