@@ -44,7 +44,8 @@ summary { cursor: pointer; font-weight: 600; }
 .kl-svg svg { max-width: 100%; height: auto; }
 .kl-chart .kl-vega:empty { display: none; }
 .kl-footer { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 2rem; color: var(--kl-muted); font-size: 0.85rem; }
-.kl-index .kl-lessons > li { margin: 1.2rem 0; }
+.kl-index .kl-lessons { list-style: none; padding-left: 0; }
+.kl-index .kl-lessons > li { margin: 1.4rem 0; }
 .kl-lesson-link { font-size: 1.2rem; font-weight: 600; }
 .kl-lesson-file { color: var(--kl-muted); font-family: var(--kl-mono); font-size: 0.8rem; margin-left: 0.5rem; }
 .kl-goals { font-size: 0.95rem; }

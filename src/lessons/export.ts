@@ -102,8 +102,9 @@ export function notebookTitle(nb: Notebook, fallback: string): string {
 }
 
 /**
- * The markdown under the notebook's "Learning goals" heading (any level, up to the next heading of the same
- * or a higher level), or undefined when it has none.
+ * The markdown of the notebook's "Learning goals": under a heading of that name (any level, up to the next
+ * heading of the same or a higher level), or the list after a paragraph that is just `**Learning goals**`
+ * (up to the first paragraph that is not part of the list). Undefined when the notebook has none.
  *
  * @example
  * ```ts
@@ -111,18 +112,23 @@ export function notebookTitle(nb: Notebook, fallback: string): string {
  * ```
  */
 export function learningGoals(nb: Notebook): string | undefined {
+  const heading = /^ {0,3}(#{1,6})[ \t]+(?:\W*\s*)?learning (?:goals|objectives)\b/i;
+  const label = /^ {0,3}(?:\*\*|__)learning (?:goals|objectives):?(?:\*\*|__):?[ \t]*$/i;
   for (const c of nb.cells) {
     if (c.cell_type !== "markdown") continue;
     const lines = joinText(c.source).split(/\r?\n/);
-    const at = lines.findIndex((l) => /^ {0,3}#{1,6}[ \t]+(?:\W*\s*)?learning (?:goals|objectives)\b/i.test(l));
+    const at = lines.findIndex((l) => heading.test(l) || label.test(l));
     if (at < 0) continue;
-    const level = /^ {0,3}(#+)/.exec(lines[at]!)![1]!.length;
+    const h = heading.exec(lines[at]!);
+    const level = h ? h[1]!.length : 7;
     const body: string[] = [];
     let fence = false;
     for (const l of lines.slice(at + 1)) {
       if (/^ {0,3}(```|~~~)/.test(l)) fence = !fence;
-      const h = !fence && /^ {0,3}(#{1,6})[ \t]/.exec(l);
-      if (h && h[1]!.length <= level) break;
+      const next = !fence && /^ {0,3}(#{1,6})[ \t]/.exec(l);
+      if (next && next[1]!.length <= level) break;
+      // After a bold label, the goals are the block that follows: stop at the first paragraph after a blank line.
+      if (!h && !fence && body.some((x) => x.trim() !== "") && body[body.length - 1]!.trim() === "" && !/^(?: {2,}|\t| {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$))/.test(l) && l.trim() !== "") break;
       body.push(l);
     }
     const text = body.join("\n").trim();
@@ -131,7 +137,14 @@ export function learningGoals(nb: Notebook): string | undefined {
   return undefined;
 }
 
-/** Rewrites links between notebooks to links between the exported pages. */
+/**
+ * Rewrites links between notebooks to links between the exported pages.
+ *
+ * @example
+ * ```ts
+ * pageHref("02-services.ipynb#try-it"); // → "02-services.html#try-it"
+ * ```
+ */
 export function pageHref(href: string): string {
   return href.replace(/^((?:\.\/)?[^/:?#]+)\.ipynb(?=$|#)/, "$1.html");
 }

@@ -121,7 +121,14 @@ export async function exportNotebooks(paths: string[], opts: ExportOptions): Pro
   return { index: indexFile, lessons };
 }
 
-/** The directory holding kubelab's package.json (the repository or the installed package). */
+/**
+ * The directory holding kubelab's package.json (the repository or the installed package).
+ *
+ * @example
+ * ```ts
+ * packageRoot(); // → "/work/main"
+ * ```
+ */
 export function packageRoot(from: string = __dirname): string {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, "package.json"))) return dir;

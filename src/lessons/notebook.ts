@@ -83,7 +83,14 @@ export interface Notebook {
   cells: Cell[];
 }
 
-/** The notebook file could not be read as nbformat 4. */
+/**
+ * The notebook file could not be read as nbformat 4.
+ *
+ * @example
+ * ```ts
+ * parseNotebook("{}", "x.ipynb"); // throws NotebookFormatError: x.ipynb: not a notebook (no "cells" list)
+ * ```
+ */
 export class NotebookFormatError extends Error {
   override name = "NotebookFormatError";
 }

@@ -46,6 +46,11 @@ export interface LessonFailure {
 /**
  * A notebook failed: the message names the notebook, the cell and the error.
  * `partial` holds the notebook executed up to and including the failing cell.
+ *
+ * @example
+ * ```ts
+ * try { await runNotebook("notebooks/03.ipynb"); } catch (e) { if (e instanceof LessonError) console.error(e.notebook, e.cell, e.ename); }
+ * ```
  */
 export class LessonError extends Error implements LessonFailure {
   override name = "LessonError";

@@ -36,7 +36,14 @@ export interface ExecuteOutcome {
   timedOut: boolean;
 }
 
-/** The kernel process died or stopped answering. */
+/**
+ * The kernel process could not start, died, or stopped answering.
+ *
+ * @example
+ * ```ts
+ * try { await KernelSession.start({ cwd: "." }); } catch (e) { if (e instanceof KernelDiedError) console.error(e.message); }
+ * ```
+ */
 export class KernelDiedError extends Error {
   override name = "KernelDiedError";
 }

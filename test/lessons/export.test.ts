@@ -146,6 +146,8 @@ describe("lessons: pages", () => {
     assert.equal(notebookTitle(nb([]), "02-x.ipynb"), "02-x");
     assert.equal(learningGoals(executed), "- name the parts\n### detail\nmore");
     assert.equal(learningGoals(nb([])), undefined);
+    const bold = nb([{ cell_type: "markdown", metadata: {}, source: "# T\n\nIntro.\n\n**Learning goals**\n\n- one\n- two\n  continued\n\n- three\n\nEverything here runs offline." }]);
+    assert.equal(learningGoals(bold), "- one\n- two\n  continued\n\n- three");
     assert.match(page, /<title>The control plane<\/title>/);
   });
 
