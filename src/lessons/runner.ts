@@ -139,7 +139,16 @@ export async function executeNotebook(nb: Notebook, opts: RunOptions & { name: s
       const t0 = Date.now();
       const outputs: Output[] = cell.outputs;
       sink.executionCount = null;
-      const { reply, timedOut } = await kernel.execute(source, (m) => sink.add(outputs, m), timeoutMs);
+      let outcome: Awaited<ReturnType<KernelSession["execute"]>>;
+      try {
+        outcome = await kernel.execute(source, (m) => sink.add(outputs, m), timeoutMs);
+      } catch (e) {
+        // The kernel died under the cell (process.exit, a crash, out of memory): still name the cell.
+        progress(`${prefix}${opts.name} cell ${n + 1}/${code.length} ✗ ${formatMs(Date.now() - t0)}`);
+        const err = e as Error;
+        throw new LessonError({ notebook: opts.name, cell: n + 1, cells: code.length, cellIndex: i + 1, cellId: cell.id, ename: err.name || "Error", evalue: err.message, traceback: [], timedOut: false }, out);
+      }
+      const { reply, timedOut } = outcome;
       const count = typeof reply["execution_count"] === "number" ? reply["execution_count"] : sink.executionCount;
       cell.execution_count = count;
       const errorOut = outputs.find((o): o is ErrorOutput => o.output_type === "error");

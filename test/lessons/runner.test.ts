@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LessonError, runNotebook } from "../../src/lessons/runner";
 import { KernelDiedError, liveKernels } from "../../src/lessons/session";
-import { exportNotebooks } from "../../src/lessons/main";
+import { exportNotebooks, main } from "../../src/lessons/main";
 import { joinText, type CodeCell, type Notebook } from "../../src/lessons/notebook";
 import { fixture, hashFiles, tempDir } from "./tools";
 
@@ -143,6 +143,41 @@ describe("lessons: runner on the kubelab kernel", function () {
       b.remove();
     }
     assert.deepEqual(hashFiles(fixtures), hashesBefore, "fixture notebooks were modified");
+  });
+
+  it("a kernel that dies under a cell fails naming that cell", async () => {
+    const t = tempDir("dies");
+    try {
+      const file = path.join(t.dir, "dies.ipynb");
+      const cell = (id: string, source: string) => ({ cell_type: "code", id, metadata: {}, execution_count: null, outputs: [], source });
+      fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell("a", "1 + 1"), cell("b", "process.exit(7)"), cell("c", "2")] }));
+      await assert.rejects(runNotebook(file, { progress: () => {} }), (e: unknown) => {
+        assert.ok(e instanceof LessonError, String(e));
+        assert.equal(e.cell, 2);
+        assert.equal(e.ename, "KernelDiedError");
+        assert.match(e.message, /^dies\.ipynb: cell 2\/3 \(notebook cell 2, id b\) failed: KernelDiedError: the kernel exited \((code 7|SIG[A-Z]+)\)/);
+        return true;
+      });
+    } finally {
+      t.remove();
+    }
+    assert.equal(liveKernels(), 0);
+  });
+
+  it("the command line rejects bad options with exit code 1", async () => {
+    const stderr = process.stderr.write;
+    let said = "";
+    process.stderr.write = ((s: string) => ((said += s), true)) as typeof process.stderr.write;
+    try {
+      assert.equal(await main(["--bogus"]), 1);
+      assert.equal(await main(["--timeout", "soon"]), 1);
+      assert.equal(await main(["--out"]), 1);
+    } finally {
+      process.stderr.write = stderr;
+    }
+    assert.match(said, /unknown option --bogus/);
+    assert.match(said, /--timeout wants a positive number of seconds, got "soon"/);
+    assert.match(said, /--out needs a value/);
   });
 
   it("refuses bad input before starting any kernel", async () => {
