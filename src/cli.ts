@@ -4,7 +4,8 @@
  *
  *   kubelab demo [--nodes N] [--seed S] [--replicas R]   build a cluster, apply hello-world, print what happened
  *   kubelab dns --listen HOST:PORT [manifest…]           serve the cluster's DNS (UDP + TCP), logging queries
- *   kubelab install [--user|--sys-prefix|--prefix DIR]   register the Jupyter kernelspec
+ *   kubelab export NOTEBOOK… [--out DIR]                 run notebooks through the kernel and write offline HTML
+ *   kubelab install [--user|--sys-prefix|--prefix DIR]   register the Jupyter kernelspec (and the nbconvert template)
  *   kubelab kernel CONNECTION_FILE                        run the Jupyter kernel (what the kernelspec starts)
  *
  * @example
@@ -12,11 +13,14 @@
  * npx kubelab demo --replicas 5
  * ```
  */
+import * as path from "node:path";
 import { Cluster } from "./cluster";
 import { DnsServer } from "./dns/server";
 // Loaded lazily: only the kernel commands need the TypeScript engine.
 import type * as KernelInstall from "../kernel/install";
 import type * as KernelMain from "../kernel/main";
+import type * as KernelTemplate from "../kernel/nbconvert";
+import type * as LessonsMain from "./lessons/main";
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -94,11 +98,22 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "dns":
       return dns(args);
+    case "export": {
+      const { exportNotebooks } = require("./lessons/main") as typeof LessonsMain;
+      const out = flag(args, "--out") ?? "build/lessons";
+      if (args.length === 0) throw new Error("usage: kubelab export NOTEBOOK.ipynb… [--out DIR]");
+      const r = await exportNotebooks(args, { out, progress: (l) => process.stderr.write(l + "\n") });
+      process.stdout.write(`wrote ${r.lessons.length} page(s) and ${r.index}\n`);
+      return;
+    }
     case "install": {
       const { installKernelspec } = require("../kernel/install") as typeof KernelInstall;
       const prefix = flag(args, "--prefix");
       const dir = installKernelspec({ ...(args.includes("--user") ? { user: true } : {}), ...(prefix ? { prefix } : {}), ...(args.includes("--sys-prefix") ? { sysPrefix: true } : {}) });
       process.stdout.write(`installed kernelspec kubelab in ${dir}\n`);
+      // <data dir>/kernels/kubelab → <data dir>/nbconvert/templates/kubelab
+      const { installNbconvertTemplate } = require("../kernel/nbconvert") as typeof KernelTemplate;
+      process.stdout.write(`installed nbconvert template kubelab in ${installNbconvertTemplate(path.dirname(path.dirname(dir)))}\n`);
       return;
     }
     case "kernel": {
@@ -110,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(
         "usage: kubelab demo [--nodes N] [--seed S] [--replicas R]\n" +
           "       kubelab dns --listen HOST:PORT [manifest.yaml …]\n" +
+          "       kubelab export NOTEBOOK.ipynb… [--out DIR]\n" +
           "       kubelab install [--user | --prefix DIR]\n" +
           "       kubelab kernel CONNECTION_FILE\n",
       );

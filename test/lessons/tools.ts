@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { installKernelspec } from "../../kernel/install";
+import { installNbconvertTemplate } from "../../kernel/nbconvert";
 
 /** The repository root (the directory with package.json), from both `.build/<area>/` and `dist/`. */
 export function repoRoot(): string {
@@ -67,6 +68,8 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 export function tempJupyter(): { env: NodeJS.ProcessEnv; home: string; remove: () => void } {
   const t = tempDir("jupyter");
   const spec = installKernelspec({ prefix: path.join(t.dir, "prefix") });
+  // What `kubelab install` does besides the kernelspec: the nbconvert template that keeps SVGs.
+  installNbconvertTemplate(path.dirname(path.dirname(spec)));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_PATH: path.dirname(path.dirname(spec)),
