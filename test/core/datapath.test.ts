@@ -125,3 +125,15 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: hello
     assert.equal(many("ipvs"), base("ipvs"), "ipvs: one hash lookup whatever the number of Services");
   });
 });
+
+describe("node(...).iptables table rows", () => {
+  it("spell targets as iptables-save does, once (e.g. DNAT --to-destination IP:PORT)", () => {
+    const c = newCluster({ nodes: 1 });
+    c.apply(helloWorld(1));
+    c.settle();
+    const rows = c.node("node-1").iptables.rows().filter((r) => r.table === "nat");
+    const dnat = rows.find((r) => r.target.startsWith("DNAT") && r.comment === "default/hello-world:http")!;
+    assert.match(dnat.target, /^DNAT --to-destination 10\.244\.\d+\.\d+:8080$/);
+    assert.equal(rows.find((r) => r.chain === "KUBE-MARK-MASQ")!.target, "MARK --set-xmark 0x4000/0x4000");
+  });
+});

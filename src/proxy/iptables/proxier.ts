@@ -317,7 +317,7 @@ export class IptablesRuleset {
             chain,
             ruleNumber: i + 1,
             matches: savedMatchesText(p),
-            target: p.target === undefined ? "" : `${p.target}${p.targetArgs.length ? " " + savedTargetText(p) : ""}`,
+            target: p.target === undefined ? "" : savedTargetText(p),
           };
           const comment = ruleComment(p);
           if (comment !== undefined) row.comment = comment;
