@@ -17,7 +17,7 @@ import type { EndpointAddress, EndpointSubset, Endpoints } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady } from "./controller";
 import type { DeepReadonly } from "../api/types";
-import { SelectorIndex, resolveTargetPort, shouldPodBeInEndpoints } from "./endpointutil";
+import { SelectorIndex, managesEndpoints, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
 
 export const ENDPOINTS_CONTROLLER = "endpoints-controller";
 const MAX_ADDRESSES = 1000;
@@ -71,23 +71,15 @@ export class EndpointsController {
 
   private sync(key: string): void {
     const svc = this.index.service(key);
-    if (!svc || !svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === "ExternalName") return;
+    if (!managesEndpoints(svc)) return;
     const pub = svc.spec.publishNotReadyAddresses ?? false;
     const bySet = new Map<string, EndpointSubset>();
     let total = 0;
     for (const p of this.index.podsFor(svc)) {
       if (!shouldPodBeInEndpoints(p, pub)) continue;
-      const ports = [];
-      let ok = true;
-      for (const sp of svc.spec.ports ?? []) {
-        const port = resolveTargetPort(p, sp.targetPort, sp.port, sp.protocol ?? "TCP");
-        if (port === undefined) {
-          ok = false;
-          break;
-        }
-        ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? "TCP" });
-      }
-      if (!ok && (svc.spec.ports ?? []).length) continue;
+      const resolved = resolvePorts(svc, p);
+      if (!resolved && (svc.spec.ports ?? []).length) continue;
+      const ports = (resolved ?? []).map((r) => ({ ...(r.name ? { name: r.name } : {}), port: r.port, protocol: r.protocol }));
       if (total >= MAX_ADDRESSES) {
         total++;
         continue;

@@ -23,7 +23,7 @@ import type { DeepReadonly, Endpoint, EndpointPort, EndpointSlice } from "../api
 import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady, ownerRef, stableStringify } from "./controller";
-import { SelectorIndex, resolveTargetPort, shouldPodBeInEndpoints } from "./endpointutil";
+import { SelectorIndex, managesEndpoints, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice-controller";
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -94,23 +94,15 @@ export class EndpointSliceController {
 
   private sync(key: string): void {
     const svc = this.index.service(key);
-    if (!svc || !svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === "ExternalName") return;
+    if (!managesEndpoints(svc)) return;
     const publishNotReady = svc.spec.publishNotReadyAddresses ?? false;
     // Desired endpoints grouped by the ports they resolve to.
     const groups = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }>();
     for (const p of this.index.podsFor(svc)) {
       if (!shouldPodBeInEndpoints(p, true)) continue;
-      const ports: EndpointPort[] = [];
-      let ok = true;
-      for (const sp of svc.spec.ports ?? []) {
-        const port = resolveTargetPort(p, sp.targetPort, sp.port, sp.protocol ?? "TCP");
-        if (port === undefined) {
-          ok = false;
-          break;
-        }
-        ports.push({ name: sp.name ?? "", protocol: sp.protocol ?? "TCP", port, ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
-      }
-      if (!ok) continue;
+      const resolved = resolvePorts(svc, p);
+      if (!resolved) continue;
+      const ports: EndpointPort[] = resolved;
       const pk = portsKey(ports);
       let g = groups.get(pk);
       if (!g) groups.set(pk, (g = { ports, endpoints: new Map() }));

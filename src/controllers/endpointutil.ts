@@ -15,7 +15,7 @@
 import type { Stored } from "../apiserver/apiserver";
 import { cacheKey } from "../api/meta";
 import { matchesLabels } from "../api/labels";
-import type { DeepReadonly, Pod, Service } from "../api/types";
+import type { DeepReadonly, Pod, Protocol, Service } from "../api/types";
 
 export class SelectorIndex {
   private readonly services = new Map<string, Stored<"Service">>();
@@ -145,4 +145,32 @@ export function resolveTargetPort(p: DeepReadonly<Pod>, target: number | string 
   if (typeof target === "number") return target;
   for (const c of p.spec.containers) for (const cp of c.ports ?? []) if (cp.name === target && (cp.protocol ?? "TCP") === protocol) return cp.containerPort;
   return undefined;
+}
+
+/** Does the endpoint controllers' work apply to this Service (a selector, and not ExternalName)? */
+export function managesEndpoints(svc: DeepReadonly<Service> | undefined): svc is DeepReadonly<Service> {
+  return !!svc && !!svc.spec.selector && Object.keys(svc.spec.selector).length > 0 && svc.spec.type !== "ExternalName";
+}
+
+/** A Service port resolved for one pod: the port the pod actually listens on. */
+export interface ResolvedPort {
+  name: string;
+  protocol: Protocol;
+  port: number;
+  appProtocol?: string;
+}
+
+/**
+ * Each Service port resolved against a pod's containers, or undefined when a named targetPort
+ * doesn't exist on the pod (the pod is then left out of that Service's endpoints).
+ */
+export function resolvePorts(svc: DeepReadonly<Service>, p: DeepReadonly<Pod>): ResolvedPort[] | undefined {
+  const out: ResolvedPort[] = [];
+  for (const sp of svc.spec.ports ?? []) {
+    const protocol = sp.protocol ?? "TCP";
+    const port = resolveTargetPort(p, sp.targetPort, sp.port, protocol);
+    if (port === undefined) return undefined;
+    out.push({ name: sp.name ?? "", protocol, port, ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+  }
+  return out;
 }
