@@ -19,10 +19,11 @@
  * Needs Debian packages `iptables` and `iproute2`, and root (CAP_NET_ADMIN).
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildNodeTopology, deleteNamespaces, inNs, needTool } from "../netns";
 import type { EndpointSlice, Service } from "../../src/api/types";
 import { Datapath, type PacketTrace } from "../../src/net/datapath";
 import type { NetWorld } from "../../src/net/world";
@@ -39,56 +40,8 @@ const pods = [
 ];
 const client = { ns: "kln-c", ip: "10.244.1.100", name: "client" };
 
-function need(tool: string, pkg: string): void {
-  const r = spawnSync(tool, ["--version"], { stdio: "ignore" });
-  if (r.error) throw new Error(`"${tool}" not found: install the Debian package "${pkg}" (apt-get install -y ${pkg})`);
-}
-
-function run(cmd: string, args: string[], input?: string): string {
-  try {
-    return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${err.stderr || err.message}`);
-  }
-}
-const ip = (...args: string[]) => run("ip", args);
-const inNs = (ns: string, cmd: string, args: string[], input?: string) => run("ip", ["netns", "exec", ns, cmd, ...args], input);
-
-function cleanup(): void {
-  const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
-  for (const line of list.split("\n")) {
-    const name = line.split(" ")[0];
-    if (name && name.startsWith(prefix)) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
-  }
-}
-
-function addPod(ns: string, podIP: string, hostIf: string): void {
-  ip("netns", "add", ns);
-  ip("-n", nodeNs, "link", "add", hostIf, "type", "veth", "peer", "name", "eth0", "netns", ns);
-  ip("-n", ns, "link", "set", "lo", "up");
-  ip("-n", ns, "addr", "add", `${podIP}/32`, "dev", "eth0");
-  ip("-n", ns, "link", "set", "eth0", "up");
-  ip("-n", ns, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link");
-  ip("-n", ns, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0");
-  ip("-n", nodeNs, "addr", "add", "169.254.1.1/32", "dev", hostIf);
-  ip("-n", nodeNs, "link", "set", hostIf, "up");
-  ip("-n", nodeNs, "route", "add", `${podIP}/32`, "dev", hostIf);
-}
-
 function topology(): void {
-  ip("netns", "add", "kln-sink");
-  ip("netns", "add", nodeNs);
-  ip("-n", nodeNs, "link", "set", "lo", "up");
-  ip("-n", nodeNs, "link", "add", "kln-up", "type", "veth", "peer", "name", "kln-dn", "netns", "kln-sink");
-  ip("-n", nodeNs, "addr", "add", `${nodeIP}/24`, "dev", "kln-up");
-  ip("-n", "kln-sink", "addr", "add", "192.168.0.1/24", "dev", "kln-dn");
-  ip("-n", nodeNs, "link", "set", "kln-up", "up");
-  ip("-n", "kln-sink", "link", "set", "kln-dn", "up");
-  ip("-n", nodeNs, "route", "add", "default", "via", "192.168.0.1");
-  inNs(nodeNs, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
-  pods.forEach((p, i) => addPod(p.ns, p.ip, `klnv${i + 1}`));
-  addPod(client.ns, client.ip, "klnvc");
+  buildNodeTopology({ prefix: "kln", nodeNs, nodeIP, pods: [...pods, client], clientLast: true });
 }
 
 function workload(): { services: Service[]; slices: EndpointSlice[] } {
@@ -174,11 +127,11 @@ describe("net: the evaluator against Linux netfilter (real kernel, network names
   const servers: ChildProcess[] = [];
 
   before(async function () {
-    need("ip", "iproute2");
-    need("iptables-restore", "iptables");
-    need("iptables-save", "iptables");
+    needTool("ip", "iproute2");
+    needTool("iptables-restore", "iptables");
+    needTool("iptables-save", "iptables");
     if (process.getuid?.() !== 0) throw new Error("the kernel test needs root (CAP_NET_ADMIN) to create network namespaces");
-    cleanup();
+    deleteNamespaces(prefix);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kln-"));
     fs.writeFileSync(path.join(dir, "server.js"), serverJs);
     fs.writeFileSync(path.join(dir, "client.js"), clientJs);
@@ -207,7 +160,7 @@ describe("net: the evaluator against Linux netfilter (real kernel, network names
 
   after(function () {
     for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
-    cleanup();
+    deleteNamespaces(prefix);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -13,10 +13,11 @@
  * Needs Debian packages `iptables` and `iproute2`, and root (CAP_NET_ADMIN).
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildNodeTopology, deleteNamespaces, inNs, needTool } from "../netns";
 import { setupOpArgv, setupOpCheckArgv, syncIptables, type IptablesRuleset } from "../../src/proxy/iptables";
 import type { EndpointSlice, Service } from "../../src/api/types";
 import { ep, slice, svc, tcp } from "./fixtures";
@@ -36,57 +37,8 @@ const nodeIP = "192.168.0.2";
 // (for two degrees of freedom the chi-square tail is exactly exp(-x/2)).
 const chiSquareCritical2df = -2 * Math.log(1e-4);
 
-function need(tool: string, pkg: string): void {
-  const r = spawnSync(tool, ["--version"], { stdio: "ignore" });
-  if (r.error) throw new Error(`"${tool}" not found: install the Debian package "${pkg}" (apt-get install -y ${pkg})`);
-}
-
-function run(cmd: string, args: string[], input?: string): string {
-  try {
-    return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${err.stderr || err.message}`);
-  }
-}
-
-const ip = (...args: string[]) => run("ip", args);
-const inNs = (ns: string, cmd: string, args: string[], input?: string) => run("ip", ["netns", "exec", ns, cmd, ...args], input);
-
-function cleanup(): void {
-  const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
-  for (const line of list.split("\n")) {
-    const name = line.split(" ")[0];
-    if (name && name.startsWith(prefix)) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
-  }
-}
-
-function addPodNs(ns: string, podIP: string, hostIf: string): void {
-  ip("netns", "add", ns);
-  ip("-n", nodeNs, "link", "add", hostIf, "type", "veth", "peer", "name", "eth0", "netns", ns);
-  ip("-n", ns, "link", "set", "lo", "up");
-  ip("-n", ns, "addr", "add", `${podIP}/32`, "dev", "eth0");
-  ip("-n", ns, "link", "set", "eth0", "up");
-  ip("-n", ns, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link");
-  ip("-n", ns, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0");
-  ip("-n", nodeNs, "addr", "add", "169.254.1.1/32", "dev", hostIf);
-  ip("-n", nodeNs, "link", "set", hostIf, "up");
-  ip("-n", nodeNs, "route", "add", `${podIP}/32`, "dev", hostIf);
-}
-
 function buildTopology(): void {
-  ip("netns", "add", "klp-sink");
-  ip("netns", "add", nodeNs);
-  ip("-n", nodeNs, "link", "set", "lo", "up");
-  ip("-n", nodeNs, "link", "add", "klp-up", "type", "veth", "peer", "name", "klp-dn", "netns", "klp-sink");
-  ip("-n", nodeNs, "addr", "add", `${nodeIP}/24`, "dev", "klp-up");
-  ip("-n", "klp-sink", "addr", "add", "192.168.0.1/24", "dev", "klp-dn");
-  ip("-n", nodeNs, "link", "set", "klp-up", "up");
-  ip("-n", "klp-sink", "link", "set", "klp-dn", "up");
-  ip("-n", nodeNs, "route", "add", "default", "via", "192.168.0.1");
-  inNs(nodeNs, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
-  pods.forEach((p, i) => addPodNs(p.ns, p.ip, `klpv${i + 1}`));
-  addPodNs(client.ns, client.ip, "klpvc");
+  buildNodeTopology({ prefix: "klp", nodeNs, nodeIP, pods: [...pods, client], clientLast: true });
 }
 
 const serverJs = `
@@ -176,12 +128,12 @@ describe("proxy/iptables on real netfilter (network namespaces)", function () {
   let rs: IptablesRuleset;
 
   before(async function () {
-    need("ip", "iproute2");
-    need("iptables", "iptables");
-    need("iptables-restore", "iptables");
-    need("iptables-save", "iptables");
+    needTool("ip", "iproute2");
+    needTool("iptables", "iptables");
+    needTool("iptables-restore", "iptables");
+    needTool("iptables-save", "iptables");
     if (process.getuid?.() !== 0) throw new Error("the netfilter test needs root (CAP_NET_ADMIN) to create network namespaces");
-    cleanup();
+    deleteNamespaces(prefix);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "klp-"));
     fs.writeFileSync(path.join(dir, "server.js"), serverJs);
     fs.writeFileSync(path.join(dir, "client.js"), clientJs);
@@ -220,7 +172,7 @@ describe("proxy/iptables on real netfilter (network namespaces)", function () {
 
   after(function () {
     for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
-    cleanup();
+    deleteNamespaces(prefix);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
