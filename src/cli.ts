@@ -4,6 +4,7 @@
  *
  *   kubelab demo [--nodes N] [--seed S] [--replicas R]   build a cluster, apply hello-world, print what happened
  *   kubelab dns --listen HOST:PORT [manifest…]           serve the cluster's DNS (UDP + TCP), logging queries
+ *   kubelab start [jupyter options]                       register the kernel and open the lessons in JupyterLab (or Notebook)
  *   kubelab export NOTEBOOK… [--out DIR]                 run notebooks through the kernel and write offline HTML
  *   kubelab install [--user|--sys-prefix|--prefix DIR]   register the Jupyter kernelspec (and the nbconvert template)
  *   kubelab kernel CONNECTION_FILE                        run the Jupyter kernel (what the kernelspec starts)
@@ -13,7 +14,9 @@
  * npx kubelab demo --replicas 5
  * ```
  */
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { packageRoot } from "./api/load";
 import { Cluster } from "./cluster";
 import { DnsServer } from "./dns/server";
 // Loaded lazily: only the kernel commands need the TypeScript engine.
@@ -90,6 +93,34 @@ async function dns(args: string[]): Promise<void> {
   process.on("SIGTERM", stop);
 }
 
+/** The first of these commands on PATH, or undefined. */
+function which(cmds: string[]): string | undefined {
+  for (const c of cmds) if (spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0) return c;
+  return undefined;
+}
+
+/**
+ * `kubelab start` (`npm start`): register the kernel for this user and open the lessons in
+ * JupyterLab, or in Jupyter Notebook if JupyterLab is not installed.
+ */
+function start(args: string[]): void {
+  const { installKernelspec } = require("../kernel/install") as typeof KernelInstall;
+  const { installNbconvertTemplate } = require("../kernel/nbconvert") as typeof KernelTemplate;
+  const lab = which(["jupyter-lab"]);
+  const notebook = lab ? undefined : which(["jupyter-notebook"]);
+  if (!lab && !notebook) {
+    throw new Error(
+      "Jupyter is not installed. Install Jupyter Notebook (Debian: apt-get install jupyter-notebook) or JupyterLab (pip install jupyterlab), then run npm start again.",
+    );
+  }
+  const dir = installKernelspec({ user: true });
+  installNbconvertTemplate(path.dirname(path.dirname(dir)));
+  const notebooks = path.join(packageRoot(), "notebooks");
+  process.stdout.write(`kernel "kubelab (TypeScript)" registered in ${dir}; opening ${notebooks} in ${lab ? "JupyterLab" : "Jupyter Notebook"}\n`);
+  const r = spawnSync(lab ?? notebook!, [...args, notebooks], { stdio: "inherit" });
+  process.exitCode = r.status ?? 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...args] = argv;
   switch (cmd) {
@@ -106,6 +137,8 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`wrote ${r.lessons.length} page(s) and ${r.index}\n`);
       return;
     }
+    case "start":
+      return start(args);
     case "install": {
       const { installKernelspec } = require("../kernel/install") as typeof KernelInstall;
       const prefix = flag(args, "--prefix");
@@ -125,6 +158,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(
         "usage: kubelab demo [--nodes N] [--seed S] [--replicas R]\n" +
           "       kubelab dns --listen HOST:PORT [manifest.yaml …]\n" +
+          "       kubelab start [jupyter options]\n" +
           "       kubelab export NOTEBOOK.ipynb… [--out DIR]\n" +
           "       kubelab install [--user | --prefix DIR]\n" +
           "       kubelab kernel CONNECTION_FILE\n",

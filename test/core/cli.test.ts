@@ -53,3 +53,12 @@ describe("the kubelab command", () => {
     }
   });
 });
+
+describe("kubelab start", () => {
+  it("says what to install when Jupyter is missing", () => {
+    // A PATH with node but without any jupyter command.
+    const r = spawnSync(process.execPath, [cli, "start"], { encoding: "utf8", env: { ...process.env, PATH: path.dirname(process.execPath) === "/usr/bin" ? "/nonexistent" : path.dirname(process.execPath) } });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Jupyter is not installed\. Install Jupyter Notebook \(Debian: apt-get install jupyter-notebook\) or JupyterLab/);
+  });
+});
