@@ -100,15 +100,49 @@ export function etcdKey(kind: Kind, namespace: string | undefined, name: string)
   return info.namespaced ? `${info.etcdPrefix}/${namespace}/${name}` : `${info.etcdPrefix}/${name}`;
 }
 
+// Both keys are memoised per metadata object: stored objects are never mutated and status
+// updates keep `metadata` by reference, so one string (hashed once) serves every later lookup.
+// The memo remembers what it was built from, in case a request's metadata is filled in later.
+interface KeyMemo {
+  kind: string;
+  ns: string | undefined;
+  name: string | undefined;
+  traceRef?: string;
+  cacheKey?: string;
+  etcdKey?: string;
+}
+const memos = new WeakMap<object, KeyMemo>();
+
+function memo(kind: string, m: { namespace?: string; name?: string }): KeyMemo {
+  let e = memos.get(m);
+  if (!e || e.ns !== m.namespace || e.name !== m.name || e.kind !== kind) {
+    e = { kind, ns: m.namespace, name: m.name };
+    memos.set(m, e);
+  }
+  return e;
+}
+
 /** The trace's name for an object: `pod/default/web-x2x7q`, `node/node-1`. */
 export function traceRef(obj: { kind: string; metadata: { namespace?: string; name?: string } }): string {
-  const k = obj.kind.toLowerCase();
-  return obj.metadata.namespace ? `${k}/${obj.metadata.namespace}/${obj.metadata.name}` : `${k}/${obj.metadata.name}`;
+  const e = memo(obj.kind, obj.metadata);
+  if (e.traceRef === undefined) {
+    const k = obj.kind.toLowerCase();
+    e.traceRef = e.ns ? `${k}/${e.ns}/${e.name}` : `${k}/${e.name}`;
+  }
+  return e.traceRef;
+}
+
+/** {@link etcdKey} of an object, memoised like the other keys. */
+export function etcdKeyOf(obj: { kind: Kind; metadata: { namespace?: string; name?: string } }): string {
+  const e = memo(obj.kind, obj.metadata);
+  return (e.etcdKey ??= etcdKey(obj.kind, e.ns, e.name!));
 }
 
 /** `namespace/name` (or `name` for cluster-scoped objects): the informer cache key client-go uses. */
 export function cacheKey(obj: { metadata: { namespace?: string; name?: string } }): string {
-  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
+  const e = memo((obj as { kind?: string }).kind ?? "", obj.metadata);
+  if (e.cacheKey === undefined) e.cacheKey = e.ns ? `${e.ns}/${e.name}` : e.name!;
+  return e.cacheKey;
 }
 
 /** A human-readable `Kind "name"` as the API server words it in errors. */

@@ -16,7 +16,7 @@
 import { type CIDR, parseCIDR } from "../api/cidr";
 import type { FieldError } from "../api/errors";
 import { ApplyError, NotFoundError, invalid } from "../api/errors";
-import { cacheKey, etcdKey, kindInfo, traceRef } from "../api/meta";
+import { cacheKey, etcdKey, etcdKeyOf, kindInfo, traceRef } from "../api/meta";
 import { validateObject } from "../api/validation";
 import type { DeepReadonly, Kind, KubeObject, ObjectOf, Pod, Service } from "../api/types";
 import { Etcd } from "../etcd/store";
@@ -388,7 +388,7 @@ export class ApiServer {
   }
 
   private persist(obj: KubeObject, old: KubeObject | undefined): void {
-    const key = etcdKey(obj.kind, obj.metadata.namespace, obj.metadata.name!);
+    const key = etcdKeyOf(obj);
     // resourceVersion is the revision this write will get.
     obj.metadata.resourceVersion = String(this.etcd.revision + 1);
     this.etcd.put(key, obj);

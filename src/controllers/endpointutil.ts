@@ -93,7 +93,7 @@ export class SelectorIndex {
     return out;
   }
 
-  /** Pods a Service's selector selects, sorted by name. */
+  /** Pods a Service's selector selects, in the order they were first seen. */
   podsFor(s: DeepReadonly<Service>): Stored<"Pod">[] {
     const sel = s.spec.selector;
     if (!sel || Object.keys(sel).length === 0) return [];
@@ -108,7 +108,8 @@ export class SelectorIndex {
       const p = this.pods.get(pk)!;
       if (matchesLabels(sel, p.metadata.labels)) out.push(p);
     }
-    return out.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+    // Insertion order (deterministic); the controllers keep existing endpoints in place anyway.
+    return out;
   }
 }
 
