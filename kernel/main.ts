@@ -78,7 +78,26 @@ function utf16ToCodePoints(text: string, offset: number): number {
  * await runKernel("/run/user/0/jupyter/kernel-1234.json");
  * ```
  */
+/** Thrown in a cell that calls `process.exit()`: the kernel refuses rather than die under the notebook. */
+export class ProcessExitError extends Error {
+  override name = "ProcessExitError";
+}
+
+/** The real `process.exit`, for the kernel's own shutdown (user code sees a guarded one). */
+const exitProcess: (code?: number) => never = process.exit.bind(process);
+
+/**
+ * User code runs in the kernel's own process, so `process.exit()` in a cell would end the kernel
+ * (and, with the protocol thread still running, abort it). Refuse, with a way out.
+ */
+function guardProcessExit(): void {
+  process.exit = ((code?: number | string | null) => {
+    throw new ProcessExitError(`process.exit(${code ?? ""}) would stop the kernel and lose every variable: use the notebook's "Restart Kernel" instead`);
+  }) as typeof process.exit;
+}
+
 export async function runKernel(connectionFile: string): Promise<void> {
+  guardProcessExit();
   const connection = JSON.parse(fs.readFileSync(connectionFile, "utf8")) as ConnectionInfo;
   const root = findPackageRoot(__dirname);
   const entry = kubelabEntry(root);
@@ -289,7 +308,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   });
   worker.on("error", (e) => {
     fs.writeSync(2, `[kubelab kernel] protocol thread crashed: ${e.stack ?? String(e)}\n`);
-    process.exit(1);
+    exitProcess(1);
   });
   await finished;
 }
@@ -301,10 +320,10 @@ if (require.main === module) {
     process.exit(2);
   }
   runKernel(file).then(
-    () => process.exit(0),
+    () => exitProcess(0),
     (e: unknown) => {
       fs.writeSync(2, `[kubelab kernel] ${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
+      exitProcess(1);
     },
   );
 }

@@ -120,6 +120,16 @@ describe("kubelab kernel protocol", function () {
     assert.equal((first(after.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "42");
   });
 
+  it("process.exit() in a cell is an error, not the end of the kernel", async () => {
+    await k.execute("const survivor = 41;");
+    const r = await k.execute("process.exit(7)");
+    assert.equal(r.reply.content["status"], "error");
+    assert.equal(r.reply.content["ename"], "ProcessExitError");
+    assert.match(String(r.reply.content["evalue"]), /process\.exit\(7\) would stop the kernel/);
+    const after = await k.execute("survivor + 1");
+    assert.equal((first(after.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "42");
+  });
+
   it("complete_request counts cursor positions in code points", async () => {
     await k.execute("const clusterName = 'k';");
     const code = 'const s = "😀😀"; clusterNa';
