@@ -11,7 +11,9 @@
  * buildNodeTopology({ prefix: "klp", nodeNs: "klp-node", nodeIP: "192.168.0.2", pods: [{ ns: "klp-p1", ip: "10.244.1.11" }] });
  * ```
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /** Fail with the Debian package to install when a tool is missing (never skip). */
 export function needTool(tool: string, pkg: string): void {
@@ -74,4 +76,37 @@ export function buildNodeTopology(o: { prefix: string; nodeNs: string; nodeIP: s
   ip("-n", o.nodeNs, "route", "add", "default", "via", "192.168.0.1");
   inNs(o.nodeNs, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
   o.pods.forEach((p, i) => addPodNamespace(o.nodeNs, p.ns, p.ip, o.clientLast && i === o.pods.length - 1 ? `${o.prefix}vc` : `${o.prefix}v${i + 1}`));
+}
+
+/** A tiny TCP server for pod namespaces: answers every connection on :8080 with its pod name. */
+const POD_SERVER_JS = `
+const net = require("net");
+net.createServer((s) => { s.on("error", () => {}); s.end(process.argv[2] + "\\n"); })
+  .listen(8080, "0.0.0.0", () => process.stdout.write("ready\\n"));
+`;
+
+/**
+ * Start the pod server in each pod's namespace and wait until all listen. Children are pushed to
+ * `servers` as they start, so the caller can kill them even if a later one fails.
+ */
+export async function startPodServers(dir: string, pods: readonly { ns: string; name: string }[], servers: ChildProcess[]): Promise<void> {
+  const script = path.join(dir, "pod-server.js");
+  fs.writeFileSync(script, POD_SERVER_JS);
+  await Promise.all(
+    pods.map(
+      (p) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn("ip", ["netns", "exec", p.ns, process.execPath, script, p.name], { stdio: ["ignore", "pipe", "pipe"] });
+          servers.push(child);
+          const timer = setTimeout(() => reject(new Error(`server in ${p.ns} did not start`)), 10_000);
+          child.stdout!.on("data", (d: Buffer) => {
+            if (d.toString().includes("ready")) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          child.on("exit", (code) => reject(new Error(`server in ${p.ns} exited with ${code}`)));
+        }),
+    ),
+  );
 }

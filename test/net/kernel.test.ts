@@ -19,11 +19,11 @@
  * Needs Debian packages `iptables` and `iproute2`, and root (CAP_NET_ADMIN).
  */
 import * as assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildNodeTopology, deleteNamespaces, inNs, needTool } from "../netns";
+import { buildNodeTopology, deleteNamespaces, inNs, needTool, startPodServers } from "../netns";
 import type { EndpointSlice, Service } from "../../src/api/types";
 import { Datapath, type PacketTrace } from "../../src/net/datapath";
 import type { NetWorld } from "../../src/net/world";
@@ -68,11 +68,6 @@ function workload(): { services: Service[]; slices: EndpointSlice[] } {
   };
 }
 
-const serverJs = `
-const net = require("net");
-net.createServer((s) => { s.on("error", () => {}); s.end(process.argv[2] + "\\n"); })
-  .listen(8080, "0.0.0.0", () => process.stdout.write("ready\\n"));
-`;
 // Sequential connections; prints the pod names it reached.
 const clientJs = `
 const net = require("net");
@@ -133,29 +128,12 @@ describe("net: the evaluator against Linux netfilter (real kernel, network names
     if (process.getuid?.() !== 0) throw new Error("the kernel test needs root (CAP_NET_ADMIN) to create network namespaces");
     deleteNamespaces(prefix);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kln-"));
-    fs.writeFileSync(path.join(dir, "server.js"), serverJs);
     fs.writeFileSync(path.join(dir, "client.js"), clientJs);
     topology();
     const { services, slices } = workload();
     rulesText = syncIptables({ node: { name: "node-1", ips: [nodeIP] }, services, endpointSlices: slices, config: { clusterCIDR: "10.244.0.0/16" } }).save();
     inNs(nodeNs, "iptables-restore", ["-w"], rulesText);
-    await Promise.all(
-      pods.map(
-        (p) =>
-          new Promise<void>((resolve, reject) => {
-            const child = spawn("ip", ["netns", "exec", p.ns, process.execPath, path.join(dir, "server.js"), p.name], { stdio: ["ignore", "pipe", "pipe"] });
-            servers.push(child);
-            const timer = setTimeout(() => reject(new Error(`server in ${p.ns} did not start`)), 10_000);
-            child.stdout!.on("data", (d: Buffer) => {
-              if (d.toString().includes("ready")) {
-                clearTimeout(timer);
-                resolve();
-              }
-            });
-            child.on("exit", (code) => reject(new Error(`server in ${p.ns} exited with ${code}`)));
-          }),
-      ),
-    );
+    await startPodServers(dir, pods, servers);
   });
 
   after(function () {

@@ -13,11 +13,11 @@
  * Needs Debian packages `iptables` and `iproute2`, and root (CAP_NET_ADMIN).
  */
 import * as assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildNodeTopology, deleteNamespaces, inNs, needTool } from "../netns";
+import { buildNodeTopology, deleteNamespaces, inNs, needTool, startPodServers } from "../netns";
 import { setupOpArgv, setupOpCheckArgv, syncIptables, type IptablesRuleset } from "../../src/proxy/iptables";
 import type { EndpointSlice, Service } from "../../src/api/types";
 import { ep, slice, svc, tcp } from "./fixtures";
@@ -41,12 +41,6 @@ function buildTopology(): void {
   buildNodeTopology({ prefix: "klp", nodeNs, nodeIP, pods: [...pods, client], clientLast: true });
 }
 
-const serverJs = `
-const net = require("net");
-const name = process.argv[2];
-net.createServer((s) => { s.on("error", () => {}); s.end(name + "\\n"); })
-  .listen(8080, "0.0.0.0", () => process.stdout.write("ready\\n"));
-`;
 
 const clientJs = `
 const net = require("net");
@@ -135,7 +129,6 @@ describe("proxy/iptables on real netfilter (network namespaces)", function () {
     if (process.getuid?.() !== 0) throw new Error("the netfilter test needs root (CAP_NET_ADMIN) to create network namespaces");
     deleteNamespaces(prefix);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "klp-"));
-    fs.writeFileSync(path.join(dir, "server.js"), serverJs);
     fs.writeFileSync(path.join(dir, "client.js"), clientJs);
     buildTopology();
 
@@ -151,23 +144,7 @@ describe("proxy/iptables on real netfilter (network namespaces)", function () {
     }
     inNs(nodeNs, "iptables-restore", ["-w", "--noflush", "--counters"], rs.restoreInput());
 
-    await Promise.all(
-      pods.map(
-        (p) =>
-          new Promise<void>((resolve, reject) => {
-            const child = spawn("ip", ["netns", "exec", p.ns, process.execPath, path.join(dir, "server.js"), p.name], { stdio: ["ignore", "pipe", "pipe"] });
-            servers.push(child);
-            const timer = setTimeout(() => reject(new Error(`server in ${p.ns} did not start`)), 10_000);
-            child.stdout!.on("data", (d: Buffer) => {
-              if (d.toString().includes("ready")) {
-                clearTimeout(timer);
-                resolve();
-              }
-            });
-            child.on("exit", (code) => reject(new Error(`server in ${p.ns} exited with ${code}`)));
-          }),
-      ),
-    );
+    await startPodServers(dir, pods, servers);
   });
 
   after(function () {
