@@ -604,25 +604,45 @@ export class Datapath {
     }
   }
 
-  /** A packet enters node `n` on `p.inIface`. */
-  private arrive(n: NodeRuntime, p: Packet, w: Walk): Delivery {
-    if (--w.hopsLeft < 0) return this.fail("dropped", `routing loop (TTL exceeded) at ${n.name}`, n, p);
-    w.hops?.push(n.name);
+  /** The node's rule environment for this walk (random draws, clock, IPVS chooser). */
+  private enter(n: NodeRuntime, w: Walk): void {
     n.env.rng = w.rng;
     n.env.now = this.now;
     n.env.chooser = this.chooser;
-    const hit = this.ctLookup(n, p, w);
-    const orig: Tuple = w.track ? { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport } : NO_TUPLE;
+  }
+
+  /** The packet's tuple before any NAT (what conntrack records as the original direction). */
+  private origTuple(p: Packet, w: Walk): Tuple {
+    return w.track ? { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport } : NO_TUPLE;
+  }
+
+  /**
+   * The nat step where a packet enters a node's stack (PREROUTING for arriving packets, OUTPUT for
+   * locally generated ones): a tracked connection reuses its translation and skips the nat table;
+   * a new one walks it. Returns the delivery when the nat chain stopped the packet.
+   */
+  private natEntry(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, hook: "PREROUTING" | "OUTPUT", p: Packet, w: Walk): Delivery | undefined {
     if (hit) {
       p.ct = CT.ESTABLISHED | (hit.entry.dnat ? CT.DNAT : 0) | (hit.entry.snat ? CT.SNAT : 0);
       this.note(w, { kind: "conntrack", node: n.name, detail: `${hit.dir === "orig" ? "ESTABLISHED" : "reply of"} connection ${hit.entry.id}: nat table skipped` });
       this.ctDstManip(n, hit, p, w, false);
-    } else {
-      p.ct = CT.NEW;
-      if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: "NEW connection: first packet traverses the nat table" });
-      const r = this.hook(n, n.hooks.nat.PREROUTING, "nat", "PREROUTING", p, w);
-      if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "PREROUTING", p);
+      return undefined;
     }
+    p.ct = CT.NEW;
+    if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: "NEW connection: first packet traverses the nat table" });
+    const r = this.hook(n, n.hooks.nat[hook], "nat", hook, p, w);
+    return r.verdict !== "ACCEPT" ? this.blocked(n, r, "nat", hook, p) : undefined;
+  }
+
+  /** A packet enters node `n` on `p.inIface`. */
+  private arrive(n: NodeRuntime, p: Packet, w: Walk): Delivery {
+    if (--w.hopsLeft < 0) return this.fail("dropped", `routing loop (TTL exceeded) at ${n.name}`, n, p);
+    w.hops?.push(n.name);
+    this.enter(n, w);
+    const hit = this.ctLookup(n, p, w);
+    const orig = this.origTuple(p, w);
+    const blocked = this.natEntry(n, hit, "PREROUTING", p, w);
+    if (blocked) return blocked;
     const rt = this.route(n, p.dst);
     if (w.events) this.note(w, { kind: "route", node: n.name, detail: this.describeRoute(n, p.dst, rt) });
     if (rt.kind === "local") {
@@ -727,23 +747,13 @@ export class Datapath {
   /** A packet generated on node `n` (host process or hostNetwork pod). */
   private localOut(n: NodeRuntime, p: Packet, w: Walk): Delivery {
     w.hops?.push(n.name);
-    n.env.rng = w.rng;
-    n.env.now = this.now;
-    n.env.chooser = this.chooser;
+    this.enter(n, w);
     const rt0 = this.route(n, p.dst);
     p.outIface = rt0.iface;
     const hit = this.ctLookup(n, p, w);
-    const orig: Tuple = w.track ? { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport } : NO_TUPLE;
-    if (hit) {
-      p.ct = CT.ESTABLISHED | (hit.entry.dnat ? CT.DNAT : 0) | (hit.entry.snat ? CT.SNAT : 0);
-      this.note(w, { kind: "conntrack", node: n.name, detail: `${hit.dir === "orig" ? "ESTABLISHED" : "reply of"} connection ${hit.entry.id}: nat table skipped` });
-      this.ctDstManip(n, hit, p, w, false);
-    } else {
-      p.ct = CT.NEW;
-      if (w.events) this.note(w, { kind: "conntrack", node: n.name, detail: "NEW connection: first packet traverses the nat table" });
-      const r = this.hook(n, n.hooks.nat.OUTPUT, "nat", "OUTPUT", p, w);
-      if (r.verdict !== "ACCEPT") return this.blocked(n, r, "nat", "OUTPUT", p);
-    }
+    const orig = this.origTuple(p, w);
+    const blocked = this.natEntry(n, hit, "OUTPUT", p, w);
+    if (blocked) return blocked;
     let rt = this.route(n, p.dst);
     p.outIface = rt.iface;
     const fr = this.hook(n, n.hooks.filter.OUTPUT, "filter", "OUTPUT", p, w);
