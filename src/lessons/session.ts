@@ -11,6 +11,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
+import type { ConnectionInfo } from "../../kernel/threads";
 import { decode, encode, makeHeader, type Message } from "../../kernel/wire";
 
 /** The kernel's entry point, next to this module in both `dist/` and a private build directory. */
@@ -48,21 +49,11 @@ export class KernelDiedError extends Error {
   override name = "KernelDiedError";
 }
 
-/** A connection file's content. */
-export interface ConnectionFile {
-  transport: "tcp";
-  ip: string;
-  shell_port: number;
-  iopub_port: number;
-  stdin_port: number;
-  control_port: number;
-  hb_port: number;
-  key: string;
-  signature_scheme: "hmac-sha256";
-  kernel_name: string;
-}
+/** A connection file's content (the kernel's own shape, as this runner always writes it). */
+export type ConnectionFile = ConnectionInfo & { transport: "tcp"; signature_scheme: "hmac-sha256"; kernel_name: string };
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the kernel and its clients share this helper). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

@@ -4,27 +4,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import * as zmq from "zeromq";
 import { decode, encode, makeHeader, type Message } from "../../kernel/wire";
+import { freePort } from "../../src/lessons/session";
 
 /** The kernel entry point, next to this file in both `.build/<area>/` and `dist/`. */
 export const KERNEL_MAIN = path.resolve(__dirname, "../../kernel/main.js");
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A connection file's content, with fresh ports and key. */
 export async function makeConnection(): Promise<Record<string, string | number>> {

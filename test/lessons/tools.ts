@@ -6,7 +6,6 @@
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -43,17 +42,7 @@ export function requireCommand(cmd: string, debianPackage: string): string {
   throw new Error(`${cmd} not found: install the Debian package ${debianPackage} (apt-get install -y --no-install-recommends ${debianPackage})`);
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../src/lessons/session";
 
 /** A temporary directory removed by the returned function. */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
