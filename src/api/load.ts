@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node as YamlNode } from "yaml";
 import type { FieldPath, SourceLocation } from "./errors";
+import { findPackageRoot } from "../packageroot";
 
 /** One manifest document, with a way back to its source lines. */
 export interface SourceDocument {
@@ -36,21 +37,12 @@ export class ManifestSyntaxError extends Error {
   }
 }
 
-/** Find the datasets/ directory of this package (next to package.json). */
+/** This package's root (where datasets/ is); the current directory if kubelab is not installed as a package. */
 export function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pj = nodePath.join(dir, "package.json");
-    if (fs.existsSync(pj)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(pj, "utf8")) as { name?: string }).name === "kubelab") return dir;
-      } catch {
-        /* keep walking */
-      }
-    }
-    const up = nodePath.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
+  try {
+    return findPackageRoot(__dirname);
+  } catch {
+    return process.cwd();
   }
 }
 

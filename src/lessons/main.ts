@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { indexHtml, learningGoals, notebookHtml, notebookTitle, type IndexEntry, type PageLink } from "./export";
 import { notebookJson, readNotebook, type Notebook } from "./notebook";
 import { LessonError, executeNotebook, type RunOptions } from "./runner";
+import { findPackageRoot } from "../packageroot";
 
 /** Options of {@link exportNotebooks}. */
 export interface ExportOptions extends Omit<RunOptions, "position"> {
@@ -130,10 +131,7 @@ export async function exportNotebooks(paths: string[], opts: ExportOptions): Pro
  * ```
  */
 export function packageRoot(from: string = __dirname): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
+  return findPackageRoot(from);
 }
 
 /**

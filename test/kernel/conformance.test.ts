@@ -8,12 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { installKernelspec } from "../../kernel/install";
+import { findPackageRoot } from "../../src/packageroot";
 
 function repoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error("no package.json above " + __dirname);
-  }
+  return findPackageRoot(__dirname);
 }
 
 /** Debian's python (where the Debian packages install their modules), else whatever python3 is. */

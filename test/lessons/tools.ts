@@ -11,16 +11,11 @@ import * as path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { installKernelspec } from "../../kernel/install";
 import { installNbconvertTemplate } from "../../kernel/nbconvert";
+import { findPackageRoot } from "../../src/packageroot";
 
 /** The repository root (the directory with package.json), from both `.build/<area>/` and `dist/`. */
 export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("package.json not found above " + __dirname);
-    dir = up;
-  }
-  return dir;
+  return findPackageRoot(__dirname);
 }
 
 /** The source fixtures (not the compiled directory: the .ipynb files are not compiled). */

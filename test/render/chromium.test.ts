@@ -19,15 +19,10 @@ import {
   type Chart,
 } from "../../src/render";
 import { longTrace, deploymentTrace, traffic, node, pod, service, slice, EVIL } from "./fixtures";
+import { findPackageRoot } from "../../src/packageroot";
 
 function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("package.json not found above " + __dirname);
-    dir = up;
-  }
-  return dir;
+  return findPackageRoot(__dirname);
 }
 
 function chromiumBinary(): string {
