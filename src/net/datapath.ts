@@ -657,25 +657,7 @@ export class Datapath {
           }
         } else {
           const vs = n.ipvs.lookup(p.proto, p.dst, p.dport);
-          if (vs) {
-            const d = this.schedule(n, vs, p.src);
-            if (!d) {
-              if (w.events) this.note(w, { kind: "ipvs", node: n.name, detail: `virtual server ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real server: ICMP port unreachable` });
-              return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
-            }
-            d.activeConns++;
-            w.ipvsDest = d;
-            const from = w.events ? fmtHP(p.dst, p.dport) : "";
-            p.ipvs = { vaddr: p.dst, vport: p.dport, vproto: p.proto };
-            p.dst = d.ip;
-            p.dport = d.port;
-            p.ct |= CT.DNAT;
-            if (w.events) {
-              this.note(w, { kind: "ipvs", node: n.name, detail: `LOCAL_IN: ${protoName(p.proto)} ${from} ${vs.spec.scheduler}${vs.spec.persistentTimeout ? ` persistent ${vs.spec.persistentTimeout}` : ""} → ${fmtHP(d.ip, d.port)} (Masq)` });
-              this.recordNat(w, n, "DNAT", from, fmtHP(d.ip, d.port), `IPVS ${vs.spec.scheduler}`);
-            }
-            return this.forwardOut(n, p, w, undefined, orig, true);
-          }
+          if (vs) return this.ipvsDnat(n, vs, "LOCAL_IN", p, w) ?? this.forwardOut(n, p, w, undefined, orig, true);
         }
       }
       return this.deliverLocal(n, p, w, hit, orig);
@@ -685,6 +667,30 @@ export class Datapath {
     const fr = this.hook(n, n.hooks.filter.FORWARD, "filter", "FORWARD", p, w);
     if (fr.verdict !== "ACCEPT") return this.blocked(n, fr, "filter", "FORWARD", p);
     return this.postrouting(n, p, w, hit, orig, rt, false);
+  }
+
+  /**
+   * IPVS picks a real server for a new connection to a virtual server and rewrites the
+   * destination (Masq). Returns the rejection when the virtual server has no real server.
+   */
+  private ipvsDnat(n: NodeRuntime, vs: NonNullable<ReturnType<NonNullable<NodeRuntime["ipvs"]>["lookup"]>>, hook: "LOCAL_IN" | "LOCAL_OUT", p: Packet, w: Walk): Delivery | undefined {
+    const d = this.schedule(n, vs, p.src);
+    if (!d) {
+      if (w.events) this.note(w, { kind: "ipvs", node: n.name, detail: `virtual server ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real server: ICMP port unreachable` });
+      return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
+    }
+    d.activeConns++;
+    w.ipvsDest = d;
+    const from = w.events ? fmtHP(p.dst, p.dport) : "";
+    p.ipvs = { vaddr: p.dst, vport: p.dport, vproto: p.proto };
+    p.dst = d.ip;
+    p.dport = d.port;
+    p.ct |= CT.DNAT;
+    if (w.events) {
+      this.note(w, { kind: "ipvs", node: n.name, detail: `${hook}: ${protoName(p.proto)} ${from} ${vs.spec.scheduler}${vs.spec.persistentTimeout ? ` persistent ${vs.spec.persistentTimeout}` : ""} → ${fmtHP(d.ip, d.port)} (Masq)` });
+      this.recordNat(w, n, "DNAT", from, fmtHP(d.ip, d.port), `IPVS ${vs.spec.scheduler}`);
+    }
+    return undefined;
   }
 
   /** After IPVS rewrote the destination: LOCAL_OUT (filter OUTPUT) and POSTROUTING towards the real server. */
@@ -765,20 +771,9 @@ export class Datapath {
       } else if (!hit) {
         const vs = n.ipvs.lookup(p.proto, p.dst, p.dport);
         if (vs) {
-          const d = this.schedule(n, vs, p.src);
-          if (!d) return this.fail("rejected", `rejected by ${n.name} (IPVS ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real servers)`, n, p);
-          d.activeConns++;
-          w.ipvsDest = d;
-          const from = w.events ? fmtHP(p.dst, p.dport) : "";
-          p.ipvs = { vaddr: p.dst, vport: p.dport, vproto: p.proto };
-          p.dst = d.ip;
-          p.dport = d.port;
-          p.ct |= CT.DNAT;
+          const rejected = this.ipvsDnat(n, vs, "LOCAL_OUT", p, w);
+          if (rejected) return rejected;
           ipvs = true;
-          if (w.events) {
-            this.note(w, { kind: "ipvs", node: n.name, detail: `LOCAL_OUT: ${protoName(p.proto)} ${from} ${vs.spec.scheduler} → ${fmtHP(d.ip, d.port)} (Masq)` });
-            this.recordNat(w, n, "DNAT", from, fmtHP(d.ip, d.port), `IPVS ${vs.spec.scheduler}`);
-          }
         }
       }
     }
