@@ -106,16 +106,9 @@ export class KubeProxy {
   /** IPVS mode: the virtual servers, ipsets and iptables rules this node's kube-proxy set up at its last sync. */
   ipvs(node: string): IpvsRuleset {
     if (this.mode !== "ipvs") throw new Error(`kube-proxy runs in ${this.mode} mode; create the cluster with proxyMode: "ipvs"`);
-    const hit = this.ipvsCache.get(node);
-    if (hit && hit.version === this.snapshot.version) return hit.rules;
-    const rules = syncIpvs({
-      node: { name: node, ips: this.nodeIPs(node) },
-      services: this.snapshot.services,
-      endpointSlices: this.snapshot.endpointSlices,
-      config: { clusterCIDR: this.config.clusterCIDR, ...(this.config.ipvsScheduler ? { scheduler: this.config.ipvsScheduler } : {}), ...(this.config.masqueradeAll ? { masqueradeAll: true } : {}) },
-    });
-    this.ipvsCache.set(node, { version: this.snapshot.version, rules });
-    return rules;
+    return this.cached(this.ipvsCache, node, (input) =>
+      syncIpvs({ ...input, config: { clusterCIDR: this.config.clusterCIDR, ...(this.config.ipvsScheduler ? { scheduler: this.config.ipvsScheduler } : {}), ...(this.config.masqueradeAll ? { masqueradeAll: true } : {}) } }),
+    );
   }
 
   /** The node's whole IPv4 rule set as the kernel holds it (what the data path evaluates). */
@@ -126,15 +119,19 @@ export class KubeProxy {
   /** The rules this node's kube-proxy wrote at its last sync. */
   iptables(node: string): IptablesRuleset {
     if (this.mode === "ipvs") throw new Error(`kube-proxy runs in ipvs mode: see node(...).ipvs (its iptables rules are in ipvs.restoreInput())`);
-    const hit = this.cache.get(node);
+    return this.cached(this.cache, node, (input) => syncIptables({ ...input, config: this.config }));
+  }
+
+  /** A node's rules from the last sync's snapshot, computed once per sync. */
+  private cached<R>(
+    cache: Map<string, { version: number; rules: R }>,
+    node: string,
+    sync: (input: { node: { name: string; ips: string[] }; services: ProxySnapshot["services"]; endpointSlices: ProxySnapshot["endpointSlices"] }) => R,
+  ): R {
+    const hit = cache.get(node);
     if (hit && hit.version === this.snapshot.version) return hit.rules;
-    const rules = syncIptables({
-      node: { name: node, ips: this.nodeIPs(node) },
-      services: this.snapshot.services,
-      endpointSlices: this.snapshot.endpointSlices,
-      config: this.config,
-    });
-    this.cache.set(node, { version: this.snapshot.version, rules });
+    const rules = sync({ node: { name: node, ips: this.nodeIPs(node) }, services: this.snapshot.services, endpointSlices: this.snapshot.endpointSlices });
+    cache.set(node, { version: this.snapshot.version, rules });
     return rules;
   }
 }
