@@ -1,7 +1,8 @@
 /**
  * Kernel speed, side by side with stock tslab in one run: start-up to the first kernel_info_reply, and the
  * median round trip (execute_request → idle) of a one-line cell, of a cell declaring a 50-line interface
- * and a function, and of a one-line cell after 300 cells (no growth).
+ * and a function, of a cell running a 3-million-iteration loop (kubelab adds an interrupt check to every loop
+ * body), and of a one-line cell after 300 and after 1,000 cells (no growth).
  *
  * Run: `npm run build && node dist/bench/kernel.js [runs]`.
  */
@@ -12,8 +13,12 @@ interface Figures {
   startMs: number;
   trivialMs: number;
   declMs: number;
+  loopMs: number;
   after300Ms: number;
+  after1000Ms: number;
 }
+
+const LOOP_CELL = "let s = 0;\nfor (let i = 0; i < 3_000_000; i++) { s += i % 7; }\ns";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,10 +49,23 @@ async function measure(argv: string[], runs: number): Promise<Figures> {
     for (let i = 0; i < runs; i++) trivial.push(await timeCell(k, "1 + 1"));
     const decl: number[] = [];
     for (let i = 0; i < runs; i++) decl.push(await timeCell(k, declCell(i)));
-    for (let i = 0; i < 300 - 2 * runs; i++) await timeCell(k, `const v${i} = ${i};`);
-    const after: number[] = [];
-    for (let i = 0; i < runs; i++) after.push(await timeCell(k, "1 + 1"));
-    return { startMs, trivialMs: median(trivial), declMs: median(decl), after300Ms: median(after) };
+    const loop: number[] = [];
+    for (let i = 0; i < runs; i++) loop.push(await timeCell(k, LOOP_CELL));
+    let cells = 1 + 3 * runs;
+    const fillTo = async (n: number): Promise<void> => {
+      for (; cells < n; cells++) await timeCell(k, `const v${cells} = ${cells};`);
+    };
+    const oneLine = async (): Promise<number> => {
+      const xs: number[] = [];
+      for (let i = 0; i < runs; i++) xs.push(await timeCell(k, "1 + 1"));
+      cells += runs;
+      return median(xs);
+    };
+    await fillTo(300 - runs);
+    const after300Ms = await oneLine();
+    await fillTo(1000 - runs);
+    const after1000Ms = await oneLine();
+    return { startMs, trivialMs: median(trivial), declMs: median(decl), loopMs: median(loop), after300Ms, after1000Ms };
   } finally {
     await k.close();
   }
@@ -72,7 +90,9 @@ export async function main(runs = 20): Promise<void> {
   console.log(row("start → first kernel_info_reply", kubelab.startMs, tslab.startMs));
   console.log(row("one-line cell", kubelab.trivialMs, tslab.trivialMs));
   console.log(row("50-line interface + function cell", kubelab.declMs, tslab.declMs));
+  console.log(row("3M-iteration loop cell", kubelab.loopMs, tslab.loopMs));
   console.log(row("one-line cell after 300 cells", kubelab.after300Ms, tslab.after300Ms));
+  console.log(row("one-line cell after 1,000 cells", kubelab.after1000Ms, tslab.after1000Ms));
 }
 
 if (require.main === module) {

@@ -44,7 +44,6 @@ interface CellSource {
  * ```
  */
 export class Executor {
-  private prevDecl = "";
   private readonly exportsTarget: Record<string, unknown> = {};
   private readonly exports: Record<string, unknown>;
   private readonly sideOutputs = new Map<string, string>();
@@ -80,7 +79,7 @@ export class Executor {
 
   /** Declarations carried from earlier cells (what the type checker knows). */
   get declarations(): string {
-    return this.prevDecl;
+    return this.engine.declarations;
   }
 
   /**
@@ -94,7 +93,9 @@ export class Executor {
    * ```
    */
   async run(code: string, label: string): Promise<CellValue> {
-    const compiled = this.engine.compile(this.prevDecl, code);
+    // A cell that compiles keeps its declarations even if it then throws: like IPython, what it defined before
+    // it failed stays defined (and typed) for later cells.
+    const compiled = this.engine.compile(code);
     if (!compiled.ok) throw new CellError(formatDiagnostics(compiled.diagnostics, code, label));
     for (const [file, js] of compiled.sideOutputs) {
       this.sideModules.delete(file);
@@ -109,11 +110,8 @@ export class Executor {
     try {
       result = vm.runInThisContext(prefix + compiled.js + "\n})(__kubelab__.exports, __kubelab__.require)", { filename, breakOnSigint: true });
     } catch (e) {
-      // Like IPython, what the cell defined before it failed stays defined (and typed) for later cells.
-      this.prevDecl = compiled.declOutput;
       throw new CellError(this.errorContent(e));
     }
-    this.prevDecl = compiled.declOutput;
     if (compiled.hasToplevelAwait) {
       try {
         await Promise.race([result, this.interruptPromise]);

@@ -236,13 +236,13 @@ export async function runKernel(connectionFile: string): Promise<void> {
           break;
         case "complete_request": {
           const cp = typeof req.content["cursor_pos"] === "number" ? req.content["cursor_pos"] : [...code].length;
-          const r = engine.complete(executor.declarations, code, codePointsToUtf16(code, cp));
+          const r = engine.complete(code, codePointsToUtf16(code, cp));
           reply(req, "complete_reply", { status: "ok", matches: r.matches, cursor_start: utf16ToCodePoints(code, r.start), cursor_end: utf16ToCodePoints(code, r.end), metadata: {} });
           break;
         }
         case "inspect_request": {
           const cp = typeof req.content["cursor_pos"] === "number" ? req.content["cursor_pos"] : [...code].length;
-          const text = engine.inspect(executor.declarations, code, codePointsToUtf16(code, cp));
+          const text = engine.inspect(code, codePointsToUtf16(code, cp));
           reply(req, "inspect_reply", { status: "ok", found: text !== undefined, data: text !== undefined ? { "text/plain": text } : {}, metadata: {} });
           break;
         }

@@ -1,14 +1,13 @@
 /**
- * The TypeScript side of the kernel: tslab's converter (cross-cell declarations, type checking, top-level
- * await, completion, quick info), created with three changes tslab does not offer as options:
+ * The TypeScript side of the kernel: compiling cells, completion, quick info and is-complete checks, on the
+ * TypeScript compiler tslab ships. The cross-cell work is `converter.ts` (our replacement for tslab's
+ * converter, which slows down as a notebook grows); from tslab we keep its compiler, its completion hook,
+ * `isCompleteCode` and `printQuickInfo`. Differences from tslab:
  *
  * - `rootDir` is `/`, so a cell may import `.ts` files from outside the notebook's folder
  *   (tslab fails with "is not under 'rootDir'");
  * - `kubelab` resolves to this package's declarations wherever the notebook lives;
- * - source maps are emitted, so runtime errors point at the cell's own lines.
- *
- * tslab keeps its compiler options and builder private, so they are reached once, while the converter
- * is created, through a short-lived accessor (see {@link TypeScriptEngine} constructor).
+ * - runtime errors point at the cell's own lines (source maps).
  */
 import * as path from "node:path";
 import { createRequire } from "node:module";
@@ -16,26 +15,17 @@ import type * as TS from "@tslab/typescript-for-tslab";
 import type * as TslabConverter from "tslab/dist/converter";
 import type * as TslabInspect from "tslab/dist/inspect";
 import { LineMap, composeMaps } from "./sourcemap";
+import { CellConverter, ts, type ConverterDiagnostic } from "./converter";
 
 const tslabRequire = createRequire(require.resolve("tslab/package.json"));
-const ts = tslabRequire("@tslab/typescript-for-tslab") as typeof TS;
 const converterModule = tslabRequire("./dist/converter") as typeof TslabConverter;
 const inspectModule = tslabRequire("./dist/inspect") as typeof TslabInspect;
 
 /** The version of the TypeScript compiler inside tslab that checks and compiles cells. */
 export const TYPESCRIPT_VERSION: string = ts.version;
 
-/** A type error, located in the cell (zero-based lines and UTF-16 columns) or in an imported file. */
-export interface CellDiagnostic {
-  line: number;
-  character: number;
-  endLine: number;
-  endCharacter: number;
-  message: string;
-  code: number;
-  /** Set when the error is in another file the cell imports (path relative to the notebook's folder). */
-  fileName?: string;
-}
+/** A type error, located in the cell (zero-based lines and UTF-16 columns) or in an imported file (`fileName`, relative to the notebook's folder). */
+export type CellDiagnostic = ConverterDiagnostic;
 
 /** A cell compiled to CommonJS, ready to run. */
 export interface CompiledCell {
@@ -57,13 +47,21 @@ export type CompileResult = ({ ok: true } & CompiledCell) | { ok: false; diagnos
 
 /** Maps positions in the CommonJS code of a cell to the cell (the `export {};` line TypeScript saw first is skipped). */
 function cellMapper(esm: string, esmMap: string | undefined, target: TS.ScriptTarget): CompiledCell["toCell"] {
-  const cjs = ts.transpileModule(esm.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), {
+  const cjs = ts.transpileModule(esm, {
     fileName: "cell.js",
     compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true, sourceMap: true },
   });
   const maps = [LineMap.parse(cjs.sourceMapText ?? "{}")];
   if (esmMap) maps.push(LineMap.parse(esmMap));
   return composeMaps(maps, 1);
+}
+
+/** tslab's ES module → CommonJS pass (the executor runs cells as CommonJS functions of `exports` and `require`). */
+function esModuleToCommonJS(js: string, target: TS.ScriptTarget): string {
+  return ts.transpileModule(js, {
+    fileName: "cell.js",
+    compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true },
+  }).outputText;
 }
 
 /** Declarations of the kernel's globals, visible to the type checker in every cell. */
@@ -94,121 +92,55 @@ export {};
 `;
 
 /**
- * Compiles and analyses cells; one instance per kernel.
+ * Compiles and analyses cells; one instance per kernel. It owns the declarations of earlier cells.
  *
  * @example
  * ```ts
  * const engine = new TypeScriptEngine({ kubelabTypes: "/opt/kubelab/dist/src/index.d.ts" });
- * const r = engine.compile("", "const x: number = 1;\nx + 1");
+ * const r = engine.compile("const x: number = 1;\nx + 1");
  * ```
  */
 export class TypeScriptEngine {
-  private readonly converter: TslabConverter.Converter;
-  private readonly cwd: string;
-  /** Files TypeScript emitted during the current compile, keyed by absolute path of the output. */
-  private emitted = new Map<string, string>();
-  private readonly srcBase: string;
+  private readonly converter: CellConverter;
 
-  constructor(opts: { kubelabTypes?: string; kubelabRoot?: string } = {}) {
-    this.cwd = ts.sys.getCurrentDirectory();
-    this.srcBase = path.posix.join(this.cwd.replace(/\\/g, "/"), "__tslab__");
-    const emitted = (): Map<string, string> => this.emitted;
-    const srcBase = this.srcBase;
-    let captured = false;
-    // tslab's converter creates its watch host and options privately. createWatchProgram reads the
-    // host's optional `extraFileExtensions` once, before building the first program: an accessor on
-    // Object.prototype, present only during createConverter, sees the host there and adjusts it.
-    Object.defineProperty(Object.prototype, "extraFileExtensions", {
-      configurable: true,
-      get(this: { options?: TS.CompilerOptions; rootFiles?: string[]; afterProgramCreate?: (b: TS.EmitAndSemanticDiagnosticsBuilderProgram) => void }) {
-        if (captured || !this.options || this.options.outDir !== "outDir" || !Array.isArray(this.rootFiles)) return undefined;
-        captured = true;
-        const o = this.options;
-        o.rootDir = "/";
-        o.sourceMap = true;
-        if (opts.kubelabTypes) {
-          o.paths = { kubelab: [opts.kubelabTypes], ...(opts.kubelabRoot ? { "kubelab/*": [path.join(opts.kubelabRoot, "*")] } : {}) };
-        }
-        const after = this.afterProgramCreate;
-        this.afterProgramCreate = (builder) => {
-          const emit = builder.emit.bind(builder);
-          builder.emit = (sf, writeFile, token, dtsOnly, transformers) =>
-            emit(
-              sf,
-              (fileName, data, bom, onError, sources, meta) => {
-                // With rootDir "/", outputs are "outDir/<absolute path>"; tslab expects "outDir/<file>" for the cell.
-                const abs = "/" + fileName.replace(/^.*?outDir\//, "");
-                emitted().set(abs, data);
-                const base = abs.replace(/\.(js|d\.ts)$/, "");
-                if (base === srcBase && !abs.endsWith(".map")) {
-                  writeFile?.("outDir/" + path.posix.basename(abs), data, bom, onError, sources, meta);
-                }
-              },
-              token,
-              dtsOnly,
-              transformers,
-            );
-          after?.(builder);
-        };
-        return undefined;
-      },
-    });
-    try {
-      this.converter = converterModule.createConverter({ isJS: false, isBrowser: false });
-    } finally {
-      delete (Object.prototype as Record<string, unknown>)["extraFileExtensions"];
-    }
-    if (!captured) throw new Error("kubelab kernel: could not configure tslab's converter (unexpected tslab version?)");
-    const diags = this.converter.addModule("__kubelab_globals__", GLOBALS_DTS);
-    if (diags.length > 0) throw new Error("kubelab kernel: globals do not compile: " + diags.map((d) => d.messageText).join("; "));
+  constructor(opts: { kubelabTypes?: string; kubelabRoot?: string; cwd?: string; sourceMap?: boolean } = {}) {
+    const paths = opts.kubelabTypes ? { kubelab: [opts.kubelabTypes], ...(opts.kubelabRoot ? { "kubelab/*": [path.join(opts.kubelabRoot, "*")] } : {}) } : undefined;
+    this.converter = new CellConverter({ ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(paths ? { paths } : {}), globals: GLOBALS_DTS, sourceMap: opts.sourceMap ?? true });
+  }
+
+  /** Declarations carried from earlier cells (what the type checker knows), oldest first. */
+  get declarations(): string {
+    return this.converter.declarations;
   }
 
   /**
-   * Type-checks and compiles a cell given the declarations of earlier cells.
+   * Type-checks and compiles a cell against the declarations of earlier cells; when it compiles, its own
+   * declarations are kept for later cells. `before` transformers apply to the cell and the files it imports.
    *
    * @example
    * ```ts
-   * const r = engine.compile(prevDecl, "let n = 1");
-   * if (r.ok) prevDecl = r.declOutput;
+   * const r = engine.compile("let n = 1");
+   * if (r.ok) run(r.js);
    * ```
    */
-  compile(prevDecl: string, src: string): CompileResult {
-    this.emitted = new Map();
-    const conv = this.converter.convert(prevDecl, src);
-    if (conv.diagnostics.length > 0) {
-      return {
-        ok: false,
-        diagnostics: conv.diagnostics.map((d) => ({
-          line: d.start.line,
-          character: d.start.character,
-          endLine: d.end.line,
-          endCharacter: d.end.character,
-          message: d.messageText,
-          code: d.code,
-          ...(d.fileName ? { fileName: d.fileName } : {}),
-        })),
-      };
-    }
-    const esm = this.emitted.get(this.srcBase + ".js") ?? "";
-    const esmMap = this.emitted.get(this.srcBase + ".js.map");
+  compile(src: string, before: TS.TransformerFactory<TS.SourceFile>[] = []): CompileResult {
+    const conv = this.converter.compile(src, { before });
+    if (!conv.ok) return { ok: false, diagnostics: conv.diagnostics };
     const target = ts.ScriptTarget.ES2022;
     const sideOutputs = new Map<string, string>();
-    for (const [abs, data] of this.emitted) {
-      if (!abs.endsWith(".js") || abs.startsWith(this.srcBase + ".")) continue;
-      sideOutputs.set(abs, converterModule.esModuleToCommonJSModule(data, target));
-    }
+    for (const [abs, data] of conv.sideOutputs) sideOutputs.set(abs, esModuleToCommonJS(data, target));
     let toCell: CompiledCell["toCell"] | undefined;
     return {
       ok: true,
-      js: (conv.output ?? "").replace(/\/\/# sourceMappingURL=.*\s*$/, ""),
-      // Only an error needs positions: map lazily, redoing tslab's ESM → CommonJS pass with a source map.
+      js: esModuleToCommonJS(conv.esm, target),
+      // Only an error needs positions: map lazily, redoing the ESM → CommonJS pass with a source map.
       toCell: (line, column) => {
-        toCell ??= cellMapper(esm, esmMap, target);
+        toCell ??= cellMapper(conv.esm, conv.esmMap, target);
         return toCell(line, column);
       },
-      declOutput: conv.declOutput ?? "",
+      declOutput: conv.declarations,
       ...(conv.lastExpressionVar ? { lastExpressionVar: conv.lastExpressionVar } : {}),
-      hasToplevelAwait: conv.hasToplevelAwait ?? false,
+      hasToplevelAwait: conv.hasToplevelAwait,
       sideOutputs,
     };
   }
@@ -218,11 +150,11 @@ export class TypeScriptEngine {
    *
    * @example
    * ```ts
-   * engine.complete("", "Math.fl", 7); // → { start: 5, end: 7, matches: ["floor", ...] }
+   * engine.complete("Math.fl", 7); // → { start: 5, end: 7, matches: ["floor", ...] }
    * ```
    */
-  complete(prevDecl: string, src: string, offset: number): { start: number; end: number; matches: string[] } {
-    const info = this.converter.complete(prevDecl, src, offset);
+  complete(src: string, offset: number): { start: number; end: number; matches: string[] } {
+    const info = this.converter.complete(src, offset);
     return { start: info.start, end: info.end, matches: info.candidates };
   }
 
@@ -231,13 +163,13 @@ export class TypeScriptEngine {
    *
    * @example
    * ```ts
-   * engine.inspect("", "Math.max", 8); // → "(method) Math.max(...values: number[]): number\n\nReturns the larger ..."
+   * engine.inspect("Math.max", 8); // → "(method) Math.max(...values: number[]): number\n\nReturns the larger ..."
    * ```
    */
-  inspect(prevDecl: string, src: string, offset: number): string | undefined {
+  inspect(src: string, offset: number): string | undefined {
     for (const at of offset > 0 ? [offset, offset - 1] : [offset]) {
-      const info = this.converter.inspect(prevDecl, src, at);
-      if (info) return inspectModule.printQuickInfo(info);
+      const info = this.converter.inspect(src, at);
+      if (info) return inspectModule.printQuickInfo(info as Parameters<typeof inspectModule.printQuickInfo>[0]);
     }
     return undefined;
   }
@@ -258,8 +190,6 @@ export class TypeScriptEngine {
     return { status: parseDiagnostics.length > 0 ? "invalid" : "complete" };
   }
 
-  /** Stops watching files. */
-  close(): void {
-    this.converter.close();
-  }
+  /** Nothing to release (no file watchers): kept so callers need not know. */
+  close(): void {}
 }
