@@ -21,6 +21,7 @@ const scenarios: Record<string, Scenario> = {
   medium: { name: "200 nodes / 500 Services / 5,000 pods", nodes: 200, services: 500, pods: 5000 },
   small: { name: "500 nodes / 2,000 Services / 20,000 pods", nodes: 500, services: 2000, pods: 20000 },
   wide: { name: "5,000 nodes / 2,000 Services / 20,000 pods", nodes: 5000, services: 2000, pods: 20000 },
+  tenth: { name: "5,000 nodes / 1,000 Services / 15,000 pods (a tenth of large's workload)", nodes: 5000, services: 1000, pods: 15000 },
   large: { name: "5,000 nodes / 10,000 Services / 150,000 pods", nodes: 5000, services: 10000, pods: 150000 },
 };
 

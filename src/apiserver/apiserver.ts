@@ -23,6 +23,7 @@ import { Etcd } from "../etcd/store";
 import type { SimContext } from "../sim/context";
 import { applyDefaults } from "./defaults";
 import { IPAllocator, PortAllocator } from "./allocators";
+import { type ClientRateLimit, TokenBucket } from "../client/ratelimit";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 /** An object as stored: shared and read-only. */
@@ -81,6 +82,8 @@ export class ApiServer {
   /** owner uid → dependents' `Kind/ns/name` (the garbage collector's graph, kept by the watch cache). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly podsByNode = new Map<string, Set<string>>();
+  /** Client-side token buckets of throttled clients, debited by each of their write requests. */
+  private readonly limiters = new Map<string, TokenBucket>();
   readonly name = "kube-apiserver";
 
   constructor(
@@ -91,6 +94,22 @@ export class ApiServer {
     this.clusterIPs = new IPAllocator(this.serviceCIDR, ctx.rng.fork());
     const [lo, hi] = opts.nodePortRange ?? [30000, 32767];
     this.nodePorts = new PortAllocator(lo, hi, ctx.rng.fork());
+  }
+
+  /**
+   * The token bucket that throttles a client's requests (created on first use with `limit`).
+   * Requests are counted here because every write passes through; the client's work queue reads
+   * the bucket to wait while throttled.
+   */
+  rateLimiter(client: string, limit: ClientRateLimit): TokenBucket {
+    let b = this.limiters.get(client);
+    if (!b) this.limiters.set(client, (b = new TokenBucket(limit.qps, limit.burst, this.ctx.now)));
+    return b;
+  }
+
+  private request(client: string, verb: string, ref: string, detail: string): void {
+    this.limiters.get(client)?.take(this.ctx.now);
+    this.ctx.record(client, this.name, verb, ref, detail);
   }
 
   // ------------------------------------------------------------------ reads (watch cache)
@@ -292,7 +311,7 @@ export class ApiServer {
    */
   create<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean } = {}): Stored<K> {
     const obj = input as KubeObject;
-    this.ctx.record(client, this.name, "create", traceRef(ensureNamed(obj, this.ctx.rng)), "");
+    this.request(client, "create", traceRef(ensureNamed(obj, this.ctx.rng)), "");
     if (!opts.admitted) this.admitOrThrow(obj);
     if (this.get(obj.kind, obj.metadata.namespace, obj.metadata.name!))
       throw new Error(`${kindInfo(obj.kind).resource} "${obj.metadata.name}" already exists`);
@@ -311,7 +330,7 @@ export class ApiServer {
   update<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean; verb?: string; detail?: string } = {}): Stored<K> {
     const obj = input as KubeObject;
     const old = this.mustGet(obj.kind, obj.metadata.namespace, obj.metadata.name!);
-    this.ctx.record(client, this.name, opts.verb ?? "update", traceRef(obj), opts.detail ?? "");
+    this.request(client, opts.verb ?? "update", traceRef(obj), opts.detail ?? "");
     if (!opts.admitted) this.admitOrThrow(obj);
     if (obj.kind === "Service") this.allocateService(obj, old as Stored<"Service">);
     const m = obj.metadata;
@@ -335,7 +354,7 @@ export class ApiServer {
   updateStatus<K extends Kind>(client: string, kind: K, namespace: string | undefined, name: string, status: NonNullable<ObjectOf<K> extends { status?: infer S } ? S : never>, detail = ""): Stored<K> {
     const old = this.mustGet(kind, namespace, name);
     const obj = { ...(old as KubeObject), status } as KubeObject;
-    this.ctx.record(client, this.name, "update-status", traceRef(obj), detail);
+    this.request(client, "update-status", traceRef(obj), detail);
     this.persist(obj, old as KubeObject);
     return obj as Stored<K>;
   }
@@ -343,7 +362,7 @@ export class ApiServer {
   /** The pods/binding subresource: the scheduler's decision. */
   bind(client: string, namespace: string, name: string, nodeName: string): Stored<"Pod"> {
     const old = this.mustGet("Pod", namespace, name);
-    this.ctx.record(client, this.name, "bind", traceRef(old), nodeName);
+    this.request(client, "bind", traceRef(old), nodeName);
     if (old.spec.nodeName) throw new Error(`pod ${name} is already assigned to node "${old.spec.nodeName}"`);
     const conditions = [
       ...(old.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled"),
@@ -360,7 +379,7 @@ export class ApiServer {
    */
   delete(client: string, kind: Kind, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number } = {}): void {
     const old = this.mustGet(kind, namespace, name) as KubeObject;
-    this.ctx.record(client, this.name, "delete", traceRef(old), opts.gracePeriodSeconds !== undefined ? `gracePeriodSeconds=${opts.gracePeriodSeconds}` : "");
+    this.request(client, "delete", traceRef(old), opts.gracePeriodSeconds !== undefined ? `gracePeriodSeconds=${opts.gracePeriodSeconds}` : "");
     if (old.kind === "Pod" && old.spec.nodeName && old.status?.phase !== "Succeeded" && old.status?.phase !== "Failed") {
       const grace = opts.gracePeriodSeconds ?? old.metadata.deletionGracePeriodSeconds ?? old.spec.terminationGracePeriodSeconds ?? 30;
       if (grace > 0 && !(old.metadata.deletionTimestamp && grace >= (old.metadata.deletionGracePeriodSeconds ?? 0))) {

@@ -13,6 +13,7 @@ import type { ApiServer, Stored, WatchEventType, WatchOptions } from "../apiserv
 import { cacheKey } from "../api/meta";
 import type { Kind } from "../api/types";
 import type { SimContext } from "../sim/context";
+import { type TokenBucket, throttledMessage } from "./ratelimit";
 
 export interface Handlers<K extends Kind> {
   add?(obj: Stored<K>): void;
@@ -80,13 +81,26 @@ export class Informer<K extends Kind> {
   }
 }
 
+/** A client's rate limiter as a work queue sees it: its bucket and the client's trace name. */
+export interface QueueLimiter {
+  client: string;
+  bucket: TokenBucket;
+}
+
 /**
- * A rate-limited work queue of keys: a key added several times before it is processed is
- * processed once (the dedup that keeps controllers cheap under bursts of events).
+ * A work queue of keys: a key added several times before it is processed is processed once (the
+ * dedup that keeps controllers cheap under bursts of events).
+ *
+ * With a limiter, the queue's single worker waits while its client is throttled: keys wait in
+ * FIFO order (still deduplicated) until the client's token bucket allows a request again.
  */
 export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly delayed = new Map<string, number>();
+  /** Keys that became due while the client was throttled, in order; `head` is the next one. */
+  private waiting: string[] = [];
+  private head = 0;
+  private pumping = false;
 
   constructor(
     private readonly ctx: SimContext,
@@ -94,15 +108,47 @@ export class WorkQueue {
     private readonly process: (key: string) => void,
     /** Virtual ms between an add and its processing: the controller's reaction time. */
     private readonly delayMs = 0,
+    private readonly limiter?: QueueLimiter,
   ) {}
 
   add(key: string): void {
     if (this.queued.has(key)) return;
     this.queued.add(key);
-    this.ctx.loop.after(this.delayMs, this.name, () => {
+    this.ctx.loop.after(this.delayMs, this.name, () => this.due(key));
+  }
+
+  private due(key: string): void {
+    if (this.limiter && (this.head < this.waiting.length || this.limiter.bucket.readyAt(this.ctx.now) > this.ctx.now)) {
+      this.waiting.push(key);
+      this.schedulePump();
+      return;
+    }
+    this.queued.delete(key);
+    this.process(key);
+  }
+
+  private schedulePump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    const wait = this.limiter!.bucket.readyAt(this.ctx.now) - this.ctx.now;
+    this.ctx.record(this.limiter!.client, this.limiter!.client, "throttled", "", throttledMessage(wait));
+    this.ctx.loop.after(wait, this.name, () => this.pump());
+  }
+
+  /** Process waiting keys while the bucket allows, then wait again if some are left. */
+  private pump(): void {
+    this.pumping = false;
+    const bucket = this.limiter!.bucket;
+    while (this.head < this.waiting.length && bucket.readyAt(this.ctx.now) <= this.ctx.now) {
+      const key = this.waiting[this.head++]!;
       this.queued.delete(key);
       this.process(key);
-    });
+    }
+    if (this.head < this.waiting.length) this.schedulePump();
+    else {
+      this.waiting = [];
+      this.head = 0;
+    }
   }
 
   /** Re-add a key after a delay (e.g. to re-check when minReadySeconds or a grace period passes). */

@@ -13,6 +13,7 @@
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
+import { CONTROLLER_MANAGER_LIMIT } from "../client/ratelimit";
 import { cacheKey } from "../api/meta";
 import type { Deployment, ReplicaSet } from "../api/types";
 import { wellKnown } from "../api/types";
@@ -76,7 +77,7 @@ export class DeploymentController {
   ) {
     this.deployments = new Informer(api, DEPLOYMENT_CONTROLLER, "Deployment");
     this.replicaSets = new Informer(api, DEPLOYMENT_CONTROLLER, "ReplicaSet");
-    this.queue = new WorkQueue(ctx, "deployment sync", (k) => this.sync(k));
+    this.queue = new WorkQueue(ctx, "deployment sync", (k) => this.sync(k), 0, { client: DEPLOYMENT_CONTROLLER, bucket: api.rateLimiter(DEPLOYMENT_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
     const enqueueD = (d: Stored<"Deployment">): void => this.queue.add(cacheKey(d));
     this.deployments.on({ add: enqueueD, update: enqueueD });
     const rsEvent = (rs: Stored<"ReplicaSet">, deleted = false): void => {

@@ -12,12 +12,13 @@
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
+import { CONTROLLER_MANAGER_LIMIT } from "../client/ratelimit";
 import { cacheKey } from "../api/meta";
 import type { EndpointAddress, EndpointSubset, Endpoints } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady } from "./controller";
 import type { DeepReadonly } from "../api/types";
-import { SelectorIndex, managesEndpoints, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
+import { SelectorIndex, managesEndpoints, podEndpointsChanged, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
 
 export const ENDPOINTS_CONTROLLER = "endpoints-controller";
 const MAX_ADDRESSES = 1000;
@@ -34,7 +35,7 @@ export class EndpointsController {
   ) {
     this.services = new Informer(api, ENDPOINTS_CONTROLLER, "Service");
     this.pods = new Informer(api, ENDPOINTS_CONTROLLER, "Pod");
-    this.queue = new WorkQueue(ctx, "endpoints sync", (k) => this.sync(k));
+    this.queue = new WorkQueue(ctx, "endpoints sync", (k) => this.sync(k), 0, { client: ENDPOINTS_CONTROLLER, bucket: api.rateLimiter(ENDPOINTS_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
     const svc = (s: Stored<"Service">): void => {
       this.index.setService(s);
       this.queue.add(cacheKey(s));
@@ -55,7 +56,10 @@ export class EndpointsController {
     };
     this.pods.on({
       add: (p) => pod(p),
-      update: (p, old) => pod(p, old),
+      update: (p, old) => {
+        if (podEndpointsChanged(old, p)) pod(p, old);
+        else this.index.setPod(p);
+      },
       delete: (p) => {
         const keys = this.index.servicesFor(p);
         this.index.deletePod(cacheKey(p));
@@ -69,40 +73,39 @@ export class EndpointsController {
     this.pods.start();
   }
 
-  private sync(key: string): void {
-    const svc = this.index.service(key);
+  private sync(svcKey: string): void {
+    const svc = this.index.service(svcKey);
     if (!managesEndpoints(svc)) return;
     const pub = svc.spec.publishNotReadyAddresses ?? false;
-    const bySet = new Map<string, EndpointSubset>();
+    const bySet = new Map<string, { subset: EndpointSubset; portsKey: string; ready: PodAddress[]; notReady: PodAddress[] }>();
     let total = 0;
     for (const p of this.index.podsFor(svc)) {
       if (!shouldPodBeInEndpoints(p, pub)) continue;
-      const resolved = resolvePorts(svc, p);
-      if (!resolved && (svc.spec.ports ?? []).length) continue;
-      const ports = (resolved ?? []).map((r) => ({ ...(r.name ? { name: r.name } : {}), port: r.port, protocol: r.protocol }));
+      const a = this.address(svc, p);
+      if (!a) continue;
       if (total >= MAX_ADDRESSES) {
         total++;
         continue;
       }
       total++;
-      const k = ports.map((x) => `${x.name ?? ""}/${x.protocol}/${x.port}`).join(",");
-      let sub = bySet.get(k);
-      if (!sub) bySet.set(k, (sub = { ports }));
-      const addr: EndpointAddress = {
-        ip: p.status!.podIP!,
-        ...(p.spec.hostname && p.spec.subdomain === svc.metadata.name ? { hostname: p.spec.hostname } : {}),
-        ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
-        targetRef: { kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name!, uid: p.metadata.uid! },
-      };
-      if (pub || isPodReady(p)) (sub.addresses ??= []).push(addr);
-      else (sub.notReadyAddresses ??= []).push(addr);
+      let sub = bySet.get(a.portsKey);
+      if (!sub) bySet.set(a.portsKey, (sub = { subset: { ports: a.ports }, portsKey: a.portsKey, ready: [], notReady: [] }));
+      (pub || isPodReady(p) ? sub.ready : sub.notReady).push(a);
     }
-    const byIP = (a: EndpointAddress, b: EndpointAddress): number => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
-    const subsets = [...bySet.values()].map((s) => {
-      s.addresses?.sort(byIP);
-      s.notReadyAddresses?.sort(byIP);
-      return s;
-    });
+    const byIP = (a: PodAddress, b: PodAddress): number => (a.addr.ip < b.addr.ip ? -1 : a.addr.ip > b.addr.ip ? 1 : 0);
+    let key = "";
+    const subsets: EndpointSubset[] = [];
+    for (const { subset, portsKey, ready, notReady } of bySet.values()) {
+      ready.sort(byIP);
+      notReady.sort(byIP);
+      if (ready.length) subset.addresses = ready.map((a) => a.addr);
+      if (notReady.length) subset.notReadyAddresses = notReady.map((a) => a.addr);
+      for (const a of ready) key += a.key;
+      key += "!";
+      for (const a of notReady) key += a.key;
+      key += "#" + portsKey + "\n";
+      subsets.push(subset);
+    }
     const ep: Endpoints = {
       apiVersion: "v1",
       kind: "Endpoints",
@@ -115,22 +118,74 @@ export class EndpointsController {
       subsets,
     };
     const old = this.api.get("Endpoints", svc.metadata.namespace, svc.metadata.name!);
+    const over = (e: DeepReadonly<Endpoints>): string => e.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? "";
     if (!old) this.api.create(ENDPOINTS_CONTROLLER, ep, { admitted: !this.api.admit(ep).length });
-    else if (subsetsKey(old.subsets ?? []) !== subsetsKey(ep.subsets ?? []) || (old.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? "") !== (ep.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? ""))
-      this.api.update(ENDPOINTS_CONTROLLER, ep, { admitted: true });
+    else if (this.keyOf(old) !== key || over(old) !== over(ep)) this.api.update(ENDPOINTS_CONTROLLER, ep, { admitted: true });
+    else return;
+    this.keys.set(ep, key);
   }
+
+  /** Subsets keys of the Endpoints this controller wrote (stored objects are never mutated). */
+  private readonly keys = new WeakMap<object, string>();
+
+  private keyOf(e: DeepReadonly<Endpoints>): string {
+    let k = this.keys.get(e);
+    if (k === undefined) this.keys.set(e, (k = subsetsKey(e.subsets ?? [])));
+    return k;
+  }
+
+  /**
+   * A pod's address and ports for a Service, built once per (pod, Service) version: stored objects
+   * never change, and most syncs see mostly pods that did not change since the last one.
+   */
+  private address(svc: Stored<"Service">, p: Stored<"Pod">): PodAddress | undefined {
+    const hit = this.addresses.get(p);
+    if (hit && hit.svc === svc) return hit.value;
+    const resolved = resolvePorts(svc, p);
+    let value: PodAddress | undefined;
+    if (resolved || !(svc.spec.ports ?? []).length) {
+      const ports = (resolved ?? []).map((r) => ({ ...(r.name ? { name: r.name } : {}), port: r.port, protocol: r.protocol }));
+      const addr: EndpointAddress = {
+        ip: p.status!.podIP!,
+        ...(p.spec.hostname && p.spec.subdomain === svc.metadata.name ? { hostname: p.spec.hostname } : {}),
+        ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
+        targetRef: { kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name!, uid: p.metadata.uid! },
+      };
+      value = { addr, key: addressKey(addr), ports, portsKey: portsKey(ports) };
+    }
+    this.addresses.set(p, { svc, value });
+    return value;
+  }
+
+  private readonly addresses = new WeakMap<object, { svc: Stored<"Service">; value: PodAddress | undefined }>();
+}
+
+/** One pod's address in a Service's Endpoints, with the keys used to compare subsets cheaply. */
+interface PodAddress {
+  addr: EndpointAddress;
+  key: string;
+  ports: NonNullable<EndpointSubset["ports"]>;
+  portsKey: string;
+}
+
+function addressKey(a: DeepReadonly<EndpointAddress>): string {
+  return `${a.ip}|${a.hostname ?? ""}|${a.nodeName ?? ""}|${a.targetRef?.uid ?? ""};`;
+}
+
+function portsKey(ports: DeepReadonly<EndpointSubset["ports"] & object>): string {
+  let k = "";
+  for (const p of ports) k += `${p.name ?? ""}/${p.port}/${p.protocol ?? "TCP"},`;
+  return k;
 }
 
 /** Everything of the subsets kube-proxy and DNS read, as one string (cheap equality). */
 function subsetsKey(subsets: readonly DeepReadonly<EndpointSubset>[]): string {
   let k = "";
   for (const s of subsets) {
-    for (const a of s.addresses ?? []) k += `${a.ip}|${a.hostname ?? ""}|${a.nodeName ?? ""}|${a.targetRef?.uid ?? ""};`;
+    for (const a of s.addresses ?? []) k += addressKey(a);
     k += "!";
-    for (const a of s.notReadyAddresses ?? []) k += `${a.ip}|${a.hostname ?? ""}|${a.nodeName ?? ""}|${a.targetRef?.uid ?? ""};`;
-    k += "#";
-    for (const p of s.ports ?? []) k += `${p.name ?? ""}/${p.port}/${p.protocol ?? "TCP"},`;
-    k += "\n";
+    for (const a of s.notReadyAddresses ?? []) k += addressKey(a);
+    k += "#" + portsKey(s.ports ?? []) + "\n";
   }
   return k;
 }

@@ -18,12 +18,13 @@
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
+import { CONTROLLER_MANAGER_LIMIT } from "../client/ratelimit";
 import { cacheKey } from "../api/meta";
 import type { DeepReadonly, Endpoint, EndpointPort, EndpointSlice } from "../api/types";
 import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady, ownerRef, stableStringify } from "./controller";
-import { SelectorIndex, managesEndpoints, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
+import { SelectorIndex, podEndpointsChanged, managesEndpoints, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice-controller";
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -45,7 +46,7 @@ export class EndpointSliceController {
     this.services = new Informer(api, ENDPOINTSLICE_CONTROLLER, "Service");
     this.pods = new Informer(api, ENDPOINTSLICE_CONTROLLER, "Pod");
     this.slices = new Informer(api, ENDPOINTSLICE_CONTROLLER, "EndpointSlice");
-    this.queue = new WorkQueue(ctx, "endpointslice sync", (k) => this.sync(k));
+    this.queue = new WorkQueue(ctx, "endpointslice sync", (k) => this.sync(k), 0, { client: ENDPOINTSLICE_CONTROLLER, bucket: api.rateLimiter(ENDPOINTSLICE_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
     this.services.on({
       add: (s) => {
         this.index.setService(s);
@@ -65,8 +66,7 @@ export class EndpointSliceController {
     this.pods.on({
       add: (p) => podChanged(p),
       update: (p, old) => {
-        const relabelled = p.metadata.labels !== old.metadata.labels && stableStringify(p.metadata.labels) !== stableStringify(old.metadata.labels);
-        if (relabelled || endpointRelevant(p) !== endpointRelevant(old)) podChanged(p, old);
+        if (podEndpointsChanged(old, p)) podChanged(p, old);
         else this.index.setPod(p);
       },
       delete: (p) => {
@@ -95,27 +95,15 @@ export class EndpointSliceController {
   private sync(key: string): void {
     const svc = this.index.service(key);
     if (!managesEndpoints(svc)) return;
-    const publishNotReady = svc.spec.publishNotReadyAddresses ?? false;
     // Desired endpoints grouped by the ports they resolve to.
     const groups = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }>();
     for (const p of this.index.podsFor(svc)) {
       if (!shouldPodBeInEndpoints(p, true)) continue;
-      const resolved = resolvePorts(svc, p);
-      if (!resolved) continue;
-      const ports: EndpointPort[] = resolved;
-      const pk = portsKey(ports);
-      let g = groups.get(pk);
-      if (!g) groups.set(pk, (g = { ports, endpoints: new Map() }));
-      const ready = isPodReady(p);
-      const terminating = !!p.metadata.deletionTimestamp;
-      const ep: Endpoint = {
-        addresses: [p.status!.podIP!],
-        conditions: { ready: publishNotReady || (ready && !terminating), serving: publishNotReady || ready, terminating },
-        ...(p.spec.hostname && p.spec.subdomain === svc.metadata.name ? { hostname: p.spec.hostname } : {}),
-        targetRef: { kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name!, uid: p.metadata.uid! },
-        ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
-      };
-      g.endpoints.set(p.status!.podIP!, ep);
+      const e = this.endpointOf(svc, p);
+      if (!e) continue;
+      let g = groups.get(e.portsKey);
+      if (!g) groups.set(e.portsKey, (g = { ports: e.ports, endpoints: new Map() }));
+      g.endpoints.set(p.status!.podIP!, e.endpoint);
     }
 
     const existing = [...(this.managed.get(key) ?? [])]
@@ -123,9 +111,9 @@ export class EndpointSliceController {
       .filter((s): s is Stored<"EndpointSlice"> => !!s)
       .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
     const used = new Set<string>();
-    const writes: { slice: EndpointSlice; old?: Stored<"EndpointSlice"> }[] = [];
+    const writes: { ports: EndpointPort[]; endpoints: Endpoint[]; old?: Stored<"EndpointSlice"> }[] = [];
     for (const [pk, g] of groups) {
-      const mine = existing.filter((s) => portsKey(s.ports ?? []) === pk && !used.has(s.metadata.name!));
+      const mine = existing.filter((s) => this.portsKeyOf(s) === pk && !used.has(s.metadata.name!));
       const placed = new Set<string>();
       const next: { old: Stored<"EndpointSlice">; endpoints: Endpoint[] }[] = [];
       // Keep endpoints in the slice they are already in (less churn for every kube-proxy).
@@ -141,37 +129,85 @@ export class EndpointSliceController {
         }
         next.push({ old: s, endpoints: eps });
       }
-      const fresh = [...g.endpoints.entries()].filter(([ip]) => !placed.has(ip)).map(([, e]) => e);
-      for (const n of next) while (n.endpoints.length < MAX_ENDPOINTS_PER_SLICE && fresh.length) n.endpoints.push(fresh.shift()!);
-      for (const n of next) {
-        if (n.endpoints.length === 0) continue;
-        writes.push({ slice: this.sliceFor(svc, g.ports, n.endpoints, n.old), old: n.old });
-      }
-      while (fresh.length) writes.push({ slice: this.sliceFor(svc, g.ports, fresh.splice(0, MAX_ENDPOINTS_PER_SLICE)) });
+      const fresh: Endpoint[] = [];
+      for (const [ip, e] of g.endpoints) if (!placed.has(ip)) fresh.push(e);
+      let f = 0;
+      for (const n of next) while (n.endpoints.length < MAX_ENDPOINTS_PER_SLICE && f < fresh.length) n.endpoints.push(fresh[f++]!);
+      for (const n of next) if (n.endpoints.length > 0) writes.push({ ports: g.ports, endpoints: n.endpoints, old: n.old });
+      for (; f < fresh.length; f += MAX_ENDPOINTS_PER_SLICE) writes.push({ ports: g.ports, endpoints: fresh.slice(f, f + MAX_ENDPOINTS_PER_SLICE) });
     }
     // A service that selects nothing keeps one empty placeholder slice.
     if (groups.size === 0) {
       const keep = existing.find((s) => s.endpoints.length === 0 && (s.ports ?? []).length === 0) ?? existing[0];
       if (keep) used.add(keep.metadata.name!);
-      writes.push({ slice: this.sliceFor(svc, [], [], keep), ...(keep ? { old: keep } : {}) });
+      writes.push({ ports: [], endpoints: [], ...(keep ? { old: keep } : {}) });
     }
+    const labels = this.labelsFor(svc);
     for (const w of writes) {
-      if (!w.old) this.api.create(ENDPOINTSLICE_CONTROLLER, w.slice, { admitted: !this.api.admit(w.slice).length });
-      else if (!sameEndpoints(w.old.endpoints, w.slice.endpoints) || portsKey(w.old.ports ?? []) !== portsKey(w.slice.ports ?? []) || stableStringify(w.old.metadata.labels) !== stableStringify(w.slice.metadata.labels))
-        this.api.update(ENDPOINTSLICE_CONTROLLER, w.slice, { admitted: true, detail: `${w.slice.endpoints.length} endpoints` });
+      if (!w.old) {
+        const slice = this.sliceFor(svc, labels, w.ports, w.endpoints);
+        this.api.create(ENDPOINTSLICE_CONTROLLER, slice, { admitted: !this.api.admit(slice).length });
+      } else if (
+        !sameEndpoints(w.old.endpoints, w.endpoints) ||
+        this.portsKeyOf(w.old) !== portsKey(w.ports) ||
+        (w.old.metadata.labels !== labels && stableStringify(w.old.metadata.labels) !== stableStringify(labels))
+      ) {
+        this.api.update(ENDPOINTSLICE_CONTROLLER, this.sliceFor(svc, labels, w.ports, w.endpoints, w.old), { admitted: true, detail: `${w.endpoints.length} endpoints` });
+      }
     }
     for (const s of existing) {
       if (!writes.some((w) => w.old === s)) this.api.delete(ENDPOINTSLICE_CONTROLLER, "EndpointSlice", s.metadata.namespace, s.metadata.name!);
     }
   }
 
-  private sliceFor(svc: Stored<"Service">, ports: EndpointPort[], endpoints: Endpoint[], old?: Stored<"EndpointSlice">): EndpointSlice {
-    const labels: Record<string, string> = {
-      ...svc.metadata.labels,
-      [wellKnown.serviceName]: svc.metadata.name!,
-      [wellKnown.managedBy]: wellKnown.managedByController,
-    };
-    if (svc.spec.clusterIP === "None") labels[wellKnown.headless] = "";
+  /**
+   * A pod's endpoint in a Service's slices, built once per (pod, Service) version: stored objects
+   * never change, so unchanged pods give the very same Endpoint objects sync after sync.
+   */
+  private endpointOf(svc: Stored<"Service">, p: Stored<"Pod">): { endpoint: Endpoint; ports: EndpointPort[]; portsKey: string } | undefined {
+    const hit = this.endpoints.get(p);
+    if (hit && hit.svc === svc) return hit.value;
+    const resolved = resolvePorts(svc, p);
+    let value: { endpoint: Endpoint; ports: EndpointPort[]; portsKey: string } | undefined;
+    if (resolved) {
+      const publishNotReady = svc.spec.publishNotReadyAddresses ?? false;
+      const ready = isPodReady(p);
+      const terminating = !!p.metadata.deletionTimestamp;
+      const endpoint: Endpoint = {
+        addresses: [p.status!.podIP!],
+        conditions: { ready: publishNotReady || (ready && !terminating), serving: publishNotReady || ready, terminating },
+        ...(p.spec.hostname && p.spec.subdomain === svc.metadata.name ? { hostname: p.spec.hostname } : {}),
+        targetRef: { kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name!, uid: p.metadata.uid! },
+        ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
+      };
+      value = { endpoint, ports: resolved, portsKey: portsKey(resolved) };
+    }
+    this.endpoints.set(p, { svc, value });
+    return value;
+  }
+
+  private readonly endpoints = new WeakMap<object, { svc: Stored<"Service">; value: { endpoint: Endpoint; ports: EndpointPort[]; portsKey: string } | undefined }>();
+  private readonly portsKeys = new WeakMap<object, string>();
+  private readonly labels = new WeakMap<object, Record<string, string>>();
+
+  private portsKeyOf(s: Stored<"EndpointSlice">): string {
+    let k = this.portsKeys.get(s);
+    if (k === undefined) this.portsKeys.set(s, (k = portsKey(s.ports ?? [])));
+    return k;
+  }
+
+  /** The labels of a Service's slices: its own plus the controller's, one object per Service version. */
+  private labelsFor(svc: Stored<"Service">): Record<string, string> {
+    let labels = this.labels.get(svc);
+    if (!labels) {
+      labels = { ...svc.metadata.labels, [wellKnown.serviceName]: svc.metadata.name!, [wellKnown.managedBy]: wellKnown.managedByController };
+      if (svc.spec.clusterIP === "None") labels[wellKnown.headless] = "";
+      this.labels.set(svc, labels);
+    }
+    return labels;
+  }
+
+  private sliceFor(svc: Stored<"Service">, labels: Record<string, string>, ports: EndpointPort[], endpoints: Endpoint[], old?: Stored<"EndpointSlice">): EndpointSlice {
     return {
       apiVersion: "discovery.k8s.io/v1",
       kind: "EndpointSlice",
@@ -196,6 +232,7 @@ function sameEndpoints(a: readonly DeepReadonly<Endpoint>[], b: readonly Endpoin
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
+    if (x === y) continue;
     if (
       x.addresses[0] !== y.addresses[0] ||
       x.addresses.length !== y.addresses.length ||
@@ -213,9 +250,4 @@ function sameEndpoints(a: readonly DeepReadonly<Endpoint>[], b: readonly Endpoin
 
 function portsKey(ports: readonly { name?: string; protocol?: string; port?: number; appProtocol?: string }[]): string {
   return ports.map((p) => `${p.name ?? ""}/${p.protocol ?? "TCP"}/${p.port ?? ""}/${p.appProtocol ?? ""}`).join(",");
-}
-
-/** The parts of a pod that change its endpoint: IP, readiness, termination, node, hostname. */
-function endpointRelevant(p: Stored<"Pod">): string {
-  return `${p.status?.podIP ?? ""}|${isPodReady(p)}|${!!p.metadata.deletionTimestamp}|${p.status?.phase}|${p.spec.nodeName ?? ""}|${p.spec.hostname ?? ""}|${p.spec.subdomain ?? ""}`;
 }

@@ -16,6 +16,7 @@ import type { Stored } from "../apiserver/apiserver";
 import { cacheKey } from "../api/meta";
 import { matchesLabels } from "../api/labels";
 import type { DeepReadonly, Pod, Protocol, Service } from "../api/types";
+import { isPodReady, stableStringify } from "./controller";
 
 export class SelectorIndex {
   private readonly services = new Map<string, Stored<"Service">>();
@@ -124,6 +125,25 @@ function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
   let s = m.get(k);
   if (!s) m.set(k, (s = new Set()));
   s.add(v);
+}
+
+/**
+ * podEndpointsChanged (GetServicesToUpdateOnPodChange): does a pod update matter to endpoints?
+ * Labels, hostname/subdomain, termination, readiness, IP — plus node and phase, which the
+ * simulation writes without any other change. Status updates keep labels by reference, so the
+ * label comparison is usually one identity check.
+ *
+ * @example
+ * ```ts
+ * podEndpointsChanged(oldPod, newPod); // true when the pod became ready
+ * ```
+ */
+export function podEndpointsChanged(old: DeepReadonly<Pod>, p: DeepReadonly<Pod>): boolean {
+  if (p.metadata.labels !== old.metadata.labels && stableStringify(p.metadata.labels) !== stableStringify(old.metadata.labels)) return true;
+  if (p.spec.hostname !== old.spec.hostname || p.spec.subdomain !== old.spec.subdomain || p.spec.nodeName !== old.spec.nodeName) return true;
+  if (p.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) return true;
+  if (p.status?.podIP !== old.status?.podIP || p.status?.phase !== old.status?.phase) return true;
+  return isPodReady(p) !== isPodReady(old);
 }
 
 /**

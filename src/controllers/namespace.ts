@@ -9,6 +9,7 @@
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
+import { CONTROLLER_MANAGER_LIMIT } from "../client/ratelimit";
 import { kinds } from "../api/meta";
 import type { SimContext } from "../sim/context";
 
@@ -23,7 +24,7 @@ export class NamespaceController {
     private readonly api: ApiServer,
   ) {
     this.namespaces = new Informer(api, NAMESPACE_CONTROLLER, "Namespace");
-    this.queue = new WorkQueue(ctx, "namespace sync", (k) => this.sync(k));
+    this.queue = new WorkQueue(ctx, "namespace sync", (k) => this.sync(k), 0, { client: NAMESPACE_CONTROLLER, bucket: api.rateLimiter(NAMESPACE_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
     const ev = (n: Stored<"Namespace">): void => {
       if (n.metadata.deletionTimestamp) this.queue.add(n.metadata.name!);
     };

@@ -14,6 +14,7 @@
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
+import { CONTROLLER_MANAGER_LIMIT, type TokenBucket } from "../client/ratelimit";
 import { cacheKey } from "../api/meta";
 import { matchesSelector } from "../api/labels";
 import type { OwnerReference, Pod, ReplicaSet } from "../api/types";
@@ -23,6 +24,8 @@ import { clone, controllerOf, isPodActive, isPodReady, ownerRef } from "./contro
 
 export const RS_CONTROLLER = "replicaset-controller";
 const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
+/** Most pods created or deleted in one sync (the controller's burstReplicas). */
+export const BURST_REPLICAS = 500;
 
 export class ReplicaSetController {
   readonly rs: Informer<"ReplicaSet">;
@@ -31,6 +34,7 @@ export class ReplicaSetController {
   /** ReplicaSet uid → keys of pods it controls. */
   private readonly owned = new Map<string, Set<string>>();
   private readonly expectations = new Map<string, { adds: number; dels: number }>();
+  private readonly limiter: TokenBucket;
   private readonly prototypes = new Map<string, { key: string; labels: Record<string, string>; annotations: Record<string, string> | undefined; ownerReferences: OwnerReference[]; spec: Pod["spec"]; valid: boolean }>();
 
   constructor(
@@ -39,7 +43,8 @@ export class ReplicaSetController {
   ) {
     this.rs = new Informer(api, RS_CONTROLLER, "ReplicaSet");
     this.pods = new Informer(api, RS_CONTROLLER, "Pod");
-    this.queue = new WorkQueue(ctx, "replicaset sync", (k) => this.sync(k));
+    this.limiter = api.rateLimiter(RS_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
+    this.queue = new WorkQueue(ctx, "replicaset sync", (k) => this.sync(k), 0, { client: RS_CONTROLLER, bucket: this.limiter });
     this.rs.on({ add: (r) => this.queue.add(cacheKey(r)), update: (r) => this.queue.add(cacheKey(r)), delete: (r) => this.prototypes.delete(r.metadata.uid!) });
     this.pods.on({
       add: (p) => this.podEvent(p, undefined, "add"),
@@ -94,16 +99,22 @@ export class ReplicaSetController {
     }
     const active = pods.filter(isPodActive);
     const want = rs.spec.replicas ?? 1;
+    // At most burstReplicas per sync, and no more than the client's rate limiter lets out now: the
+    // real controller blocks in the limiter between requests, so its creates trickle out at 20/s.
+    // The pods it observes wake it up again for the next batch.
+    const batch = (n: number): number => Math.min(n, BURST_REPLICAS, Math.max(1, this.limiter.available(this.ctx.now)));
     const diff = active.length - want;
     if (diff < 0) {
-      this.expectations.set(key, { adds: -diff, dels: 0 });
-      for (let i = 0; i < -diff; i++) {
+      const n = batch(-diff);
+      this.expectations.set(key, { adds: n, dels: 0 });
+      for (let i = 0; i < n; i++) {
         const pod = this.newPod(rs);
         this.api.create(RS_CONTROLLER, pod, { admitted: this.prototypes.get(rs.metadata.uid!)!.valid });
       }
     } else if (diff > 0) {
-      this.expectations.set(key, { adds: 0, dels: diff });
-      for (const p of rankForDeletion(active).slice(0, diff)) this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
+      const n = batch(diff);
+      this.expectations.set(key, { adds: 0, dels: n });
+      for (const p of rankForDeletion(active).slice(0, n)) this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
     }
     this.updateStatus(rs, active);
   }

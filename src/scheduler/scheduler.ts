@@ -17,6 +17,7 @@
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer } from "../client/informer";
+import { SCHEDULER_LIMIT, type TokenBucket, throttledMessage } from "../client/ratelimit";
 import { cacheKey } from "../api/meta";
 import { parseQuantity } from "../api/quantity";
 import type { DeepReadonly, Taint, Toleration } from "../api/types";
@@ -34,19 +35,43 @@ interface NodeInfo {
   hardTaints: DeepReadonly<Taint>[];
   preferNoSchedule: boolean;
   labels: DeepReadonly<Record<string, string>>;
-  cpu: number; // allocatable, millicores
-  mem: number; // allocatable, bytes
-  maxPods: number;
-  /** Requested resources with the non-zero defaults (for scoring). */
-  reqCpu: number;
-  reqMem: number;
-  /** Requested resources exactly as asked (for fitting). */
-  exCpu: number;
-  exMem: number;
-  pods: number;
   hostPorts: Set<string>;
-  /** controller uid → number of its pods here (for spreading). */
-  owners: Map<string, number>;
+  /** A number unique to this node: its row in the scheduler's {@link NodeNumbers}. */
+  idx: number;
+}
+
+// Columns of a node's row in NodeNumbers: its numbers share one cache line, and scanning 500
+// candidate nodes per pod reads rows of one array instead of 500 scattered objects.
+const CPU = 0; // allocatable, millicores
+const MEM = 1; // allocatable, bytes
+const MAX_PODS = 2;
+const REQ_CPU = 3; // requested, with the non-zero defaults (for scoring)
+const REQ_MEM = 4;
+const EX_CPU = 5; // requested exactly as asked (for fitting)
+const EX_MEM = 6;
+const PODS = 7;
+const COLUMNS = 8;
+
+/** The numbers the filters and scores read, one row of {@link COLUMNS} per node. */
+class NodeNumbers {
+  v = new Float64Array(COLUMNS * 64);
+  /** 1 when the node passes every filter but the resource ones for a pod without constraints. */
+  plain = new Uint8Array(64);
+  preferNoSchedule = new Uint8Array(64);
+
+  ensure(rows: number): void {
+    if (rows <= this.plain.length) return;
+    const n = Math.max(rows, this.plain.length * 2);
+    const v = new Float64Array(COLUMNS * n);
+    v.set(this.v);
+    this.v = v;
+    const plain = new Uint8Array(n);
+    plain.set(this.plain);
+    this.plain = plain;
+    const prefer = new Uint8Array(n);
+    prefer.set(this.preferNoSchedule);
+    this.preferNoSchedule = prefer;
+  }
 }
 
 /** What the filters need from the pod, computed once per scheduling cycle. */
@@ -66,12 +91,29 @@ export class Scheduler {
   readonly nodes: Informer<"Node">;
   private readonly infos = new Map<string, NodeInfo>();
   private nodeOrder: NodeInfo[] = [];
+  /** `nodeOrder` as node rows, and node infos by row: the scan reads only typed arrays. */
+  private orderIdx = new Int32Array(0);
+  private readonly byIdx: NodeInfo[] = [];
+  /** Scratch for one cycle's feasible rows, owned counts and best rows. */
+  private feasibleIdx = new Int32Array(0);
+  private ownedScratch = new Int32Array(0);
+  private bestScratch = new Int32Array(0);
   private readonly queue: string[] = [];
+  /** Index of the next pod in `queue` (the queue is emptied when fully drained). */
+  private head = 0;
+  private readonly limiter: TokenBucket;
   private readonly queued = new Set<string>();
   private readonly unschedulable = new Set<string>();
   /** Pods whose resources are counted on a node (assumed at bind time, like the scheduler cache). */
   private readonly accounted = new Map<string, { node: string; cpu: number; mem: number; exCpu: number; exMem: number; ports: string[]; owner?: string }>();
   private nextStart = 0;
+  /** controller uid → node idx → number of its pods there (for spreading). */
+  private readonly ownerNodes = new Map<string, Map<number, number>>();
+  private nodeCount = 0;
+  private readonly num = new NodeNumbers();
+  private epoch = 0;
+  private mark = new Uint32Array(0);
+  private count = new Int32Array(0);
   private draining = false;
 
   constructor(
@@ -80,12 +122,14 @@ export class Scheduler {
   ) {
     this.nodes = new Informer(api, SCHEDULER, "Node");
     this.pods = new Informer(api, SCHEDULER, "Pod");
+    this.limiter = api.rateLimiter(SCHEDULER, SCHEDULER_LIMIT);
     this.nodes.on({
       add: (n) => this.setNode(n),
       update: (n) => this.setNode(n),
       delete: (n) => {
         this.infos.delete(n.metadata.name!);
         this.nodeOrder = this.nodeOrder.filter((x) => x.name !== n.metadata.name);
+        this.nodeOrder.forEach((x, i) => (this.orderIdx[i] = x.idx));
       },
     });
     this.pods.on({ add: (p) => this.podEvent(p), update: (p) => this.podEvent(p), delete: (p) => this.forget(cacheKey(p), true) });
@@ -100,19 +144,34 @@ export class Scheduler {
     const name = n.metadata.name!;
     const prev = this.infos.get(name);
     const alloc = n.status?.allocatable ?? {};
-    const info: NodeInfo = prev ?? { name, node: n, ready: true, unschedulable: false, hardTaints: [], preferNoSchedule: false, labels: {}, cpu: 0, mem: 0, maxPods: 110, reqCpu: 0, reqMem: 0, exCpu: 0, exMem: 0, pods: 0, hostPorts: new Set(), owners: new Map() };
+    const info: NodeInfo = prev ?? { name, node: n, ready: true, unschedulable: false, hardTaints: [], preferNoSchedule: false, labels: {}, hostPorts: new Set(), idx: this.nodeCount++ };
+    this.num.ensure(this.nodeCount);
+    const row = COLUMNS * info.idx;
     info.node = n;
     info.ready = (n.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "True") === "True";
     info.unschedulable = !!n.spec.unschedulable;
     info.hardTaints = (n.spec.taints ?? []).filter((t) => t.effect !== "PreferNoSchedule");
     info.preferNoSchedule = (n.spec.taints ?? []).some((t) => t.effect === "PreferNoSchedule");
     info.labels = n.metadata.labels ?? {};
-    info.cpu = parseQuantity(alloc["cpu"] ?? "0") * 1000;
-    info.mem = parseQuantity(alloc["memory"] ?? "0");
-    info.maxPods = parseQuantity(alloc["pods"] ?? "110");
+    this.num.v[row + CPU] = parseQuantity(alloc["cpu"] ?? "0") * 1000;
+    this.num.v[row + MEM] = parseQuantity(alloc["memory"] ?? "0");
+    this.num.v[row + MAX_PODS] = parseQuantity(alloc["pods"] ?? "110");
+    this.num.plain[info.idx] = info.ready && !info.unschedulable && info.hardTaints.length === 0 ? 1 : 0;
+    this.num.preferNoSchedule[info.idx] = info.preferNoSchedule ? 1 : 0;
     if (!prev) {
       this.infos.set(name, info);
       this.nodeOrder.push(info);
+      this.byIdx[info.idx] = info;
+      if (this.orderIdx.length < this.nodeOrder.length) {
+        const n = this.nodeOrder.length * 2;
+        const order = new Int32Array(n);
+        order.set(this.orderIdx);
+        this.orderIdx = order;
+        this.feasibleIdx = new Int32Array(n);
+        this.ownedScratch = new Int32Array(n);
+        this.bestScratch = new Int32Array(n);
+      }
+      this.orderIdx[this.nodeOrder.length - 1] = info.idx;
     }
     this.retryUnschedulable();
   }
@@ -140,14 +199,29 @@ export class Scheduler {
     }
   }
 
-  /** One scheduling cycle per queued pod, in queue order. */
+  /**
+   * One scheduling cycle per queued pod, in queue order, for the pods queued when the drain
+   * started. While the scheduler's client is throttled, the rest waits for its token bucket.
+   */
   private drain(): void {
     this.draining = false;
-    const batch = this.queue.splice(0);
-    for (const key of batch) {
+    const end = this.queue.length;
+    while (this.head < end) {
+      const wait = this.limiter.readyAt(this.ctx.now) - this.ctx.now;
+      if (wait > 0) {
+        this.ctx.record(SCHEDULER, SCHEDULER, "throttled", "", throttledMessage(wait));
+        this.draining = true;
+        this.ctx.loop.after(wait, "schedule", () => this.drain());
+        return;
+      }
+      const key = this.queue[this.head++]!;
       this.queued.delete(key);
       const p = this.pods.get(key);
       if (p && !p.spec.nodeName && !p.metadata.deletionTimestamp) this.scheduleOne(p);
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
     }
   }
 
@@ -165,13 +239,21 @@ export class Scheduler {
     this.accounted.delete(key);
     const info = this.infos.get(a.node);
     if (info) {
-      info.reqCpu -= a.cpu;
-      info.reqMem -= a.mem;
-      info.exCpu -= a.exCpu;
-      info.exMem -= a.exMem;
-      info.pods--;
+      const v = this.num.v;
+      const row = COLUMNS * info.idx;
+      v[row + REQ_CPU] -= a.cpu;
+      v[row + REQ_MEM] -= a.mem;
+      v[row + EX_CPU] -= a.exCpu;
+      v[row + EX_MEM] -= a.exMem;
+      v[row + PODS]--;
       for (const hp of a.ports) info.hostPorts.delete(hp);
-      if (a.owner) info.owners.set(a.owner, (info.owners.get(a.owner) ?? 1) - 1);
+      if (a.owner) {
+        const m = this.ownerNodes.get(a.owner);
+        const c = (m?.get(info.idx) ?? 1) - 1;
+        if (c > 0) m?.set(info.idx, c);
+        else m?.delete(info.idx);
+        if (m?.size === 0) this.ownerNodes.delete(a.owner);
+      }
     }
     if (retry) this.retryUnschedulable();
   }
@@ -183,13 +265,19 @@ export class Scheduler {
     const ex = exactRequests(p);
     const ports = hostPorts(p);
     const owner = controllerOf(p)?.uid;
-    info.reqCpu += r.cpu;
-    info.reqMem += r.mem;
-    info.exCpu += ex.cpu;
-    info.exMem += ex.mem;
-    info.pods++;
+    const v = this.num.v;
+    const row = COLUMNS * info.idx;
+    v[row + REQ_CPU] += r.cpu;
+    v[row + REQ_MEM] += r.mem;
+    v[row + EX_CPU] += ex.cpu;
+    v[row + EX_MEM] += ex.mem;
+    v[row + PODS]++;
     for (const hp of ports) info.hostPorts.add(hp);
-    if (owner) info.owners.set(owner, (info.owners.get(owner) ?? 0) + 1);
+    if (owner) {
+      let m = this.ownerNodes.get(owner);
+      if (!m) this.ownerNodes.set(owner, (m = new Map()));
+      m.set(info.idx, (m.get(info.idx) ?? 0) + 1);
+    }
     this.accounted.set(key, { node, cpu: r.cpu, mem: r.mem, exCpu: ex.cpu, exMem: ex.mem, ports, ...(owner ? { owner } : {}) });
   }
 
@@ -206,17 +294,33 @@ export class Scheduler {
     const r = requests(p);
     const facts: PodFacts = { ex: exactRequests(p), ports: hostPorts(p), selector: Object.entries(p.spec.nodeSelector ?? {}), tolerations: p.spec.tolerations };
     const reasons = new Map<string, number>();
-    const feasible: NodeInfo[] = [];
+    const feasible = this.feasibleIdx;
+    let nf = 0;
+    // A pod with no nodeSelector or host ports fits a plain node (ready, schedulable, untainted, so
+    // tolerations don't matter) when its requests fit: that check is inlined, the rest run the filters.
+    const simple = facts.selector.length === 0 && facts.ports.length === 0;
+    const v = this.num.v;
+    const plain = this.num.plain;
+    const order = this.orderIdx;
+    const exCpu = facts.ex.cpu;
+    const exMem = facts.ex.mem;
     let examined = 0;
-    for (; examined < total && feasible.length < want; examined++) {
-      const info = this.nodeOrder[(this.nextStart + examined) % total]!;
-      const why = this.filter(facts, info);
+    let pos = total ? this.nextStart % total : 0;
+    for (; examined < total && nf < want; examined++) {
+      const idx = order[pos]!;
+      if (++pos === total) pos = 0;
+      const row = COLUMNS * idx;
+      if (simple && plain[idx] === 1 && v[row + PODS]! + 1 <= v[row + MAX_PODS]! && (exCpu <= 0 || v[row + EX_CPU]! + exCpu <= v[row + CPU]!) && (exMem <= 0 || v[row + EX_MEM]! + exMem <= v[row + MEM]!)) {
+        feasible[nf++] = idx;
+        continue;
+      }
+      const why = this.filter(facts, this.byIdx[idx]!);
       if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
-      else feasible.push(info);
+      else feasible[nf++] = idx;
     }
     this.nextStart = total ? (this.nextStart + examined) % total : 0;
     const key = cacheKey(p);
-    if (feasible.length === 0) {
+    if (nf === 0) {
       const detail = [...reasons].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([w, n]) => `${n} ${w}`).join(", ");
       const message = `0/${total} nodes are available: ${detail}.`;
       this.unschedulable.add(key);
@@ -231,27 +335,40 @@ export class Scheduler {
       return;
     }
     const owner = controllerOf(p)?.uid;
-    let best: NodeInfo[] = [];
-    let bestScore = -Infinity;
-    const owned = new Array<number>(feasible.length);
+    // Pods of the same controller per node, marked into scratch arrays indexed by node: one small
+    // map per controller is read instead of one map per candidate node (cache misses dominated).
+    const epoch = ++this.epoch;
+    if (this.mark.length < this.nodeCount) {
+      this.mark = new Uint32Array(this.nodeCount * 2);
+      this.count = new Int32Array(this.nodeCount * 2);
+    }
+    for (const [idx, c] of (owner && this.ownerNodes.get(owner)) || []) {
+      this.mark[idx] = epoch;
+      this.count[idx] = c;
+    }
+    const owned = this.ownedScratch;
     let maxOwned = 0;
     let minOwned = owner ? Infinity : 0;
-    for (let i = 0; i < feasible.length; i++) {
-      const c = owner ? feasible[i]!.owners.get(owner) ?? 0 : 0;
+    for (let i = 0; i < nf; i++) {
+      const idx = feasible[i]!;
+      const c = this.mark[idx] === epoch ? this.count[idx]! : 0;
       owned[i] = c;
       if (c > maxOwned) maxOwned = c;
       if (c < minOwned) minOwned = c;
     }
-    for (let i = 0; i < feasible.length; i++) {
-      const n = feasible[i]!;
-      const s = this.score(n, r, owned[i]!, minOwned, maxOwned);
+    const best = this.bestScratch;
+    let nb = 0;
+    let bestScore = -Infinity;
+    for (let i = 0; i < nf; i++) {
+      const s = this.score(feasible[i]!, r, owned[i]!, minOwned, maxOwned);
       if (s > bestScore) {
         bestScore = s;
-        best = [n];
-      } else if (s === bestScore) best.push(n);
+        nb = 0;
+        best[nb++] = feasible[i]!;
+      } else if (s === bestScore) best[nb++] = feasible[i]!;
     }
     // selectHost: a uniformly random pick among the top scores.
-    const chosen = best.length === 1 ? best[0]! : best[this.ctx.rng.int(best.length)]!;
+    const chosen = this.byIdx[nb === 1 ? best[0]! : best[this.ctx.rng.int(nb)]!]!;
     this.account(key, p, chosen.name);
     this.api.bind(SCHEDULER, p.metadata.namespace!, p.metadata.name!, chosen.name);
   }
@@ -261,20 +378,26 @@ export class Scheduler {
     if (!n.ready) return "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
     for (const t of n.hardTaints) if (!tolerates(f.tolerations, t)) return `node(s) had untolerated taint {${t.key}: ${t.value ?? ""}}`;
     for (const [k, v] of f.selector) if (n.labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
-    if (n.pods + 1 > n.maxPods) return "Too many pods";
-    if (f.ex.cpu > 0 && n.exCpu + f.ex.cpu > n.cpu) return "Insufficient cpu";
-    if (f.ex.mem > 0 && n.exMem + f.ex.mem > n.mem) return "Insufficient memory";
+    const v = this.num.v;
+    const row = COLUMNS * n.idx;
+    if (v[row + PODS]! + 1 > v[row + MAX_PODS]!) return "Too many pods";
+    if (f.ex.cpu > 0 && v[row + EX_CPU]! + f.ex.cpu > v[row + CPU]!) return "Insufficient cpu";
+    if (f.ex.mem > 0 && v[row + EX_MEM]! + f.ex.mem > v[row + MEM]!) return "Insufficient memory";
     for (const hp of f.ports) if (n.hostPorts.has(hp)) return "node(s) didn't have free ports for the requested pod ports";
     return undefined;
   }
 
-  private score(n: NodeInfo, r: { cpu: number; mem: number }, owned: number, minOwned: number, maxOwned: number): number {
-    const cpuFree = n.cpu > 0 ? Math.max(0, (n.cpu - n.reqCpu - r.cpu) / n.cpu) : 0;
-    const memFree = n.mem > 0 ? Math.max(0, (n.mem - n.reqMem - r.mem) / n.mem) : 0;
+  private score(idx: number, r: { cpu: number; mem: number }, owned: number, minOwned: number, maxOwned: number): number {
+    const v = this.num.v;
+    const row = COLUMNS * idx;
+    const cpu = v[row + CPU]!;
+    const mem = v[row + MEM]!;
+    const cpuFree = cpu > 0 ? Math.max(0, (cpu - v[row + REQ_CPU]! - r.cpu) / cpu) : 0;
+    const memFree = mem > 0 ? Math.max(0, (mem - v[row + REQ_MEM]! - r.mem) / mem) : 0;
     const leastAllocated = Math.floor(((cpuFree + memFree) / 2) * 100);
     const balanced = Math.floor((1 - Math.abs(cpuFree - memFree) / 2) * 100);
     const spread = maxOwned === minOwned ? 100 : Math.floor((100 * (maxOwned - owned)) / (maxOwned - minOwned));
-    const prefer = n.preferNoSchedule ? 0 : 100;
+    const prefer = this.num.preferNoSchedule[idx] ? 0 : 100;
     return leastAllocated + balanced + 2 * spread + 3 * prefer;
   }
 }
