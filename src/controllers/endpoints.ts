@@ -93,17 +93,12 @@ export class EndpointsController {
       (pub || isPodReady(p) ? sub.ready : sub.notReady).push(a);
     }
     const byIP = (a: PodAddress, b: PodAddress): number => (a.addr.ip < b.addr.ip ? -1 : a.addr.ip > b.addr.ip ? 1 : 0);
-    let key = "";
     const subsets: EndpointSubset[] = [];
-    for (const { subset, portsKey, ready, notReady } of bySet.values()) {
+    for (const { subset, ready, notReady } of bySet.values()) {
       ready.sort(byIP);
       notReady.sort(byIP);
       if (ready.length) subset.addresses = ready.map((a) => a.addr);
       if (notReady.length) subset.notReadyAddresses = notReady.map((a) => a.addr);
-      for (const a of ready) key += a.key;
-      key += "!";
-      for (const a of notReady) key += a.key;
-      key += "#" + portsKey + "\n";
       subsets.push(subset);
     }
     const ep: Endpoints = {
@@ -120,18 +115,7 @@ export class EndpointsController {
     const old = this.api.get("Endpoints", svc.metadata.namespace, svc.metadata.name!);
     const over = (e: DeepReadonly<Endpoints>): string => e.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? "";
     if (!old) this.api.create(ENDPOINTS_CONTROLLER, ep, { admitted: !this.api.admit(ep).length });
-    else if (this.keyOf(old) !== key || over(old) !== over(ep)) this.api.update(ENDPOINTS_CONTROLLER, ep, { admitted: true });
-    else return;
-    this.keys.set(ep, key);
-  }
-
-  /** Subsets keys of the Endpoints this controller wrote (stored objects are never mutated). */
-  private readonly keys = new WeakMap<object, string>();
-
-  private keyOf(e: DeepReadonly<Endpoints>): string {
-    let k = this.keys.get(e);
-    if (k === undefined) this.keys.set(e, (k = subsetsKey(e.subsets ?? [])));
-    return k;
+    else if (!sameSubsets(old.subsets ?? [], subsets) || over(old) !== over(ep)) this.api.update(ENDPOINTS_CONTROLLER, ep, { admitted: true });
   }
 
   /**
@@ -151,7 +135,7 @@ export class EndpointsController {
         ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
         targetRef: { kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name!, uid: p.metadata.uid! },
       };
-      value = { addr, key: addressKey(addr), ports, portsKey: portsKey(ports) };
+      value = { addr, ports, portsKey: portsKey(ports) };
     }
     this.addresses.set(p, { svc, value });
     return value;
@@ -163,7 +147,6 @@ export class EndpointsController {
 /** One pod's address in a Service's Endpoints, with the keys used to compare subsets cheaply. */
 interface PodAddress {
   addr: EndpointAddress;
-  key: string;
   ports: NonNullable<EndpointSubset["ports"]>;
   portsKey: string;
 }
@@ -178,14 +161,23 @@ function portsKey(ports: DeepReadonly<EndpointSubset["ports"] & object>): string
   return k;
 }
 
-/** Everything of the subsets kube-proxy and DNS read, as one string (cheap equality). */
-function subsetsKey(subsets: readonly DeepReadonly<EndpointSubset>[]): string {
-  let k = "";
-  for (const s of subsets) {
-    for (const a of s.addresses ?? []) k += addressKey(a);
-    k += "!";
-    for (const a of s.notReadyAddresses ?? []) k += addressKey(a);
-    k += "#" + portsKey(s.ports ?? []) + "\n";
+/**
+ * Do two subset lists say the same to kube-proxy and DNS? Unchanged pods give the very same
+ * address objects, so most elements compare by identity.
+ */
+function sameSubsets(a: readonly DeepReadonly<EndpointSubset>[], b: readonly EndpointSubset[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (!sameAddresses(x.addresses, y.addresses) || !sameAddresses(x.notReadyAddresses, y.notReadyAddresses)) return false;
+    if (x.ports !== y.ports && portsKey(x.ports ?? []) !== portsKey(y.ports ?? [])) return false;
   }
-  return k;
+  return true;
+}
+
+function sameAddresses(a: readonly DeepReadonly<EndpointAddress>[] | undefined, b: readonly EndpointAddress[] | undefined): boolean {
+  if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < (a?.length ?? 0); i++) if (a![i] !== b![i] && addressKey(a![i]!) !== addressKey(b![i]!)) return false;
+  return true;
 }

@@ -20,11 +20,12 @@ import { isPodReady, stableStringify } from "./controller";
 
 export class SelectorIndex {
   private readonly services = new Map<string, Stored<"Service">>();
-  private readonly pods = new Map<string, Stored<"Pod">>();
+  /** Pod key → a slot holding the pod's latest version; the by-label sets share the slots. */
+  private readonly pods = new Map<string, { pod: Stored<"Pod"> }>();
   /** `ns\0key=value` → service keys whose selector's first key is that pair. */
   private readonly svcByPair = new Map<string, Set<string>>();
-  /** `ns\0key=value` → pod keys carrying that label. */
-  private readonly podsByPair = new Map<string, Set<string>>();
+  /** `ns\0key=value` → slots of the pods carrying that label. */
+  private readonly podsByPair = new Map<string, Set<{ pod: Stored<"Pod"> }>>();
 
   setService(s: Stored<"Service">): void {
     this.version++;
@@ -47,20 +48,22 @@ export class SelectorIndex {
     const key = cacheKey(p);
     const prev = this.pods.get(key);
     // Status updates keep metadata.labels by reference: nothing to re-index.
-    if (prev && prev.metadata.labels === p.metadata.labels) {
-      this.pods.set(key, p);
+    if (prev && prev.pod.metadata.labels === p.metadata.labels) {
+      prev.pod = p;
       return;
     }
     this.deletePod(key);
-    this.pods.set(cacheKey(p), p);
-    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) addTo(this.podsByPair, `${p.metadata.namespace}\0${k}=${v}`, key);
+    const slot = { pod: p };
+    this.pods.set(key, slot);
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) addTo(this.podsByPair, `${p.metadata.namespace}\0${k}=${v}`, slot);
   }
 
   deletePod(key: string): void {
-    const p = this.pods.get(key);
-    if (!p) return;
+    const slot = this.pods.get(key);
+    if (!slot) return;
+    const p = slot.pod;
     this.pods.delete(key);
-    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) this.podsByPair.get(`${p.metadata.namespace}\0${k}=${v}`)?.delete(key);
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) this.podsByPair.get(`${p.metadata.namespace}\0${k}=${v}`)?.delete(slot);
   }
 
   service(key: string): Stored<"Service"> | undefined {
@@ -98,15 +101,15 @@ export class SelectorIndex {
   podsFor(s: DeepReadonly<Service>): Stored<"Pod">[] {
     const sel = s.spec.selector;
     if (!sel || Object.keys(sel).length === 0) return [];
-    let smallest: Set<string> | undefined;
+    let smallest: Set<{ pod: Stored<"Pod"> }> | undefined;
     for (const [k, v] of Object.entries(sel)) {
       const set = this.podsByPair.get(`${s.metadata.namespace}\0${k}=${v}`);
       if (!set) return [];
       if (!smallest || set.size < smallest.size) smallest = set;
     }
     const out: Stored<"Pod">[] = [];
-    for (const pk of smallest ?? []) {
-      const p = this.pods.get(pk)!;
+    for (const slot of smallest ?? []) {
+      const p = slot.pod;
       if (matchesLabels(sel, p.metadata.labels)) out.push(p);
     }
     // Insertion order (deterministic); the controllers keep existing endpoints in place anyway.
@@ -121,7 +124,7 @@ function firstPair(s: DeepReadonly<Service>): string | undefined {
   return k === undefined ? undefined : `${k}=${sel[k]}`;
 }
 
-function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
+function addTo<V>(m: Map<string, Set<V>>, k: string, v: V): void {
   let s = m.get(k);
   if (!s) m.set(k, (s = new Set()));
   s.add(v);

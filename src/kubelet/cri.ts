@@ -37,9 +37,7 @@ export class ContainerRuntime {
   }
 
   private id(): string {
-    let s = "";
-    for (let i = 0; i < 8; i++) s += this.ctx.rng.u32().toString(16).padStart(8, "0");
-    return s;
+    return this.ctx.rng.hex(8);
   }
 
   /** RunPodSandbox: the pause container, its network namespace (via CNI ADD). */

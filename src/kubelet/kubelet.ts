@@ -417,11 +417,22 @@ export class Kubelet {
   private reportStatus(rt: PodRuntime): void {
     const p = this.api.get("Pod", rt.pod.metadata.namespace, rt.pod.metadata.name!);
     if (!p || p.metadata.uid !== rt.uid) return;
+    const anyRunning = rt.containers.some((c) => c.state === "running");
+    const allReady = rt.containers.every((c) => c.ready);
+    const sandboxReady = !!rt.sandboxId && rt.sandboxId !== "pending";
+    const scheduled = p.status?.conditions?.find((c) => c.type === "PodScheduled");
+    const phase = anyRunning || rt.containers.some((c) => c.restartCount > 0) ? "Running" : "Pending";
+    const summary = `phase=${phase}${rt.ip ? ` podIP=${rt.ip}` : ""} ready=${allReady && !!rt.ip}`;
+    // Everything below derives from runtime state: its signature tells whether anything changed,
+    // before the status is built (most calls change nothing). join() keeps it one flat string.
+    const sig = [summary, sandboxReady, rt.containers.map((c) => `${c.state}/${c.reason}/${c.ready}/${c.restartCount}/${c.containerId ?? ""}`).join(","), scheduled?.status ?? "True"].join("|");
+    if (rt.statusSig === sig && p.status?.phase) return;
+    rt.statusSig = sig;
     const ts = (t: number | undefined): string => this.ctx.timestamp(t ?? this.ctx.now);
     const statuses: ContainerStatus[] = rt.containers.map((c) => ({
       name: c.name,
       image: c.image,
-      imageID: c.containerId ? `docker.io/library/${c.image}@sha256:${"0".repeat(0)}${hash64(c.image)}` : "",
+      imageID: c.containerId ? imageID(c.image) : "",
       ...(c.containerId ? { containerID: c.containerId } : {}),
       ready: c.ready,
       started: c.state === "running",
@@ -436,32 +447,38 @@ export class Kubelet {
         ? { lastState: { terminated: { exitCode: c.lastTerminated.exitCode, reason: c.lastTerminated.reason, startedAt: ts(c.lastTerminated.startedAt), finishedAt: ts(c.lastTerminated.finishedAt) } } }
         : {}),
     }));
-    const anyRunning = rt.containers.some((c) => c.state === "running");
-    const allReady = rt.containers.every((c) => c.ready);
-    const sandboxReady = !!rt.sandboxId && rt.sandboxId !== "pending";
     const cond = (type: string, ok: boolean): Condition => {
       const status = ok ? "True" : "False";
       const prev = rt.conditionTimes.get(type);
       if (!prev || prev.status !== status) rt.conditionTimes.set(type, { status, at: this.ctx.timestamp() });
       return { type, status, lastTransitionTime: rt.conditionTimes.get(type)!.at, ...(ok || type === "PodReadyToStartContainers" ? {} : { reason: "ContainersNotReady", message: `containers with unready status: [${rt.containers.filter((c) => !c.ready).map((c) => c.name).join(" ")}]` }) };
     };
-    const scheduled = p.status?.conditions?.find((c) => c.type === "PodScheduled") ?? { type: "PodScheduled", status: "True" as const, lastTransitionTime: ts(rt.startedAt) };
     const status: PodStatus = {
-      phase: anyRunning || rt.containers.some((c) => c.restartCount > 0) ? "Running" : "Pending",
-      conditions: [cond("PodReadyToStartContainers", sandboxReady), cond("Initialized", true), cond("Ready", allReady && !!rt.ip), cond("ContainersReady", allReady), scheduled as Condition],
+      phase,
+      conditions: [
+        cond("PodReadyToStartContainers", sandboxReady),
+        cond("Initialized", true),
+        cond("Ready", allReady && !!rt.ip),
+        cond("ContainersReady", allReady),
+        (scheduled ?? { type: "PodScheduled", status: "True", lastTransitionTime: ts(rt.startedAt) }) as Condition,
+      ],
       hostIP: this.config.ip,
       hostIPs: [{ ip: this.config.ip }],
       ...(rt.ip ? { podIP: rt.ip, podIPs: [{ ip: rt.ip }] } : {}),
       startTime: ts(rt.startedAt),
       containerStatuses: statuses,
     };
-    const summary = `phase=${status.phase}${rt.ip ? ` podIP=${rt.ip}` : ""} ready=${allReady && !!rt.ip}`;
-    // Everything above derives from runtime state; its signature tells whether anything changed.
-    const sig = `${summary}|${sandboxReady}|${rt.containers.map((c) => `${c.state}/${c.reason}/${c.ready}/${c.restartCount}/${c.containerId ?? ""}`).join(",")}|${scheduled.status}`;
-    if (rt.statusSig === sig && p.status?.phase) return;
-    rt.statusSig = sig;
     this.api.updateStatus(this.name, "Pod", p.metadata.namespace, p.metadata.name!, status, summary);
   }
+}
+
+const imageIDs = new Map<string, string>();
+
+/** The imageID a container status shows for an image (one string per image, not per pod). */
+function imageID(image: string): string {
+  let id = imageIDs.get(image);
+  if (id === undefined) imageIDs.set(image, (id = [`docker.io/library/${image}@sha256:`, hash64(image)].join("")));
+  return id;
 }
 
 /** A stable 64-hex-digit digest for an image name (stands in for the registry digest). */

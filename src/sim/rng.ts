@@ -63,13 +63,28 @@ export class Rng {
 
   /** An RFC 4122 version-4 UUID string (for metadata.uid). */
   uuid(): string {
-    const h = (n: number): string => this.u32().toString(16).padStart(8, "0").slice(0, n);
+    const h = (n: number): string => hex8(this.u32()).slice(0, n);
     const variant = (8 + this.int(4)).toString(16);
-    return `${h(8)}-${h(4)}-4${h(3)}-${variant}${h(3)}-${h(8)}${h(4)}`;
+    // join() makes one flat string; a template would keep a tree of ten pieces alive per UID.
+    return [h(8), "-", h(4), "-4", h(3), "-", variant, h(3), "-", h(8), h(4)].join("");
+  }
+
+  /** `words` random 32-bit words as lower-case hex (e.g. container IDs: 8 words, 64 digits). */
+  hex(words: number): string {
+    const parts: string[] = [];
+    for (let i = 0; i < words; i++) parts.push(hex8(this.u32()));
+    return parts.join("");
   }
 
   /** An independent generator derived from this one (so one component's draws don't shift another's). */
   fork(): Rng {
     return new Rng(this.u32());
   }
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** An unsigned 32-bit integer as 8 hex digits. */
+function hex8(x: number): string {
+  return HEX_BYTE[x >>> 24]! + HEX_BYTE[(x >>> 16) & 255]! + HEX_BYTE[(x >>> 8) & 255]! + HEX_BYTE[x & 255]!;
 }
