@@ -56,7 +56,9 @@ function run(s: Scenario): void {
   const t1 = process.hrtime.bigint();
   cluster.apply(workload(s.services, s.pods));
   const t2 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   cluster.settle();
+  const cpu = process.cpuUsage(cpu0);
   const t3 = process.hrtime.bigint();
   peak = Math.max(peak, process.memoryUsage().rss);
   clearInterval(sample);
@@ -66,6 +68,7 @@ function run(s: Scenario): void {
   console.log(`  bootstrap (nodes join)      ${ms(t0, t1)}`);
   console.log(`  apply (validate + create)   ${ms(t1, t2)}`);
   console.log(`  settle                      ${ms(t2, t3)}`);
+  console.log(`  settle CPU (all threads)    ${((cpu.user + cpu.system) / 1000).toFixed(0).padStart(7)} ms`);
   console.log(`  total                       ${ms(t0, t3)}`);
   console.log(`  peak RSS                    ${(peak / 2 ** 30).toFixed(2).padStart(7)} GiB`);
   console.log(`  pods running                ${String(running).padStart(7)}`);

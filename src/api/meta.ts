@@ -111,13 +111,17 @@ interface KeyMemo {
   cacheKey?: string;
   etcdKey?: string;
 }
-const memos = new WeakMap<object, KeyMemo>();
+// Kept on the metadata object under a non-enumerable symbol (invisible to JSON, spread, clones and
+// deep-equality): a WeakMap with millions of entries cost more in lookups and GC than the keys saved.
+const MEMO = Symbol("kubelab.keys");
+const frozenMemos = new WeakMap<object, KeyMemo>();
 
 function memo(kind: string, m: { namespace?: string; name?: string }): KeyMemo {
-  let e = memos.get(m);
+  let e = (m as { [MEMO]?: KeyMemo })[MEMO] ?? frozenMemos.get(m);
   if (!e || e.ns !== m.namespace || e.name !== m.name || e.kind !== kind) {
     e = { kind, ns: m.namespace, name: m.name };
-    memos.set(m, e);
+    if (Object.isExtensible(m)) Object.defineProperty(m, MEMO, { value: e, writable: true, configurable: true, enumerable: false });
+    else frozenMemos.set(m, e);
   }
   return e;
 }

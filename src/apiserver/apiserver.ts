@@ -421,10 +421,10 @@ export class ApiServer {
 
   private index(old: KubeObject | undefined, obj: KubeObject | undefined): void {
     const o = obj ?? old!;
-    const ref = `${o.kind}\u0000${cacheKey(o)}`;
-    const oldOwners = old?.metadata.ownerReferences ?? [];
-    const newOwners = obj?.metadata.ownerReferences ?? [];
+    const oldOwners = old?.metadata.ownerReferences ?? NO_OWNERS;
+    const newOwners = obj?.metadata.ownerReferences ?? NO_OWNERS;
     if (oldOwners !== newOwners) {
+      const ref = `${o.kind}\u0000${cacheKey(o)}`;
       for (const r of oldOwners) this.dependents.get(r.uid)?.delete(ref);
       for (const r of newOwners) {
         let s = this.dependents.get(r.uid);
@@ -480,6 +480,8 @@ function ensureNamed(obj: KubeObject, rng: { string(n: number, a: string): strin
   if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + rng.string(5, ALPHANUMS);
   return obj;
 }
+
+const NO_OWNERS: readonly never[] = [];
 
 function splitOnce(s: string): [string, string] {
   const i = s.indexOf("\u0000");

@@ -71,6 +71,9 @@ export class TokenBucket {
   }
 }
 
+/** client-go logs a throttled request only when it waited longer than this (longThrottleLatency). */
+export const LONG_THROTTLE_LATENCY_MS = 50;
+
 /**
  * The throttling message klog prints, e.g. "Waited for 1.05s due to client-side throttling, not
  * priority and fairness".

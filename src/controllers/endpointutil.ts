@@ -132,9 +132,9 @@ function addTo<V>(m: Map<string, Set<V>>, k: string, v: V): void {
 
 /**
  * podEndpointsChanged (GetServicesToUpdateOnPodChange): does a pod update matter to endpoints?
- * Labels, hostname/subdomain, termination, readiness, IP — plus node and phase, which the
- * simulation writes without any other change. Status updates keep labels by reference, so the
- * label comparison is usually one identity check.
+ * Labels, hostname/subdomain, termination, readiness, IP — plus phase, which the simulation can
+ * change alone (a pod that finished). Not the node: it is set once, before the pod has an IP.
+ * Status updates keep labels by reference, so the label comparison is usually one identity check.
  *
  * @example
  * ```ts
@@ -143,7 +143,7 @@ function addTo<V>(m: Map<string, Set<V>>, k: string, v: V): void {
  */
 export function podEndpointsChanged(old: DeepReadonly<Pod>, p: DeepReadonly<Pod>): boolean {
   if (p.metadata.labels !== old.metadata.labels && stableStringify(p.metadata.labels) !== stableStringify(old.metadata.labels)) return true;
-  if (p.spec.hostname !== old.spec.hostname || p.spec.subdomain !== old.spec.subdomain || p.spec.nodeName !== old.spec.nodeName) return true;
+  if (p.spec.hostname !== old.spec.hostname || p.spec.subdomain !== old.spec.subdomain) return true;
   if (p.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) return true;
   if (p.status?.podIP !== old.status?.podIP || p.status?.phase !== old.status?.phase) return true;
   return isPodReady(p) !== isPodReady(old);

@@ -181,7 +181,11 @@ export class KubernetesDns {
     const name = requireName(slice.metadata.name, "EndpointSlice");
     const namespace = slice.metadata.namespace ?? "default";
     const key = `${namespace}/${name}`;
-    this.removeSlice(key);
+    const prev = this.slices.get(key);
+    if (prev) {
+      delIndex(this.slicesByService, prev.index, key);
+      this.slices.delete(key);
+    }
     const service = slice.metadata.labels?.[wellKnown.serviceName] ?? "";
     const entry: SliceEntry = { namespace, name, index: `${service}.${namespace}`, addresses: [], ports: [] };
     entry.ports = slice.ports && slice.ports.length > 0
@@ -196,7 +200,16 @@ export class KubernetesDns {
     }
     this.slices.set(key, entry);
     addIndex(this.slicesByService, entry.index, key);
-    for (const a of entry.addresses) addIndex(this.slicesByIP, a.ip, key);
+    // The controller keeps endpoints in place and appends new ones: re-index only past the
+    // common prefix (everything, if an address before its end went away).
+    const before = prev?.addresses ?? [];
+    let k = 0;
+    while (k < before.length && k < entry.addresses.length && before[k]!.ip === entry.addresses[k]!.ip) k++;
+    if (k < before.length) {
+      for (const a of before) delIndex(this.slicesByIP, a.ip, key);
+      k = 0;
+    }
+    for (let i = k; i < entry.addresses.length; i++) addIndex(this.slicesByIP, entry.addresses[i]!.ip, key);
     this.touch();
   }
 

@@ -150,6 +150,22 @@ export class Trace extends TraceView {
     return this.cache.events;
   }
 
+  // A small direct-mapped cache in front of the name map: the names of one write (the object's
+  // ref, its etcd key, the components) recur in the next few events, and a hit here avoids a
+  // probe into a map of millions of names, which misses the CPU cache.
+  private readonly recentNames: (string | undefined)[] = new Array<string | undefined>(4096).fill(undefined);
+  private readonly recentIds = new Int32Array(4096);
+
+  private internAt(s: string): number {
+    const n = s.length;
+    const slot = n === 0 ? 0 : (n * 31 + s.charCodeAt(n - 1) * 7 + s.charCodeAt(n >> 1)) & 4095;
+    if (this.recentNames[slot] === s) return this.recentIds[slot]!;
+    const id = this.intern(s);
+    this.recentNames[slot] = s;
+    this.recentIds[slot] = id;
+    return id;
+  }
+
   private intern(s: string): number {
     let id = this.nameIds.get(s);
     if (id === undefined) {
@@ -175,10 +191,10 @@ export class Trace extends TraceView {
     }
     this.t[i] = t;
     const j = 4 * i;
-    this.ids[j] = this.intern(from);
-    this.ids[j + 1] = this.intern(to);
-    this.ids[j + 2] = this.intern(verb);
-    this.ids[j + 3] = this.intern(object);
+    this.ids[j] = this.internAt(from);
+    this.ids[j + 1] = this.internAt(to);
+    this.ids[j + 2] = this.internAt(verb);
+    this.ids[j + 3] = this.internAt(object);
     this.details[i] = detail;
   }
 
