@@ -144,8 +144,14 @@ export class WorkQueue {
       this.queued.delete(key);
       this.process(key);
     }
-    if (this.head < this.waiting.length) this.schedulePump();
-    else {
+    if (this.head < this.waiting.length) {
+      // A controller that stays throttled never empties its queue: drop the processed prefix now and then.
+      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+        this.waiting = this.waiting.slice(this.head);
+        this.head = 0;
+      }
+      this.schedulePump();
+    } else {
       this.waiting = [];
       this.head = 0;
     }
