@@ -6,6 +6,7 @@
  * Runs as a worker thread started by `main.ts`; messages that fail to decode are dropped and logged.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
@@ -30,6 +31,30 @@ class SendQueue {
       () => this.socket.send(frames),
     ).catch((e: unknown) => log(`send failed: ${String(e)}`));
     return this.tail;
+  }
+}
+
+/**
+ * Receives SIGINT in this thread. Node delivers signals to `process.on` in the main thread only, and not
+ * while that thread is busy; libuv's signal handle works in any thread, so this thread reaches it through
+ * `process.binding("signal_wrap")` (deprecated, without a replacement). Returns false where unavailable:
+ * SIGINT then interrupts only through the engine thread (busy synchronous cell code, awaiting cells).
+ */
+function relaySigint(onSignal: () => void): boolean {
+  const proc = process as unknown as { binding(name: string): { Signal: new () => { onsignal: () => void; start(signum: number): number; unref(): void } }; noDeprecation?: boolean };
+  if (process.env["KUBELAB_NO_SIGNAL_RELAY"]) return false; // to test the fallback
+  const quiet = proc.noDeprecation;
+  try {
+    proc.noDeprecation = true; // the deprecation warning would reach the notebook as stderr
+    const handle = new (proc.binding("signal_wrap").Signal)();
+    handle.onsignal = onSignal;
+    if (handle.start(os.constants.signals.SIGINT) !== 0) return false;
+    handle.unref();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    proc.noDeprecation = quiet;
   }
 }
 
@@ -59,6 +84,14 @@ async function start(data: ChannelsData): Promise<void> {
   };
   const toEngine = (m: ToEngine): void => port.postMessage(m);
 
+  // Interrupts set the shared flag at once (the engine thread may be busy) and then tell the engine thread.
+  const irq = new Int32Array(data.irq);
+  const interrupt = (): void => {
+    Atomics.store(irq, 0, 1);
+    toEngine({ kind: "interrupt" });
+  };
+  const signalRelay = relaySigint(interrupt);
+
   port.on("message", (m: ToChannels) => {
     if (m.kind === "send") void send(m.channel, m.msgType, m.content, m.parent, m.metadata);
     else if (m.kind === "close") {
@@ -86,8 +119,9 @@ async function start(data: ChannelsData): Promise<void> {
         if (type === "interrupt_request" || type === "shutdown_request" || type === "kernel_info_request") {
           await send("iopub", "status", { execution_state: "busy" }, parent);
           if (type === "interrupt_request") {
-            // SIGINT stops a busy loop in the engine thread (vm breakOnSigint) and cancels an awaited promise.
-            process.kill(process.pid, "SIGINT");
+            interrupt();
+            // Without the relay, the engine thread runs cells under vm breakOnSigint, which a SIGINT stops.
+            if (!signalRelay) process.kill(process.pid, "SIGINT");
             await send("control", "interrupt_reply", { status: "ok" }, parent);
           } else if (type === "kernel_info_request") {
             await send("control", "kernel_info_reply", kernelInfo, parent);
@@ -114,7 +148,7 @@ async function start(data: ChannelsData): Promise<void> {
   })().catch(() => {});
   // Jupyter expects a "starting" status on IOPub once the kernel is up.
   await send("iopub", "status", { execution_state: "starting" }, null);
-  toEngine({ kind: "ready" });
+  toEngine({ kind: "ready", signalRelay });
 }
 
 if (parentPort) {

@@ -1,13 +1,23 @@
 /**
  * Runs compiled cells in this thread's V8 context, keeping variables across cells in one `exports` object
- * (as tslab does), with two differences: the code runs under `breakOnSigint` so an interrupt stops a busy
- * loop and keeps the state, and errors carry the cell's own line numbers.
+ * (as tslab does), with two differences: interrupts stop busy code and keep the state, and errors carry the
+ * cell's own line numbers.
+ *
+ * Interrupts: the checks `interrupt.ts` compiles into loops and functions read a shared flag, wherever the
+ * code runs (the cell, after an `await`, a timer callback). Where the protocol thread cannot receive SIGINT
+ * itself, cells also run under `vm` breakOnSigint. (Not both: after a breakOnSigint run Node leaves SIGINT
+ * to its exit handler, and libuv re-installs its own only when no other thread listens, so the next SIGINT
+ * would kill the kernel.) The
+ * flag is cleared when the next cell starts, and once the event loop turns after a check fired (so a
+ * `setInterval` whose one tick was stopped keeps ticking, but code that catches the interrupt inside a busy
+ * loop is stopped again at its next check).
  */
 import * as path from "node:path";
 import * as vm from "node:vm";
 import Module, { createRequire } from "node:module";
 import { inspect } from "node:util";
 import type { CellDiagnostic, TypeScriptEngine } from "./typescript";
+import { INTERRUPTED_NAME, IRQ_NAME, interruptChecks } from "./interrupt";
 
 /** An error output in Jupyter's terms. */
 export interface ErrorContent {
@@ -53,11 +63,32 @@ export class Executor {
   private rejectInterrupt: (e: Error) => void = () => {};
   private interruptPromise!: Promise<never>;
   private seq = 0;
+  /** The interrupt flag (`[0] !== 0`: stop), shared with the thread that receives interrupts. */
+  readonly irq: Int32Array;
+  private clearScheduled = false;
+  private readonly interrupted: () => never;
+  /** Run cells under `vm` breakOnSigint (only when SIGINT does not reach the flag otherwise, see above). */
+  breakOnSigint = true;
 
   constructor(
     private readonly engine: TypeScriptEngine,
-    private readonly opts: { kubelabRoot: string; kubelabMain: string; cwd?: string },
+    private readonly opts: { kubelabRoot: string; kubelabMain: string; cwd?: string; irq?: Int32Array },
   ) {
+    const irq = (this.irq = opts.irq ?? new Int32Array(new SharedArrayBuffer(4)));
+    this.interrupted = (): never => {
+      if (!this.clearScheduled) {
+        this.clearScheduled = true;
+        setImmediate(() => {
+          Atomics.store(irq, 0, 0);
+          this.clearScheduled = false;
+        });
+      }
+      throw keyboardInterrupt();
+    };
+    // Files a cell imports read these as globals; cells get them as parameters (a faster lookup).
+    for (const [name, value] of [[IRQ_NAME, irq], [INTERRUPTED_NAME, this.interrupted]] as const) {
+      Object.defineProperty(globalThis, name, { value, configurable: true, enumerable: false, writable: false });
+    }
     const target = this.exportsTarget;
     // TypeScript emits named imports as defineProperty getters; store plain values so a later cell can reassign them.
     this.exports = new Proxy(target, {
@@ -95,20 +126,22 @@ export class Executor {
   async run(code: string, label: string): Promise<CellValue> {
     // A cell that compiles keeps its declarations even if it then throws: like IPython, what it defined before
     // it failed stays defined (and typed) for later cells.
-    const compiled = this.engine.compile(code);
+    Atomics.store(this.irq, 0, 0);
+    const compiled = this.engine.compile(code, [interruptChecks]);
     if (!compiled.ok) throw new CellError(formatDiagnostics(compiled.diagnostics, code, label));
     for (const [file, js] of compiled.sideOutputs) {
       this.sideModules.delete(file);
       this.sideOutputs.set(file, js);
     }
     const filename = `kubelab-cell-${++this.seq}`;
-    const prefix = compiled.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
+    const params = `(exports, require, ${IRQ_NAME}, ${INTERRUPTED_NAME}) { `;
+    const prefix = compiled.hasToplevelAwait ? `(async function ${params}` : `(function ${params}`;
     this.cells.set(filename, { lines: code.split("\n"), label, toCell: compiled.toCell, prefixLength: prefix.length });
     let result: unknown;
     // The script both defines and calls the cell's function, so that breakOnSigint covers the whole body.
-    (globalThis as Record<string, unknown>)["__kubelab__"] = { exports: this.exports, require: this.cellRequire };
+    (globalThis as Record<string, unknown>)["__kubelab__"] = { exports: this.exports, require: this.cellRequire, irq: this.irq, interrupted: this.interrupted };
     try {
-      result = vm.runInThisContext(prefix + compiled.js + "\n})(__kubelab__.exports, __kubelab__.require)", { filename, breakOnSigint: true });
+      result = vm.runInThisContext(prefix + compiled.js + "\n})(__kubelab__.exports, __kubelab__.require, __kubelab__.irq, __kubelab__.interrupted)", { filename, breakOnSigint: this.breakOnSigint });
     } catch (e) {
       throw new CellError(this.errorContent(e));
     }
@@ -135,9 +168,7 @@ export class Executor {
    * ```
    */
   interrupt(): void {
-    const err = new Error("Execution interrupted");
-    err.name = "KeyboardInterrupt";
-    this.rejectInterrupt(err);
+    this.rejectInterrupt(keyboardInterrupt());
     this.resetInterrupt();
   }
 
@@ -237,6 +268,13 @@ export class Executor {
     }
     return undefined;
   }
+}
+
+/** The error an interrupt raises (named as Python's, which Jupyter front ends know). */
+function keyboardInterrupt(): Error {
+  const err = new Error("Execution interrupted");
+  err.name = "KeyboardInterrupt";
+  return err;
 }
 
 /**

@@ -3,8 +3,9 @@
  *
  * Two threads: the protocol thread (`channels.ts`: ZeroMQ, HMAC, heartbeat, control channel) and this
  * engine thread, which compiles cells with tslab's TypeScript engine and runs them. User code runs here,
- * in the main thread, because only the main thread can be interrupted by SIGINT without losing its state
- * (`vm` breakOnSigint); the protocol thread turns an `interrupt_request` into that SIGINT.
+ * in the main thread, so that the protocol thread stays responsive while a cell runs. Interrupts (an
+ * `interrupt_request`, or SIGINT, which the protocol thread receives too) set a flag shared by both threads
+ * that compiled cell code checks (see `interrupt.ts`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -102,11 +103,12 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const root = findPackageRoot(__dirname);
   const entry = kubelabEntry(root);
   const info = kernelInfo(root);
-  const worker = new Worker(path.join(__dirname, "channels.js"), { workerData: { connection, kernelInfo: info } satisfies ChannelsData, stdout: false, stderr: false });
+  const irqBuffer = new SharedArrayBuffer(4);
+  const worker = new Worker(path.join(__dirname, "channels.js"), { workerData: { connection, kernelInfo: info, irq: irqBuffer } satisfies ChannelsData, stdout: false, stderr: false });
   const post = (m: ToChannels): void => worker.postMessage(m);
 
   const engine = new TypeScriptEngine({ kubelabTypes: entry.types, kubelabRoot: root });
-  const executor = new Executor(engine, { kubelabRoot: root, kubelabMain: entry.main });
+  const executor = new Executor(engine, { kubelabRoot: root, kubelabMain: entry.main, irq: new Int32Array(irqBuffer) });
   const history = new History();
   let executionCount = 0;
 
@@ -148,9 +150,15 @@ export async function runKernel(connectionFile: string): Promise<void> {
   }
 
   const sendError = (err: ErrorContent, parent: ParentRef | null = current): void => send("iopub", "error", { ...err }, parent);
+  /** Interrupted callbacks (a timer's busy loop) that ran while no cell did: told at the top of the next cell. */
+  const idleInterrupts: string[] = [];
   const reportAsync = (e: unknown): void => {
     if (running) asyncErrors.push(e);
-    else sendError(executor.errorContent(e));
+    else if (e instanceof Error && e.name === "KeyboardInterrupt") {
+      // JupyterLab shows no output for a cell whose execution ended, so the next cell says what happened.
+      const where = executor.errorContent(e).traceback.find((l) => /^\s+at /.test(l));
+      idleInterrupts.push(`KeyboardInterrupt: stopped code that ran after its cell had finished (a timer or callback)${where ? `\n${where}` : ""}\n`);
+    } else sendError(executor.errorContent(e));
   };
 
   const showBundle = (bundle: MimeBundle, opts: DisplayOptions): void => {
@@ -168,7 +176,13 @@ export async function runKernel(connectionFile: string): Promise<void> {
   };
   g["clearOutput"] = (wait = false): void => send("iopub", "clear_output", { wait: wait === true });
 
-  process.on("SIGINT", () => executor.interrupt());
+  let signalRelay = false;
+  process.on("SIGINT", () => {
+    // With the relay, the protocol thread has set the flag and told us; without it, this is the only way.
+    if (signalRelay) return;
+    Atomics.store(executor.irq, 0, 1);
+    executor.interrupt();
+  });
   process.on("uncaughtException", reportAsync);
   process.on("unhandledRejection", reportAsync);
 
@@ -190,6 +204,10 @@ export async function runKernel(connectionFile: string): Promise<void> {
     const count = executionCount;
     if (!silent) send("iopub", "execute_input", { code, execution_count: count });
     if (storeHistory) history.add(count, code);
+    if (idleInterrupts.length > 0) {
+      streamBuf.stderr += idleInterrupts.splice(0).join("");
+      flushStreams();
+    }
     running = true;
     asyncErrors.length = 0;
     let error: ErrorContent | undefined;
@@ -301,6 +319,12 @@ export async function runKernel(connectionFile: string): Promise<void> {
     if (m.kind === "request") {
       const seq = ++received;
       queue = queue.then(() => handle(m.request, seq)).catch((e: unknown) => void fs.writeSync(2, `[kubelab kernel] ${String(e)}\n`));
+    } else if (m.kind === "interrupt") {
+      // A cell that started after the interrupt has cleared the flag: the interrupt was not for it.
+      if (Atomics.load(executor.irq, 0) !== 0) executor.interrupt();
+    } else if (m.kind === "ready") {
+      signalRelay = m.signalRelay;
+      executor.breakOnSigint = !signalRelay;
     } else if (m.kind === "shutdown") {
       queue = queue.then(shutdown, shutdown);
       void shutdown();

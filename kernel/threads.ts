@@ -35,7 +35,13 @@ export interface Request extends ParentRef {
 }
 
 /** Protocol thread → engine thread. */
-export type ToEngine = { kind: "request"; request: Request } | { kind: "ready" } | { kind: "shutdown"; restart: boolean };
+export type ToEngine =
+  | { kind: "request"; request: Request }
+  /** `signalRelay`: the protocol thread receives SIGINT itself (else only the engine thread's handler does). */
+  | { kind: "ready"; signalRelay: boolean }
+  | { kind: "shutdown"; restart: boolean }
+  /** An interrupt arrived (interrupt_request or SIGINT); the shared flag is already set. */
+  | { kind: "interrupt" };
 
 /** Engine thread → protocol thread. */
 export type ToChannels =
@@ -47,4 +53,6 @@ export interface ChannelsData {
   connection: ConnectionInfo;
   /** The `kernel_info_reply` content, so that the control channel can answer while a cell runs. */
   kernelInfo: Record<string, unknown>;
+  /** The interrupt flag: an `Int32Array` over this buffer, `[0] !== 0` while an interrupt is pending. */
+  irq: SharedArrayBuffer;
 }

@@ -205,6 +205,42 @@ describe("kubelab kernel protocol", function () {
     assert.equal((await waiting).content["ename"], "KeyboardInterrupt");
   });
 
+  const interrupters: [string, (k: KernelClient) => Promise<void>][] = [
+    ["interrupt_request", async (k) => assert.equal((await k.request("control", "interrupt_request", {})).content["status"], "ok")],
+    ["SIGINT", async (k) => void k.proc.kill("SIGINT")],
+  ];
+  for (const [how, interrupt] of interrupters) {
+    it(`${how} stops a busy loop after an await, in the cell that runs it, and keeps the state`, async () => {
+      await k.execute("const kept = 'state';");
+      const busy = k.request("shell", "execute_request", { code: "let spins = 0;\nawait new Promise((r) => setTimeout(r, 10));\nwhile (true) { spins++; }", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      await interrupt(k);
+      const reply = await busy;
+      assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+      assert.equal(reply.content["ename"], "KeyboardInterrupt");
+      assert.match((reply.content["traceback"] as string[]).join("\n"), new RegExp(`In\\[${reply.content["execution_count"]}\\]:3:`));
+      const after = await k.execute("kept + (spins > 0 ? ' spun' : '')");
+      assert.equal((first(after.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "'state spun'");
+    });
+
+    it(`${how} stops a busy loop in a timer callback after its cell finished; the next cell runs and says so`, async () => {
+      const started = await k.execute("const survivor2 = 2;\nsetTimeout(() => { while (true) {} }, 0);");
+      assert.equal(started.reply.content["status"], "ok");
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      await interrupt(k);
+      const { reply, iopub } = await k.execute("survivor2 * 21");
+      assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+      assert.equal(reply.content["status"], "ok");
+      assert.match(streamText(iopub, "stderr"), /^KeyboardInterrupt: stopped code that ran after its cell had finished \(a timer or callback\)\n\s+at .*In\[\d+\]:2:/);
+      assert.equal((first(iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "42");
+      // The interrupt is spent: a timer loop that ends by itself runs to its end.
+      const later = await k.execute("let ticks = 0;\nawait new Promise<void>((r) => setTimeout(() => { for (let i = 0; i < 1000; i++) ticks++; r(); }, 0));\nticks");
+      assert.equal((first(later.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "1000");
+    });
+  }
+
   it("an error aborts the execute requests queued behind it (stop_on_error)", async () => {
     const base = { silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
     const failing = k.request("shell", "execute_request", { ...base, code: "await new Promise((r) => setTimeout(r, 200)); throw new Error('first')" });
