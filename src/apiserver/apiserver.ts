@@ -181,26 +181,45 @@ export class ApiServer {
   }
 
   private notify(type: WatchEventType, obj: KubeObject, old: KubeObject | undefined): void {
-    const targets: [Watcher, WatchEventType][] = [];
-    for (const w of this.watchers.get(obj.kind) ?? []) targets.push([w, type]);
-    if (!kindInfo(obj.kind).namespaced) for (const w of this.watchersByName.get(`${obj.kind}/${obj.metadata.name}`) ?? []) targets.push([w, type]);
+    // Watchers and the event type each sees, side by side (no pair arrays: a write has ~5 targets).
+    const watchers: Watcher[] = [];
+    const types: WatchEventType[] = [];
+    for (const w of this.watchers.get(obj.kind) ?? NO_WATCHERS) {
+      watchers.push(w);
+      types.push(type);
+    }
+    if (!kindInfo(obj.kind).namespaced) {
+      for (const w of this.watchersByName.get(`${obj.kind}/${obj.metadata.name}`) ?? NO_WATCHERS) {
+        watchers.push(w);
+        types.push(type);
+      }
+    }
     if (obj.kind === "Pod") {
       const oldNode = (old as Pod | undefined)?.spec.nodeName;
       const newNode = type === "DELETED" ? undefined : obj.spec.nodeName;
       // Field-selector semantics: entering the selection is ADDED, leaving it is DELETED.
-      if (oldNode && oldNode !== newNode) for (const w of this.podWatchersByNode.get(oldNode) ?? []) targets.push([w, "DELETED"]);
-      if (newNode) for (const w of this.podWatchersByNode.get(newNode) ?? []) targets.push([w, oldNode === newNode ? type : "ADDED"]);
-      if (type === "DELETED" && oldNode) {
-        /* covered above: oldNode !== undefined newNode */
+      if (oldNode && oldNode !== newNode) {
+        for (const w of this.podWatchersByNode.get(oldNode) ?? NO_WATCHERS) {
+          watchers.push(w);
+          types.push("DELETED");
+        }
+      }
+      if (newNode) {
+        for (const w of this.podWatchersByNode.get(newNode) ?? NO_WATCHERS) {
+          watchers.push(w);
+          types.push(oldNode === newNode ? type : "ADDED");
+        }
       }
     }
-    if (targets.length === 0) return;
+    if (watchers.length === 0) return;
     const ref = traceRef(obj);
-    this.ctx.loop.after(WATCH_LATENCY_MS, `watch ${obj.kind}`, () => {
-      for (const [w, t] of targets) {
+    this.ctx.loop.after(WATCH_LATENCY_MS, (WATCH_LABELS[obj.kind] ??= `watch ${obj.kind}`), () => {
+      for (let i = 0; i < watchers.length; i++) {
+        const w = watchers[i]!;
+        const t = types[i]!;
         const instances = w.opts.instances?.();
         if (!instances) this.ctx.record(this.name, w.client, "watch", ref, t);
-        else if (instances.length <= TRACE_FANOUT_LIMIT) for (const i of instances) this.ctx.record(this.name, i, "watch", ref, t);
+        else if (instances.length <= TRACE_FANOUT_LIMIT) for (const inst of instances) this.ctx.record(this.name, inst, "watch", ref, t);
         else this.ctx.record(this.name, `${w.client}@*`, "watch", ref, `${t} (${instances.length} instances)`);
         w.handler(t, obj as Stored<Kind>, old as Stored<Kind> | undefined);
       }
@@ -482,6 +501,9 @@ function ensureNamed(obj: KubeObject, rng: { string(n: number, a: string): strin
 }
 
 const NO_OWNERS: readonly never[] = [];
+const NO_WATCHERS: readonly Watcher[] = [];
+/** Task labels of watch notifications, one string per kind. */
+const WATCH_LABELS: Partial<Record<string, string>> = {};
 
 function splitOnce(s: string): [string, string] {
   const i = s.indexOf("\u0000");

@@ -22,7 +22,8 @@ export interface Handlers<K extends Kind> {
 }
 
 export class Informer<K extends Kind> {
-  private readonly store = new Map<string, Stored<K>>();
+  /** Key → a slot holding the latest object: an update rewrites the slot (one map probe, not two). */
+  private readonly store = new Map<string, { obj: Stored<K> }>();
   private readonly handlers: Handlers<K>[] = [];
   private started = false;
 
@@ -44,7 +45,7 @@ export class Informer<K extends Kind> {
     this.started = true;
     const items = this.api.watch(this.client, this.kind, (t, o, old) => this.event(t, o, old), this.opts);
     for (const o of items) {
-      this.store.set(cacheKey(o), o);
+      this.store.set(cacheKey(o), { obj: o });
       for (const h of this.handlers) h.add?.(o);
     }
     return this;
@@ -57,8 +58,10 @@ export class Informer<K extends Kind> {
       for (const h of this.handlers) h.delete?.(obj);
       return;
     }
-    const prev = this.store.get(key);
-    this.store.set(key, obj);
+    const slot = this.store.get(key);
+    const prev = slot?.obj;
+    if (slot) slot.obj = obj;
+    else this.store.set(key, { obj });
     for (const h of this.handlers) {
       if (prev) h.update?.(obj, prev);
       else h.add?.(obj);
@@ -68,12 +71,12 @@ export class Informer<K extends Kind> {
 
   /** The cached object for `ns/name` (or `name`). */
   get(key: string): Stored<K> | undefined {
-    return this.store.get(key);
+    return this.store.get(key)?.obj;
   }
 
   /** Every cached object (insertion order). */
-  list(): IterableIterator<Stored<K>> {
-    return this.store.values();
+  *list(): IterableIterator<Stored<K>> {
+    for (const slot of this.store.values()) yield slot.obj;
   }
 
   get size(): number {

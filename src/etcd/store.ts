@@ -11,6 +11,7 @@
  * etcd.get("/registry/pods/default/web")?.modRevision; // 1
  * ```
  */
+/** A key's current record (live: a later write to the key updates it). */
 export interface KeyValue<V> {
   key: string;
   value: V;
@@ -29,11 +30,15 @@ export class Etcd<V = unknown> {
     return this.data.get(key);
   }
 
-  /** Write a value; returns the new revision. */
+  /** Write a value; returns the new revision. The key's record is updated in place (one map probe per write). */
   put(key: string, value: V): number {
     const rev = ++this.revision;
-    const prev = this.data.get(key);
-    this.data.set(key, { key, value, createRevision: prev?.createRevision ?? rev, modRevision: rev, version: (prev?.version ?? 0) + 1 });
+    const kv = this.data.get(key);
+    if (kv) {
+      kv.value = value;
+      kv.modRevision = rev;
+      kv.version++;
+    } else this.data.set(key, { key, value, createRevision: rev, modRevision: rev, version: 1 });
     return rev;
   }
 
