@@ -18,6 +18,8 @@
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { TRACE_FANOUT_LIMIT } from "../apiserver/apiserver";
 import { Informer } from "../client/informer";
+import { SnapshotList } from "./snapshot";
+import { cacheKey } from "../api/meta";
 import type { SimContext } from "../sim/context";
 import { syncIptables, type IptablesRuleset, type KubeProxyConfig } from "./iptables";
 import { syncIpvs, type IpvsRuleset } from "./ipvs";
@@ -38,6 +40,8 @@ export class KubeProxy {
   readonly slices: Informer<"EndpointSlice">;
   private version = 0;
   private snapshot: ProxySnapshot = { version: 0, t: 0, services: [], endpointSlices: [] };
+  private readonly serviceList = new SnapshotList<Stored<"Service">>();
+  private readonly sliceList = new SnapshotList<Stored<"EndpointSlice">>();
   private lastSync = -Infinity;
   private pending = false;
   private readonly cache = new Map<string, { version: number; rules: IptablesRuleset }>();
@@ -59,9 +63,22 @@ export class KubeProxy {
     };
     this.services = new Informer(api, KUBE_PROXY, "Service", { instances });
     this.slices = new Informer(api, KUBE_PROXY, "EndpointSlice", { instances });
-    const changed = (): void => this.requestSync();
-    this.services.on({ add: changed, update: changed, delete: changed });
-    this.slices.on({ add: changed, update: changed, delete: changed });
+    const track = <T extends Stored<"Service"> | Stored<"EndpointSlice">>(list: SnapshotList<T>) => ({
+      add: (o: T) => {
+        list.set(cacheKey(o), o);
+        this.requestSync();
+      },
+      update: (o: T) => {
+        list.set(cacheKey(o), o);
+        this.requestSync();
+      },
+      delete: (o: T) => {
+        list.delete(cacheKey(o));
+        this.requestSync();
+      },
+    });
+    this.services.on(track(this.serviceList));
+    this.slices.on(track(this.sliceList));
   }
 
   start(): void {
@@ -81,14 +98,21 @@ export class KubeProxy {
   private sync(): void {
     this.pending = false;
     this.lastSync = this.ctx.now;
+    // O(1): the lists are rebuilt only if this sync's rules are looked at (see SnapshotList).
+    const services = this.serviceList.snapshot();
+    const slices = this.sliceList.snapshot();
     this.snapshot = {
       version: ++this.version,
       t: this.ctx.now,
-      services: [...this.services.list()],
-      endpointSlices: [...this.slices.list()],
+      get services() {
+        return services();
+      },
+      get endpointSlices() {
+        return slices();
+      },
     };
     const nodes = this.nodeNames();
-    const detail = `${this.snapshot.services.length} services, ${this.snapshot.endpointSlices.length} endpointslices`;
+    const detail = `${this.services.size} services, ${this.slices.size} endpointslices`;
     const what = this.mode === "ipvs" ? "ipvs + ipset + iptables-restore" : "iptables-restore";
     if (nodes.length <= TRACE_FANOUT_LIMIT) for (const n of nodes) this.ctx.record(`${KUBE_PROXY}@${n}`, `${KUBE_PROXY}@${n}`, "sync", "", `${what}: ${detail}`);
     else this.ctx.record(`${KUBE_PROXY}@*`, `${KUBE_PROXY}@*`, "sync", "", `${what} on ${nodes.length} nodes: ${detail}`);
