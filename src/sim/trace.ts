@@ -126,6 +126,9 @@ export function setTraceRenderer(fn: (view: TraceView) => Record<string, unknown
  * because a large cluster records tens of millions of events; event objects are made only for
  * the parts a view asks for.
  */
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 export class Trace extends TraceView {
   /** When false, events are counted but not stored (large benchmarks). */
   enabled = true;
@@ -135,7 +138,12 @@ export class Trace extends TraceView {
   private size = 0;
   private t = new Float64Array(1024);
   private ids = new Uint32Array(4 * 1024); // from, to, verb, object
-  private details: string[] = [];
+  // Details are mostly unique text ("rev=4711", "phase=Running podIP=…"): kept as UTF-8 in one
+  // growing byte buffer (event i's bytes start at detailStart[i]) rather than as millions of
+  // strings on the heap, which the garbage collector would copy and scan again and again.
+  private detailBytes = new Uint8Array(64 * 1024);
+  private detailStart = new Uint32Array(1024);
+  private detailUsed = 0;
   private readonly names: string[] = [];
   private readonly nameIds = new Map<string, number>();
   private cache: { size: number; base: number; events: TraceEvent[] } | undefined;
@@ -188,6 +196,9 @@ export class Trace extends TraceView {
       const ids = new Uint32Array(this.ids.length * 2);
       ids.set(this.ids);
       this.ids = ids;
+      const starts = new Uint32Array(this.detailStart.length * 2);
+      starts.set(this.detailStart);
+      this.detailStart = starts;
     }
     this.t[i] = t;
     const j = 4 * i;
@@ -195,7 +206,35 @@ export class Trace extends TraceView {
     this.ids[j + 1] = this.internAt(to);
     this.ids[j + 2] = this.internAt(verb);
     this.ids[j + 3] = this.internAt(object);
-    this.details[i] = detail;
+    this.detailStart[i] = this.detailUsed;
+    if (detail.length > 0) this.appendDetail(detail);
+  }
+
+  private appendDetail(detail: string): void {
+    const n = detail.length;
+    if (this.detailUsed + 3 * n > this.detailBytes.length) {
+      const bytes = new Uint8Array(Math.max(this.detailBytes.length * 2, this.detailUsed + 3 * n));
+      bytes.set(this.detailBytes.subarray(0, this.detailUsed));
+      this.detailBytes = bytes;
+    }
+    const b = this.detailBytes;
+    let at = this.detailUsed;
+    for (let k = 0; k < n; k++) {
+      const c = detail.charCodeAt(k);
+      if (c > 127) {
+        // Not ASCII: encode the whole detail properly instead.
+        at = this.detailUsed + utf8.encodeInto(detail, b.subarray(this.detailUsed)).written;
+        break;
+      }
+      b[at++] = c;
+    }
+    this.detailUsed = at;
+  }
+
+  private detailAt(i: number): string {
+    const start = this.detailStart[i]!;
+    const end = i + 1 < this.size ? this.detailStart[i + 1]! : this.detailUsed;
+    return start === end ? "" : utf8Decoder.decode(this.detailBytes.subarray(start, end));
   }
 
   /** Stored events [from, to) as objects. */
@@ -204,7 +243,7 @@ export class Trace extends TraceView {
     const n = this.names;
     for (let i = from; i < to; i++) {
       const j = 4 * i;
-      out.push({ seq: this.base + i, t: this.t[i]!, from: n[this.ids[j]!]!, to: n[this.ids[j + 1]!]!, verb: n[this.ids[j + 2]!]!, object: n[this.ids[j + 3]!]!, detail: this.details[i]! });
+      out.push({ seq: this.base + i, t: this.t[i]!, from: n[this.ids[j]!]!, to: n[this.ids[j + 1]!]!, verb: n[this.ids[j + 2]!]!, object: n[this.ids[j + 3]!]!, detail: this.detailAt(i) });
     }
     return out;
   }
@@ -228,7 +267,9 @@ export class Trace extends TraceView {
     this.size = 0;
     this.t = new Float64Array(1024);
     this.ids = new Uint32Array(4 * 1024);
-    this.details = [];
+    this.detailBytes = new Uint8Array(64 * 1024);
+    this.detailStart = new Uint32Array(1024);
+    this.detailUsed = 0;
     this.cache = undefined;
     return view;
   }
