@@ -442,7 +442,7 @@ export class ApiServer {
     const o = obj ?? old!;
     const oldOwners = old?.metadata.ownerReferences ?? NO_OWNERS;
     const newOwners = obj?.metadata.ownerReferences ?? NO_OWNERS;
-    if (oldOwners !== newOwners) {
+    if (oldOwners !== newOwners && !sameOwners(oldOwners, newOwners)) {
       const ref = `${o.kind}\u0000${cacheKey(o)}`;
       for (const r of oldOwners) this.dependents.get(r.uid)?.delete(ref);
       for (const r of newOwners) {
@@ -501,6 +501,13 @@ function ensureNamed(obj: KubeObject, rng: { string(n: number, a: string): strin
 }
 
 const NO_OWNERS: readonly never[] = [];
+
+/** Same owner uids in the same order (controllers rebuild ownerReferences on every write)? */
+function sameOwners(a: readonly { uid: string }[], b: readonly { uid: string }[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.uid !== b[i]!.uid) return false;
+  return true;
+}
 const NO_WATCHERS: readonly Watcher[] = [];
 /** Task labels of watch notifications, one string per kind. */
 const WATCH_LABELS: Partial<Record<string, string>> = {};

@@ -126,6 +126,8 @@ export function setTraceRenderer(fn: (view: TraceView) => Record<string, unknown
  * because a large cluster records tens of millions of events; event objects are made only for
  * the parts a view asks for.
  */
+/** Slots of the trace's recent-names cache (a power of two). */
+const RECENT = 16384;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
@@ -161,12 +163,12 @@ export class Trace extends TraceView {
   // A small direct-mapped cache in front of the name map: the names of one write (the object's
   // ref, its etcd key, the components) recur in the next few events, and a hit here avoids a
   // probe into a map of millions of names, which misses the CPU cache.
-  private readonly recentNames: (string | undefined)[] = new Array<string | undefined>(4096).fill(undefined);
-  private readonly recentIds = new Int32Array(4096);
+  private readonly recentNames: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
+  private readonly recentIds = new Int32Array(RECENT);
 
   private internAt(s: string): number {
     const n = s.length;
-    const slot = n === 0 ? 0 : (n * 31 + s.charCodeAt(n - 1) * 7 + s.charCodeAt(n >> 1)) & 4095;
+    const slot = n === 0 ? 0 : (n * 31 + s.charCodeAt(n - 1) * 7 + s.charCodeAt(n - 2) * 131 + s.charCodeAt(n >> 1)) & (RECENT - 1);
     if (this.recentNames[slot] === s) return this.recentIds[slot]!;
     const id = this.intern(s);
     this.recentNames[slot] = s;

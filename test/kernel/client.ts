@@ -49,6 +49,8 @@ export class KernelClient {
   private readonly iopubSock = new zmq.Subscriber();
   /** Every IOPub message received so far. */
   readonly iopub: Message[] = [];
+  /** The same messages by parent msg_id (a long session would otherwise rescan them all per cell). */
+  private readonly iopubByParent = new Map<string, Message[]>();
   private waiters: (() => void)[] = [];
   stderr = "";
   readonly startedAt: number;
@@ -63,7 +65,12 @@ export class KernelClient {
     this.iopubSock.subscribe();
     void (async () => {
       for await (const frames of this.iopubSock) {
-        this.iopub.push(decode(frames, String(conn["key"]), "hmac-sha256"));
+        const m = decode(frames, String(conn["key"]), "hmac-sha256");
+        this.iopub.push(m);
+        const parent = (m.parent_header as { msg_id?: string }).msg_id ?? "";
+        let list = this.iopubByParent.get(parent);
+        if (!list) this.iopubByParent.set(parent, (list = []));
+        list.push(m);
         for (const w of this.waiters.splice(0)) w();
       }
     })().catch(() => {});
@@ -148,7 +155,7 @@ export class KernelClient {
   async iopubFor(msgId: string, timeoutMs = 60_000): Promise<Message[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const mine = this.iopub.filter((m) => (m.parent_header as { msg_id?: string }).msg_id === msgId);
+      const mine = [...(this.iopubByParent.get(msgId) ?? [])];
       if (mine.some((m) => m.header.msg_type === "status" && m.content["execution_state"] === "idle")) return mine;
       if (Date.now() > deadline) throw new Error(`no idle status for ${msgId}`);
       await new Promise<void>((r) => {
