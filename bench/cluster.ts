@@ -2,7 +2,7 @@
  * Control-plane benchmark: build a cluster, apply Deployments + Services, settle, and report
  * wall time, CPU time, virtual time, trace events and peak memory.
  *
- * Run: `npm run build && node --max-semi-space-size=128 --max-old-space-size=20000 dist/bench/cluster.js [small|large|all|tenth|…]`
+ * Run: `npm run build && node --min-semi-space-size=128 --max-semi-space-size=128 --max-old-space-size=20000 dist/bench/cluster.js [small|large|all|tenth|…]`
  *   small: 500 nodes / 2,000 Services / 20,000 pods (target < 20 s)
  *   large: Kubernetes' published limits, 5,000 nodes / 10,000 Services / 150,000 pods (target < 60 s, 8 GB)
  *
