@@ -52,6 +52,8 @@ export class KernelClient {
   /** The same messages by parent msg_id (a long session would otherwise rescan them all per cell). */
   private readonly iopubByParent = new Map<string, Message[]>();
   private waiters: (() => void)[] = [];
+  /** IOPub messages that could not be decoded (bad signature, malformed frames). */
+  readonly iopubErrors: string[] = [];
   stderr = "";
   readonly startedAt: number;
 
@@ -65,7 +67,14 @@ export class KernelClient {
     this.iopubSock.subscribe();
     void (async () => {
       for await (const frames of this.iopubSock) {
-        const m = decode(frames, String(conn["key"]), "hmac-sha256");
+        let m: Message;
+        try {
+          m = decode(frames, String(conn["key"]), "hmac-sha256");
+        } catch (e) {
+          // One undecodable message must not end the reader (every later wait would time out).
+          this.iopubErrors.push(`${(e as Error).message}: ${frames.map((f) => f.toString("utf8").slice(0, 200)).join(" | ")}`);
+          continue;
+        }
         this.iopub.push(m);
         const parent = (m.parent_header as { msg_id?: string }).msg_id ?? "";
         let list = this.iopubByParent.get(parent);
