@@ -109,7 +109,8 @@ class CellHost implements TS.CompilerHost {
     this.virtual.set(fileName, { text });
   }
   /** Forgets real files edited since they were read (a user's `helpers.ts`); packages are taken as fixed. */
-  refresh(): void {
+  refresh(): boolean {
+    let changed = false;
     for (const [fileName, f] of this.real) {
       if (fileName.includes("/node_modules/")) continue;
       let mtimeMs = -1;
@@ -118,9 +119,13 @@ class CellHost implements TS.CompilerHost {
       } catch {
         // deleted
       }
-      if (mtimeMs !== f.mtimeMs) this.real.delete(fileName);
+      if (mtimeMs !== f.mtimeMs) {
+        this.real.delete(fileName);
+        changed = true;
+      }
     }
     this.exists.clear();
+    return changed;
   }
 
   getSourceFile(fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined {
@@ -301,6 +306,13 @@ export class CellConverter {
   private program: TS.Program | undefined;
   /** Side files (a cell's imports) already emitted, by SourceFile identity: a new object means the file changed. */
   private emittedSide = new WeakSet<TS.SourceFile>();
+  /**
+   * The last successful compile, for a cell run again unchanged (as tslab's watch program keeps its program
+   * when no file changed): same text, same declaration chain, same transformers, no imported file edited.
+   */
+  private last: { src: string; chainVersion: number; before: readonly TS.TransformerFactory<TS.SourceFile>[]; result: ConvertedCell } | undefined;
+  /** Bumped whenever the declaration chain changes. */
+  private chainVersion = 0;
 
   constructor(opts: { cwd?: string; paths?: TS.MapLike<string[]>; globals?: string; sourceMap?: boolean } = {}) {
     this.cwd = (opts.cwd ?? process.cwd()).replace(/\\/g, "/");
@@ -368,7 +380,15 @@ export class CellConverter {
    * ```
    */
   compile(src: string, transformers: { before?: TS.TransformerFactory<TS.SourceFile>[] } = {}): ConvertResult {
-    this.host.refresh();
+    const filesChanged = this.host.refresh();
+    const before = transformers.before ?? [];
+    const last = this.last;
+    this.last = undefined;
+    if (!filesChanged && last && last.src === src && last.chainVersion === this.chainVersion && sameList(last.before, before)) {
+      // Nothing TypeScript reads changed: the emit would be the same (the imported files are emitted already).
+      this.last = last;
+      return { ok: true, ...last.result, sideOutputs: new Map() };
+    }
     const locals = topLevelNames(src, this.options);
     const text = src + (locals.length > 0 ? "\nexport {" + locals.join(", ") + "}" : "");
     const program = this.createProgram(text);
@@ -387,7 +407,6 @@ export class CellConverter {
     if (errors.length > 0) return { ok: false, diagnostics: this.convertDiagnostics(errors, cell) };
 
     const sideOutputs = new Map<string, string>();
-    const before = transformers.before ?? [];
     for (const f of sides) {
       program.emit(f, (fileName, data) => {
         if (fileName.endsWith(".js")) sideOutputs.set(fileName.slice(this.outDir.length), data);
@@ -416,8 +435,7 @@ export class CellConverter {
     const declErrors = emitted.diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error && d.file !== undefined);
     if (declErrors.length > 0) return { ok: false, diagnostics: this.convertDiagnostics(declErrors, cell) };
     this.push(declarations);
-    return {
-      ok: true,
+    const result: ConvertedCell = {
       esm: esm.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"),
       ...(esmMap !== undefined ? { esmMap } : {}),
       declarations,
@@ -425,6 +443,8 @@ export class CellConverter {
       hasToplevelAwait,
       sideOutputs,
     };
+    this.last = { src, chainVersion: this.chainVersion, before: [...before], result };
+    return { ok: true, ...result };
   }
 
   /**
@@ -491,6 +511,7 @@ export class CellConverter {
   private push(declarations: string): void {
     const sf = ts.createSourceFile("d.d.ts", declarations, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
     if (sf.statements.every((s) => ts.isExportDeclaration(s) && !s.exportClause)) return; // nothing to carry
+    this.chainVersion++;
     this.chain.push(this.newDeclFile(CELL_PREFIX + declarations, 0));
     for (let level = 0; ; level++) {
       const n = this.chain.length;
@@ -542,6 +563,10 @@ export class CellConverter {
     }
     return out;
   }
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** tslab's test: TS1308 ("await only in async functions") at the top level is a top-level await, allowed. */

@@ -138,10 +138,15 @@ export class Executor {
     const prefix = compiled.hasToplevelAwait ? `(async function ${params}` : `(function ${params}`;
     this.cells.set(filename, { lines: code.split("\n"), label, toCell: compiled.toCell, prefixLength: prefix.length });
     let result: unknown;
+    // Writes through a Proxy cost a trap and a descriptor each (a loop updating a top-level `let` writes
+    // `exports.s` every iteration): cells get the plain object unless their code defines properties on
+    // `exports` (re-exported imports become getters, which the Proxy turns into plain values).
+    const js = compiled.js.replace(ES_MODULE_MARKER, "\n"); // an empty line keeps the line numbers for `toCell`
+    const exports = DEFINES_ON_EXPORTS.test(js) ? this.exports : this.exportsTarget;
     // The script both defines and calls the cell's function, so that breakOnSigint covers the whole body.
-    (globalThis as Record<string, unknown>)["__kubelab__"] = { exports: this.exports, require: this.cellRequire, irq: this.irq, interrupted: this.interrupted };
+    (globalThis as Record<string, unknown>)["__kubelab__"] = { exports, require: this.cellRequire, irq: this.irq, interrupted: this.interrupted };
     try {
-      result = vm.runInThisContext(prefix + compiled.js + "\n})(__kubelab__.exports, __kubelab__.require, __kubelab__.irq, __kubelab__.interrupted)", { filename, breakOnSigint: this.breakOnSigint });
+      result = vm.runInThisContext(prefix + js + "\n})(__kubelab__.exports, __kubelab__.require, __kubelab__.irq, __kubelab__.interrupted)", { filename, breakOnSigint: this.breakOnSigint });
     } catch (e) {
       throw new CellError(this.errorContent(e));
     }
@@ -269,6 +274,11 @@ export class Executor {
     return undefined;
   }
 }
+
+/** The `__esModule` marker TypeScript's CommonJS emit starts with (the kernel's `exports` is no module to import). */
+const ES_MODULE_MARKER = /^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);\n/m;
+/** Code that defines properties on `exports` (named re-exports of imports, `export *`) rather than assigning them. */
+const DEFINES_ON_EXPORTS = /\bdefineProperty\(exports\b|__exportStar\(|__createBinding\(exports\b/;
 
 /** The error an interrupt raises (named as Python's, which Jupyter front ends know). */
 function keyboardInterrupt(): Error {

@@ -102,6 +102,8 @@ export {};
  */
 export class TypeScriptEngine {
   private readonly converter: CellConverter;
+  /** The last cell's ES module → CommonJS pass (a cell run again unchanged skips it). */
+  private lastCommonJS: { esm: string; js: string } | undefined;
 
   constructor(opts: { kubelabTypes?: string; kubelabRoot?: string; cwd?: string; sourceMap?: boolean } = {}) {
     const paths = opts.kubelabTypes ? { kubelab: [opts.kubelabTypes], ...(opts.kubelabRoot ? { "kubelab/*": [path.join(opts.kubelabRoot, "*")] } : {}) } : undefined;
@@ -132,7 +134,7 @@ export class TypeScriptEngine {
     let toCell: CompiledCell["toCell"] | undefined;
     return {
       ok: true,
-      js: esModuleToCommonJS(conv.esm, target),
+      js: this.toCommonJS(conv.esm, target),
       // Only an error needs positions: map lazily, redoing the ESM → CommonJS pass with a source map.
       toCell: (line, column) => {
         toCell ??= cellMapper(conv.esm, conv.esmMap, target);
@@ -143,6 +145,11 @@ export class TypeScriptEngine {
       hasToplevelAwait: conv.hasToplevelAwait,
       sideOutputs,
     };
+  }
+
+  private toCommonJS(esm: string, target: TS.ScriptTarget): string {
+    if (this.lastCommonJS?.esm !== esm) this.lastCommonJS = { esm, js: esModuleToCommonJS(esm, target) };
+    return this.lastCommonJS.js;
   }
 
   /**
