@@ -13,7 +13,7 @@ import type { ApiServer, Stored, WatchEventType, WatchOptions } from "../apiserv
 import { cacheKey } from "../api/meta";
 import type { Kind } from "../api/types";
 import type { SimContext } from "../sim/context";
-import { LONG_THROTTLE_LATENCY_MS, type TokenBucket, throttledMessage } from "./ratelimit";
+import { type TokenBucket, traceThrottled } from "./ratelimit";
 
 export interface Handlers<K extends Kind> {
   add?(obj: Stored<K>): void;
@@ -134,7 +134,7 @@ export class WorkQueue {
     if (this.pumping) return;
     this.pumping = true;
     const wait = this.limiter!.bucket.readyAt(this.ctx.now) - this.ctx.now;
-    if (wait > LONG_THROTTLE_LATENCY_MS) this.ctx.record(this.limiter!.client, this.limiter!.client, "throttled", "", throttledMessage(wait));
+    traceThrottled(this.ctx, this.limiter!.client, wait);
     this.ctx.loop.after(wait, this.name, () => this.pump());
   }
 

@@ -20,6 +20,7 @@
  * bucket.readyAt(0); // 550: (10 owed + 1 needed) / 20 per second
  * ```
  */
+import type { SimContext } from "../sim/context";
 
 /** QPS and burst of a client (`rest.Config.QPS` / `rest.Config.Burst`). */
 export interface ClientRateLimit {
@@ -73,6 +74,18 @@ export class TokenBucket {
 
 /** client-go logs a throttled request only when it waited longer than this (longThrottleLatency). */
 export const LONG_THROTTLE_LATENCY_MS = 50;
+
+/**
+ * Traces a client's wait the way client-go logs it: only past {@link LONG_THROTTLE_LATENCY_MS}.
+ *
+ * @example
+ * ```ts
+ * traceThrottled(ctx, "replicaset-controller", 550); // replicaset-controller throttled "Waited for 0.55s …"
+ * ```
+ */
+export function traceThrottled(ctx: SimContext, client: string, waitMs: number): void {
+  if (waitMs > LONG_THROTTLE_LATENCY_MS) ctx.record(client, client, "throttled", "", throttledMessage(waitMs));
+}
 
 /**
  * The throttling message klog prints, e.g. "Waited for 1.05s due to client-side throttling, not

@@ -18,7 +18,7 @@ import type { EndpointAddress, EndpointSubset, Endpoints } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady } from "./controller";
 import type { DeepReadonly } from "../api/types";
-import { SelectorIndex, managesEndpoints, podEndpointsChanged, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
+import { PodServiceMemo, SelectorIndex, managesEndpoints, podEndpointsChanged, portsKey, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
 
 export const ENDPOINTS_CONTROLLER = "endpoints-controller";
 const MAX_ADDRESSES = 1000;
@@ -123,11 +123,9 @@ export class EndpointsController {
    * never change, and most syncs see mostly pods that did not change since the last one.
    */
   private address(svc: Stored<"Service">, p: Stored<"Pod">): PodAddress | undefined {
-    const hit = this.addresses.get(p);
-    if (hit && hit.svc === svc) return hit.value;
-    const resolved = resolvePorts(svc, p);
-    let value: PodAddress | undefined;
-    if (resolved || !(svc.spec.ports ?? []).length) {
+    return this.addresses.get(svc, p, () => {
+      const resolved = resolvePorts(svc, p);
+      if (!resolved && (svc.spec.ports ?? []).length) return undefined;
       const ports = (resolved ?? []).map((r) => ({ ...(r.name ? { name: r.name } : {}), port: r.port, protocol: r.protocol }));
       const addr: EndpointAddress = {
         ip: p.status!.podIP!,
@@ -135,13 +133,11 @@ export class EndpointsController {
         ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
         targetRef: { kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name!, uid: p.metadata.uid! },
       };
-      value = { addr, ports, portsKey: portsKey(ports) };
-    }
-    this.addresses.set(p, { svc, value });
-    return value;
+      return { addr, ports, portsKey: portsKey(ports) };
+    });
   }
 
-  private readonly addresses = new WeakMap<object, { svc: Stored<"Service">; value: PodAddress | undefined }>();
+  private readonly addresses = new PodServiceMemo<PodAddress | undefined>();
 }
 
 /** One pod's address in a Service's Endpoints, with the keys used to compare subsets cheaply. */
@@ -153,12 +149,6 @@ interface PodAddress {
 
 function addressKey(a: DeepReadonly<EndpointAddress>): string {
   return `${a.ip}|${a.hostname ?? ""}|${a.nodeName ?? ""}|${a.targetRef?.uid ?? ""};`;
-}
-
-function portsKey(ports: DeepReadonly<EndpointSubset["ports"] & object>): string {
-  let k = "";
-  for (const p of ports) k += `${p.name ?? ""}/${p.port}/${p.protocol ?? "TCP"},`;
-  return k;
 }
 
 /**

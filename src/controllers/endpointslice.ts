@@ -24,7 +24,7 @@ import type { DeepReadonly, Endpoint, EndpointPort, EndpointSlice } from "../api
 import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady, ownerRef, stableStringify } from "./controller";
-import { SelectorIndex, podEndpointsChanged, managesEndpoints, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
+import { PodServiceMemo, SelectorIndex, managesEndpoints, podEndpointsChanged, portsKey, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice-controller";
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -164,12 +164,10 @@ export class EndpointSliceController {
    * A pod's endpoint in a Service's slices, built once per (pod, Service) version: stored objects
    * never change, so unchanged pods give the very same Endpoint objects sync after sync.
    */
-  private endpointOf(svc: Stored<"Service">, p: Stored<"Pod">): { endpoint: Endpoint; ports: EndpointPort[]; portsKey: string } | undefined {
-    const hit = this.endpoints.get(p);
-    if (hit && hit.svc === svc) return hit.value;
-    const resolved = resolvePorts(svc, p);
-    let value: { endpoint: Endpoint; ports: EndpointPort[]; portsKey: string } | undefined;
-    if (resolved) {
+  private endpointOf(svc: Stored<"Service">, p: Stored<"Pod">): PodEndpoint | undefined {
+    return this.endpoints.get(svc, p, () => {
+      const resolved = resolvePorts(svc, p);
+      if (!resolved) return undefined;
       const publishNotReady = svc.spec.publishNotReadyAddresses ?? false;
       const ready = isPodReady(p);
       const terminating = !!p.metadata.deletionTimestamp;
@@ -180,13 +178,11 @@ export class EndpointSliceController {
         targetRef: { kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name!, uid: p.metadata.uid! },
         ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
       };
-      value = { endpoint, ports: resolved, portsKey: portsKey(resolved) };
-    }
-    this.endpoints.set(p, { svc, value });
-    return value;
+      return { endpoint, ports: resolved, portsKey: portsKey(resolved) };
+    });
   }
 
-  private readonly endpoints = new WeakMap<object, { svc: Stored<"Service">; value: { endpoint: Endpoint; ports: EndpointPort[]; portsKey: string } | undefined }>();
+  private readonly endpoints = new PodServiceMemo<PodEndpoint | undefined>();
   private readonly portsKeys = new WeakMap<object, string>();
   private readonly labels = new WeakMap<object, Record<string, string>>();
 
@@ -226,6 +222,13 @@ export class EndpointSliceController {
   }
 }
 
+/** A pod's endpoint in a Service's slices, with the ports it resolved to. */
+interface PodEndpoint {
+  endpoint: Endpoint;
+  ports: EndpointPort[];
+  portsKey: string;
+}
+
 /** Do two endpoint lists say the same thing (order included)? Cheaper than serialising both. */
 function sameEndpoints(a: readonly DeepReadonly<Endpoint>[], b: readonly Endpoint[]): boolean {
   if (a.length !== b.length) return false;
@@ -246,8 +249,4 @@ function sameEndpoints(a: readonly DeepReadonly<Endpoint>[], b: readonly Endpoin
       return false;
   }
   return true;
-}
-
-function portsKey(ports: readonly { name?: string; protocol?: string; port?: number; appProtocol?: string }[]): string {
-  return ports.map((p) => `${p.name ?? ""}/${p.protocol ?? "TCP"}/${p.port ?? ""}/${p.appProtocol ?? ""}`).join(",");
 }

@@ -198,3 +198,39 @@ export function resolvePorts(svc: DeepReadonly<Service>, p: DeepReadonly<Pod>): 
   }
   return out;
 }
+
+/**
+ * Ports as one string (name, protocol, port, appProtocol): endpoints with equal keys share a subset
+ * or a slice, and equal keys mean equal ports.
+ *
+ * @example
+ * ```ts
+ * portsKey([{ name: "http", protocol: "TCP", port: 8080 }]); // "http/TCP/8080/"
+ * ```
+ */
+export function portsKey(ports: readonly { name?: string; protocol?: string; port?: number; appProtocol?: string }[]): string {
+  return ports.map((p) => `${p.name ?? ""}/${p.protocol ?? "TCP"}/${p.port ?? ""}/${p.appProtocol ?? ""}`).join(",");
+}
+
+/**
+ * A value derived from a pod for one Service (its endpoint, its address), built once per version of
+ * both: stored objects never change, so a sync that sees mostly unchanged pods reuses their values,
+ * and equal values are the very same objects.
+ *
+ * @example
+ * ```ts
+ * const memo = new PodServiceMemo<string>();
+ * memo.get(svc, pod, () => pod.status!.podIP!); // built once, then returned for the same svc and pod objects
+ * ```
+ */
+export class PodServiceMemo<V> {
+  private readonly memo = new WeakMap<object, { svc: object; value: V }>();
+
+  get(svc: Stored<"Service">, pod: Stored<"Pod">, build: () => V): V {
+    const hit = this.memo.get(pod);
+    if (hit && hit.svc === svc) return hit.value;
+    const value = build();
+    this.memo.set(pod, { svc, value });
+    return value;
+  }
+}

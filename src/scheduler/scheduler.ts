@@ -17,7 +17,7 @@
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer } from "../client/informer";
-import { LONG_THROTTLE_LATENCY_MS, SCHEDULER_LIMIT, type TokenBucket, throttledMessage } from "../client/ratelimit";
+import { SCHEDULER_LIMIT, type TokenBucket, traceThrottled } from "../client/ratelimit";
 import { cacheKey } from "../api/meta";
 import { parseQuantity } from "../api/quantity";
 import type { DeepReadonly, Taint, Toleration } from "../api/types";
@@ -209,7 +209,7 @@ export class Scheduler {
     while (this.head < end) {
       const wait = this.limiter.readyAt(this.ctx.now) - this.ctx.now;
       if (wait > 0) {
-        if (wait > LONG_THROTTLE_LATENCY_MS) this.ctx.record(SCHEDULER, SCHEDULER, "throttled", "", throttledMessage(wait));
+        traceThrottled(this.ctx, SCHEDULER, wait);
         this.draining = true;
         this.ctx.loop.after(wait, "schedule", () => this.drain());
         return;
