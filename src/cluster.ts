@@ -606,9 +606,9 @@ export class ServiceEndpoints {
           this.rows.push({
             ip,
             ports,
-            ready: e.conditions.ready ?? true,
-            serving: e.conditions.serving ?? e.conditions.ready ?? true,
-            terminating: e.conditions.terminating ?? false,
+            ready: e.conditions?.ready ?? true,
+            serving: e.conditions?.serving ?? true,
+            terminating: e.conditions?.terminating ?? false,
             node: e.nodeName ?? "",
             pod: e.targetRef?.name ?? "",
             slice: s.metadata.name!,

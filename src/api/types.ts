@@ -324,7 +324,8 @@ export interface EndpointConditions {
 
 export interface Endpoint {
   addresses: string[];
-  conditions: EndpointConditions;
+  /** Optional in discovery.k8s.io/v1: nil `ready` and `serving` mean true, nil `terminating` false. */
+  conditions?: EndpointConditions;
   hostname?: string;
   targetRef?: ObjectReference;
   nodeName?: string;
