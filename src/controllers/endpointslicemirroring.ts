@@ -24,7 +24,7 @@
  * new EndpointSliceMirroringController(ctx, api).start();
  * ```
  */
-import * as net from "node:net";
+import { isIP } from "node:net";
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
 import { CONTROLLER_MANAGER_LIMIT } from "../client/ratelimit";
@@ -177,7 +177,7 @@ export class EndpointSliceMirroringController {
       let added = 0;
       const add = (a: DeepReadonly<EndpointAddress>, ready: boolean): void => {
         if (added >= MAX_MIRRORED_PER_SUBSET) return;
-        const family = net.isIP(a.ip);
+        const family = isIP(a.ip);
         if (family === 0) return; // an invalid IP is skipped (the real one records an event)
         added++;
         const addressType = family === 4 ? "IPv4" : "IPv6";
