@@ -445,8 +445,12 @@ export class Cluster {
   }
   private restLayer: Rest | undefined;
 
+  /** The kubectl minor version `kubectl(...)` prints as: 32 (default) or 20 (Debian's kubernetes-client). */
+  kubectlClientMinor = 32;
+
   private get kubectlHost(): KubectlHost {
     return {
+      clientMinor: this.kubectlClientMinor,
       rest: this.rest,
       advance: (ms) => this.advance(ms),
       nextTaskTime: () => this.ctx.loop.peekTime(),

@@ -189,6 +189,10 @@ export class Rest {
     }
     // Fields only the server sets.
     delete (o.metadata as Record<string, unknown>)["creationTimestamp"];
+    // kubectl's JSON carries `creationTimestamp: null` in pod templates (its protobuf does not):
+    // the same template must hash the same however it arrived.
+    const tm = (o as { spec?: { template?: { metadata?: Record<string, unknown> } } }).spec?.template?.metadata;
+    if (tm && tm["creationTimestamp"] === null) delete tm["creationTimestamp"];
     delete (o.metadata as Record<string, unknown>)["managedFields"];
     return o;
   }
@@ -241,7 +245,7 @@ export class Rest {
     if (type === "merge") next = mergePatch(old, patch);
     else if (type === "strategic" || type === "apply") next = strategicMerge(old, patch);
     else next = jsonPatch(old, patch);
-    const warnings = type === "apply" || type === "strategic" || type === "merge" ? this.validateFields(r, patch as Record<string, unknown>, opts) : [];
+    const warnings = type === "apply" || type === "strategic" || type === "merge" ? this.validateFields(r, withoutDirectives(patch) as Record<string, unknown>, opts) : [];
     const preconditionRV = (patch as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
     if (preconditionRV && preconditionRV !== old.metadata.resourceVersion) throw conflict(r.resource, r.group, name);
     const body = next as KubeObject;
@@ -359,6 +363,13 @@ function sameStored(o: KubeObject, old: DeepReadonly<KubeObject>): boolean {
     return JSON.stringify(sortKeys({ ...rest, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {}, ownerReferences: metadata.ownerReferences ?? [], finalizers: metadata.finalizers ?? [] }));
   };
   return strip(o) === strip(old);
+}
+
+/** A strategic merge patch without its `$patch`/`$setElementOrder/…` directives (for field validation). */
+function withoutDirectives(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => !(x && typeof x === "object" && (x as Record<string, unknown>)["$patch"] === "delete")).map(withoutDirectives);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k, x]) => !k.startsWith("$") && x !== null).map(([k, x]) => [k, withoutDirectives(x)]));
+  return v;
 }
 
 function sortKeys(v: unknown): unknown {

@@ -119,7 +119,11 @@ function toJSONShape(v: unknown, typeName: string | undefined): unknown {
       const m: Record<string, unknown> = {};
       for (const [mk, mv] of Object.entries(val as Record<string, unknown>)) m[mk] = toJSONShape(mv, fieldType);
       out[k] = m;
-    } else out[k] = toJSONShape(val, fieldType);
+    } else {
+      const v = toJSONShape(val, fieldType);
+      // A zero Time is JSON's `null`, which the API server drops on decode.
+      if (v !== null) out[k] = v;
+    }
   }
   return out;
 }

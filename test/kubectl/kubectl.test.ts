@@ -116,7 +116,7 @@ describe("cluster.kubectl", () => {
     assert.equal(nf.exitCode, 1);
     assert.equal(nf.stderr, 'Error from server (NotFound): pods "nope" not found');
     const bad = c.kubectl("create deployment Bad_Name --image=nginx");
-    assert.match(bad.stderr, /^The Deployment "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"/);
+    assert.match(bad.stderr, /^error: failed to create deployment: Deployment.apps "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"/);
     assert.equal(c.snapshot().length, before, "a failed command changes nothing");
     assert.equal(c.kubectl("get pods -n nowhere").stderr, "No resources found in nowhere namespace.");
   });

@@ -61,13 +61,14 @@ export function apply(ctx: CommandContext): number {
       continue;
     }
     const ns = r.namespaced ? String((o["metadata"] as Obj | undefined)?.["namespace"] ?? ctx.namespace) : undefined;
-    const meta = (o["metadata"] ?? {}) as Obj;
+    // kubectl records the manifest as it sends it: namespace filled in, its annotations (an empty
+    // map if none) without this one, keys sorted (Go marshals maps sorted).
+    const meta: Obj = { ...((o["metadata"] ?? {}) as Obj), ...(ns !== undefined ? { namespace: ns } : {}) };
     const annotations = { ...((meta["annotations"] as Obj | undefined) ?? {}) };
     delete annotations[LAST_APPLIED];
-    const config: Obj = { ...o, metadata: { ...meta, ...(Object.keys(annotations).length ? { annotations } : {}) } };
-    if (!Object.keys(annotations).length) delete (config["metadata"] as Obj)["annotations"];
-    const lastApplied = JSON.stringify(config) + "\n";
-    const modified: Obj = { ...config, metadata: { ...(config["metadata"] as Obj), annotations: { ...annotations, [LAST_APPLIED]: lastApplied } } };
+    const config: Obj = { ...o, metadata: { ...meta, annotations } };
+    const lastApplied = stable(config) + "\n";
+    const modified: Obj = { ...config, metadata: { ...meta, annotations: { ...annotations, [LAST_APPLIED]: lastApplied } } };
     try {
       const live = ctx.rest.api.get(r.kind, ns, name);
       if (!live) {

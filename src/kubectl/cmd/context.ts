@@ -13,6 +13,8 @@ export interface KubectlHost {
   advance(ms: number): void;
   /** Virtual time of the next pending task, or undefined when the cluster is idle. */
   nextTaskTime(): number | undefined;
+  /** The kubectl minor version to print as (32 by default; 20 for Debian's kubernetes-client). */
+  readonly clientMinor?: number;
   /** Documents of `-f`: a path (also looked up under datasets/) or inline YAML. */
   readManifests(pathOrYaml: string): SourceDocument[];
 }

@@ -5,6 +5,7 @@
 import type { Deployment, KubeObject, Service, ServicePort } from "../../api/types";
 import { listOf, toJSON, toYAML } from "../printers/output";
 import { type ResourceInfo, kindName, resourceFor } from "../rest";
+import { StatusError } from "../status";
 import { type CommandContext, CommandError, flag } from "./context";
 
 function mustResource(name: string): ResourceInfo {
@@ -14,7 +15,17 @@ function mustResource(name: string): ResourceInfo {
 }
 
 /** Send (or, with `--dry-run`/`-o`, print) a generated object; prints `kind/name <verb>`. */
-function submit(ctx: CommandContext, r: ResourceInfo, obj: KubeObject, verb: string): void {
+function submit(ctx: CommandContext, r: ResourceInfo, obj: KubeObject, verb: string, failure?: string): void {
+  try {
+    send(ctx, r, obj, verb);
+  } catch (e) {
+    // `create deployment|service|configmap` wrap the server's message (`failed to create deployment: …`).
+    if (failure && e instanceof StatusError) throw new CommandError(`${failure}: ${e.status.message}`);
+    throw e;
+  }
+}
+
+function send(ctx: CommandContext, r: ResourceInfo, obj: KubeObject, verb: string): void {
   const dryRun = flag(ctx, "dry-run") ?? "none";
   if (!["none", "client", "server", "true", "false"].includes(dryRun)) throw new CommandError(`Invalid dry-run value (${dryRun}). Must be "none", "server", or "client".`);
   const output = flag(ctx, "output");
@@ -76,7 +87,7 @@ export function create(ctx: CommandContext): number {
         },
         status: {},
       };
-      submit(ctx, mustResource("deployments"), d, "created");
+      submit(ctx, mustResource("deployments"), d, "created", "failed to create deployment");
       return 0;
     }
     case "service":
@@ -102,7 +113,7 @@ export function create(ctx: CommandContext): number {
         spec: { ports, selector: { app: name }, type: svcType, ...(flag(ctx, "clusterip") ? { clusterIP: flag(ctx, "clusterip")! } : {}) },
         status: { loadBalancer: {} },
       };
-      submit(ctx, mustResource("services"), s, "created");
+      submit(ctx, mustResource("services"), s, "created", `failed to create ${svcType} service`);
       return 0;
     }
     case "namespace":
@@ -122,7 +133,7 @@ export function create(ctx: CommandContext): number {
         data[kv.slice(0, i)] = kv.slice(i + 1);
       }
       const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name }, ...(Object.keys(data).length ? { data } : {}) } as unknown as KubeObject;
-      submit(ctx, mustResource("configmaps"), cm, "created");
+      submit(ctx, mustResource("configmaps"), cm, "created", "failed to create configmap");
       return 0;
     }
     default:

@@ -60,9 +60,28 @@ function sliceEndpoints(slices: readonly R<EndpointSlice>[], portName: string | 
   return count > 3 ? `${list.join(",")} + ${count - 3} more...` : list.join(",");
 }
 
+/** formatEndpoints (clients before 1.31 read the Endpoints object): ready `ip:port` of a named port, three at most. */
+function legacyEndpoints(e: R<Endpoints> | undefined, portName: string | undefined): string {
+  const list: string[] = [];
+  let count = 0;
+  for (const ss of e?.subsets ?? []) {
+    for (const p of ss.ports ?? []) {
+      if ((p.name ?? "") !== (portName ?? "")) continue;
+      for (const a of ss.addresses ?? []) {
+        if (list.length < 3) list.push(`${a.ip}:${p.port}`);
+        count++;
+      }
+    }
+  }
+  const s = count > 3 ? `${list.join(",")} + ${count - 3} more...` : list.join(",");
+  return s || "<none>";
+}
+
 function describeService(ctx: CommandContext, s: R<Service>): string {
   const w = new DescribeWriter();
+  const minor = ctx.host.clientMinor ?? 32;
   const slices = ctx.rest.list(resourceFor("endpointslices")!, s.metadata.namespace, { labelSelector: `${wellKnown.serviceName}=${s.metadata.name}` }).items as R<EndpointSlice>[];
+  const endpoints = minor < 31 ? (ctx.rest.api.get("Endpoints", s.metadata.namespace, s.metadata.name ?? "") as R<Endpoints> | undefined) : undefined;
   w.line(0, "Name:", s.metadata.name ?? "");
   w.line(0, "Namespace:", s.metadata.namespace ?? "");
   labelsBlock(w, "Labels", s.metadata.labels);
@@ -84,11 +103,11 @@ function describeService(ctx: CommandContext, s: R<Service>): string {
     w.line(0, "Port:", name, `${p.port}/${proto}`);
     w.line(0, "TargetPort:", `${p.targetPort ?? p.port}/${proto}`);
     if (p.nodePort) w.line(0, "NodePort:", name, `${p.nodePort}/${proto}`);
-    w.line(0, "Endpoints:", sliceEndpoints(slices, p.name));
+    w.line(0, "Endpoints:", minor < 31 ? legacyEndpoints(endpoints, p.name) : sliceEndpoints(slices, p.name));
   }
   w.line(0, "Session Affinity:", s.spec.sessionAffinity ?? "None");
   if (s.spec.externalTrafficPolicy) w.line(0, "External Traffic Policy:", s.spec.externalTrafficPolicy);
-  if (s.spec.internalTrafficPolicy) w.line(0, "Internal Traffic Policy:", s.spec.internalTrafficPolicy);
+  if (s.spec.internalTrafficPolicy && minor >= 22) w.line(0, "Internal Traffic Policy:", s.spec.internalTrafficPolicy);
   if (s.spec.healthCheckNodePort) w.line(0, "HealthCheck NodePort:", String(s.spec.healthCheckNodePort));
   if (s.spec.loadBalancerSourceRanges?.length) w.line(0, "LoadBalancer Source Ranges:", s.spec.loadBalancerSourceRanges.join(","));
   w.line(0, "Events:", "<none>");

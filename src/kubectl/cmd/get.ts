@@ -70,7 +70,7 @@ export function get(ctx: CommandContext): number {
 
   if (output === "yaml" || output === "json") {
     const single = named && everything.length === 1 && groups.length === 1 && groups[0]!.names.length === 1;
-    const value = single ? everything[0] : listOf(everything);
+    const value = single ? everything[0] : listOf(everything, ctx.host.clientMinor ?? 32);
     if (everything.length || named) ctx.out.push((output === "yaml" ? toYAML(value) : toJSON(value)).replace(/\n$/, ""));
     else noResources(ctx, ns, groups);
     return exit;

@@ -22,9 +22,9 @@ export function toYAML(v: unknown): string {
   return stringify(v, { sortMapEntries: true, indentSeq: false, lineWidth: 0, version: "1.1", aliasDuplicateObjects: false, nullStr: "null" });
 }
 
-/** A list of objects as kubectl wraps them for `-o yaml|json`. */
-export function listOf(items: readonly unknown[]): Record<string, unknown> {
-  return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
+/** A list of objects as kubectl wraps them for `-o yaml|json` (clients before 1.21 also print an empty selfLink). */
+export function listOf(items: readonly unknown[], clientMinor = 32): Record<string, unknown> {
+  return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "", ...(clientMinor <= 20 ? { selfLink: "" } : {}) } };
 }
 
 /**
