@@ -17,8 +17,7 @@
  * cluster.endpoints("hello-world");
  * ```
  */
-import { isIP } from "node:net";
-import { type CIDR, formatIP, parseCIDR } from "./api/cidr";
+import { type Cidr, compareIPs, formatIPv4, parseCidr } from "./util/ipv4";
 import type { FieldError, ObjectErrors } from "./api/errors";
 import { ApplyError, NotFoundError } from "./api/errors";
 import { type SourceDocument, loadManifestFile, loadManifests, looksLikePath, objectDocuments } from "./api/load";
@@ -45,7 +44,7 @@ import { KubeProxy } from "./proxy/kubeproxy";
 import type { IptablesRuleset } from "./proxy/iptables";
 import { ClusterDNS, CoreDNS, dnsDisplay } from "./dns/component";
 import type { UpstreamRecords } from "./dns/upstream";
-import { DataPath, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
+import { DataPathAdapter, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
 import type { IpvsScheduler } from "./net/ipvs";
 import type { IpvsRuleset } from "./proxy/ipvs";
 import { EPOCH_MS } from "./sim/context";
@@ -157,30 +156,30 @@ export class Cluster {
     if (!this.nodeNames || this.nodeNames.length !== this.kubelets.size) this.nodeNames = [...this.kubelets.keys()];
     return this.nodeNames;
   }
-  private readonly dataPath: DataPath;
+  private readonly dataPath: DataPathAdapter;
 
   constructor(opts: ClusterOptions = {}) {
-    const serviceCIDR = parseCIDR(opts.serviceCIDR ?? "10.96.0.0/12");
-    const nodeCIDR = parseCIDR(opts.nodeCIDR ?? "172.18.0.0/16");
+    const serviceCIDR = parseCidr(opts.serviceCIDR ?? "10.96.0.0/12");
+    const nodeCIDR = parseCidr(opts.nodeCIDR ?? "172.18.0.0/16");
     this.config = {
       seed: opts.seed ?? 1,
-      clusterCIDR: parseCIDR(opts.clusterCIDR ?? "10.244.0.0/16").text,
+      clusterCIDR: parseCidr(opts.clusterCIDR ?? "10.244.0.0/16").text,
       nodeCIDRMaskSize: opts.nodeCIDRMaskSize ?? 24,
       serviceCIDR: serviceCIDR.text,
       clusterDomain: opts.clusterDomain ?? "cluster.local",
       nodeCIDR: nodeCIDR.text,
       controlPlane: opts.controlPlane ?? true,
-      loadBalancerCIDR: parseCIDR(opts.loadBalancerCIDR ?? "203.0.113.0/24").text,
+      loadBalancerCIDR: parseCidr(opts.loadBalancerCIDR ?? "203.0.113.0/24").text,
       proxyMode: opts.proxyMode ?? "iptables",
       masqueradeAll: opts.kubeProxy?.masqueradeAll ?? false,
       minSyncPeriodSeconds: opts.kubeProxy?.minSyncPeriodSeconds ?? 1,
-      dnsIP: formatIP(serviceCIDR.base + 10),
-      apiServerServiceIP: formatIP(serviceCIDR.base + 1),
-      apiServerIP: formatIP(nodeCIDR.base + 2),
+      dnsIP: formatIPv4(serviceCIDR.base + 10),
+      apiServerServiceIP: formatIPv4(serviceCIDR.base + 1),
+      apiServerIP: formatIPv4(nodeCIDR.base + 2),
     };
     const names = typeof opts.nodes === "object" ? [...opts.nodes] : Array.from({ length: opts.nodes ?? 3 }, (_, i) => `node-${i + 1}`);
     const all = this.config.controlPlane ? ["control-plane", ...names] : names;
-    const clusterCIDR = parseCIDR(this.config.clusterCIDR);
+    const clusterCIDR = parseCidr(this.config.clusterCIDR);
     const capacity = 2 ** (this.config.nodeCIDRMaskSize - clusterCIDR.prefix);
     if (all.length > capacity)
       throw new Error(
@@ -214,9 +213,9 @@ export class Cluster {
       (ref, ns) => this.get<"Pod">(ref.includes("/") ? ref : `pod/${ref}`, ns ? { namespace: ns } : {}),
       this.config.dnsIP,
       this.config.clusterDomain,
-      opts.nodeResolvConf ?? `nameserver ${formatIP(nodeCIDR.base + 1)}\n`,
+      opts.nodeResolvConf ?? `nameserver ${formatIPv4(nodeCIDR.base + 1)}\n`,
     );
-    this.dataPath = new DataPath({
+    this.dataPath = new DataPathAdapter({
       seed: this.config.seed,
       kubeProxy: this.kubeProxy,
       kubelets: this.kubelets,
@@ -232,7 +231,7 @@ export class Cluster {
     this.bootstrapTrace = this.ctx.trace.splitOff();
   }
 
-  private bootstrap(nodes: string[], clusterCIDR: CIDR, opts: ClusterOptions): void {
+  private bootstrap(nodes: string[], clusterCIDR: Cidr, opts: ClusterOptions): void {
     const api = this.api;
     const self = "kube-apiserver";
     for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system"]) api.create(self, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
@@ -267,13 +266,13 @@ export class Cluster {
     new EndpointsController(this.ctx, api).start();
     new GarbageCollector(this.ctx, api).start();
     new NamespaceController(this.ctx, api).start();
-    new CloudServiceController(this.ctx, api, parseCIDR(this.config.loadBalancerCIDR)).start();
+    new CloudServiceController(this.ctx, api, parseCidr(this.config.loadBalancerCIDR)).start();
     new Scheduler(this.ctx, api).start();
 
     // Nodes join: each kubelet registers its Node.
-    const nodeBase = parseCIDR(this.config.nodeCIDR).base;
+    const nodeBase = parseCidr(this.config.nodeCIDR).base;
     nodes.forEach((name, i) => {
-      const ip = formatIP(nodeBase + 2 + (this.config.controlPlane ? i : i + 1));
+      const ip = formatIPv4(nodeBase + 2 + (this.config.controlPlane ? i : i + 1));
       this.nodeIPs.set(name, ip);
       const controlPlane = this.config.controlPlane && i === 0;
       const taints: Taint[] = controlPlane ? [{ key: wellKnown.controlPlaneRole, effect: "NoSchedule" }] : [];
@@ -803,15 +802,6 @@ function singular(resource: string): string {
   return resource.endsWith("ses") ? resource.slice(0, -2) : resource.replace(/s$/, "");
 }
 
-export function compareIPs(a: string, b: string): number {
-  if (isIP(a) === 4 && isIP(b) === 4) {
-    const pa = a.split(".").map(Number);
-    const pb = b.split(".").map(Number);
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-    return 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Columns separated by three spaces, like kubectl's tabwriter. */
 export function alignColumns(rows: string[][]): string {

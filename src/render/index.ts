@@ -21,7 +21,7 @@ export {
   getNodes,
   getDeployments,
   getReplicaSets,
-  servicePorts,
+  servicePortsColumn,
   serviceExternalIP,
   podStatusReason,
   type GetOptions,
@@ -35,8 +35,8 @@ export {
   genericTable,
   formatProbability,
   formatShare,
-  type IptablesRow,
-  type IpvsRow,
+  type IptablesTableRow,
+  type IpvsTableRow,
   type DnsRecordRow,
   type ResolverStepRow,
 } from "./network";
@@ -58,7 +58,7 @@ export {
   Chart,
   type ChartBundle,
   type EndpointTraffic,
-  type TrafficResult,
+  type TrafficChartData,
   type LabelledTraffic,
   type RuleCostRow,
 } from "./chart";
