@@ -14,3 +14,5 @@ export type { NftTableModel, NftChain, NftRule, NftSet, NftElement, NftHook } fr
 export { formatNftList } from "./list";
 export { hashAndTruncate, servicePortChainBase, endpointChainBase, nftServiceNames } from "./names";
 export type { NftServiceNames } from "./names";
+export { nftRows } from "./rows";
+export type { NftRow } from "./rows";
