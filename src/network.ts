@@ -76,6 +76,7 @@ export class DataPath {
         podCIDR: n.spec.podCIDR ?? "0.0.0.0/32",
         iptablesSave: () => proxy.rulesetText(name),
         ...(proxy.mode === "ipvs" ? { ipvs: () => proxy.ipvs(name).kernelState() } : {}),
+        ...(proxy.mode === "nftables" ? { nftables: () => proxy.nftables(name).ruleset() } : {}),
         healthCheck: (port: number) => healthCheck(proxy, name, port),
       };
     });
@@ -212,7 +213,7 @@ function healthCheck(proxy: KubeProxy, node: string, port: number): { localEndpo
   let n = 0;
   for (const sl of snap.endpointSlices) {
     if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.[wellKnown.serviceName] !== svc.metadata.name) continue;
-    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions.ready ?? true)) n++;
+    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions?.ready ?? true)) n++;
   }
   return { localEndpoints: n };
 }
