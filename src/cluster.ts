@@ -32,6 +32,7 @@ import { clone, isPodReady, stableStringify } from "./controllers/controller";
 import { DeploymentController } from "./controllers/deployment";
 import { EndpointSliceController } from "./controllers/endpointslice";
 import { EndpointsController } from "./controllers/endpoints";
+import { EndpointSliceMirroringController } from "./controllers/endpointslicemirroring";
 import { GarbageCollector } from "./controllers/garbagecollector";
 import { NamespaceController } from "./controllers/namespace";
 import { NodeIpamController } from "./controllers/nodeipam";
@@ -255,7 +256,7 @@ export class Cluster {
     api.create(self, {
       apiVersion: "v1",
       kind: "Endpoints",
-      metadata: { name: "kubernetes", namespace: "default", labels: { "endpointslice.kubernetes.io/skip-mirror": "true" } },
+      metadata: { name: "kubernetes", namespace: "default", labels: { [wellKnown.skipMirror]: "true" } },
       subsets: [{ addresses: [{ ip: this.config.apiServerIP }], ports: [{ name: "https", port: 6443, protocol: "TCP" }] }],
     });
 
@@ -265,6 +266,7 @@ export class Cluster {
     new ReplicaSetController(this.ctx, api).start();
     new EndpointSliceController(this.ctx, api).start();
     new EndpointsController(this.ctx, api).start();
+    new EndpointSliceMirroringController(this.ctx, api).start();
     new GarbageCollector(this.ctx, api).start();
     new NamespaceController(this.ctx, api).start();
     new CloudServiceController(this.ctx, api, parseCIDR(this.config.loadBalancerCIDR)).start();
@@ -606,9 +608,9 @@ export class ServiceEndpoints {
           this.rows.push({
             ip,
             ports,
-            ready: e.conditions.ready ?? true,
-            serving: e.conditions.serving ?? e.conditions.ready ?? true,
-            terminating: e.conditions.terminating ?? false,
+            ready: e.conditions?.ready ?? true,
+            serving: e.conditions?.serving ?? true,
+            terminating: e.conditions?.terminating ?? false,
             node: e.nodeName ?? "",
             pod: e.targetRef?.name ?? "",
             slice: s.metadata.name!,

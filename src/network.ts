@@ -189,7 +189,7 @@ function healthCheck(proxy: KubeProxy, node: string, port: number): { localEndpo
   let n = 0;
   for (const sl of snap.endpointSlices) {
     if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.[wellKnown.serviceName] !== svc.metadata.name) continue;
-    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions.ready ?? true)) n++;
+    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions?.ready ?? true)) n++;
   }
   return { localEndpoints: n };
 }

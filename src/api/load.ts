@@ -9,11 +9,10 @@
  * docs[0].locate(["metadata", "name"]); // { document: 1, line: 3, column: 17 }
  * ```
  */
-import * as fs from "node:fs";
-import * as nodePath from "node:path";
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node as YamlNode } from "yaml";
 import type { FieldPath, SourceLocation } from "./errors";
-import { findPackageRoot } from "../packageroot";
+import { readManifestFile } from "../platform/files";
+export { packageRoot, resolveManifestPath } from "../platform/files";
 
 /** One manifest document, with a way back to its source lines. */
 export interface SourceDocument {
@@ -41,28 +40,12 @@ export class ManifestSyntaxError extends Error {
   }
 }
 
-/** This package's root (where datasets/ is); the current directory if kubelab is not installed as a package. */
-export function packageRoot(): string {
-  try {
-    return findPackageRoot(__dirname);
-  } catch {
-    return process.cwd();
-  }
-}
-
 /**
  * Does this string name a manifest file rather than hold YAML? A single line ending in .yaml,
  * .yml or .json is a path.
  */
 export function looksLikePath(s: string): boolean {
   return !s.includes("\n") && /\.(ya?ml|json)$/i.test(s.trim());
-}
-
-/** Resolve a manifest path as given, else relative to the package's `datasets/`. */
-export function resolveManifestPath(p: string): string {
-  const candidates = [nodePath.resolve(p), nodePath.join(packageRoot(), "datasets", p)];
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  throw new Error(`the path "${p}" does not exist (also looked in ${nodePath.join(packageRoot(), "datasets")})`);
 }
 
 /** Parse multi-document YAML (or JSON) text. Throws {@link ManifestSyntaxError} on malformed input. */
@@ -140,9 +123,8 @@ export function loadManifests(text: string, file?: string): SourceDocument[] {
 
 /** Read a manifest file (YAML or JSON) into documents. */
 export function loadManifestFile(p: string): SourceDocument[] {
-  const resolved = resolveManifestPath(p);
-  const shown = nodePath.relative(process.cwd(), resolved) || resolved;
-  return loadManifests(fs.readFileSync(resolved, "utf8"), shown.startsWith("..") ? resolved : shown);
+  const { text, shown } = readManifestFile(p);
+  return loadManifests(text, shown);
 }
 
 /** Wrap in-memory objects as documents without source lines. */

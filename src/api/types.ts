@@ -326,7 +326,8 @@ export interface EndpointConditions {
 
 export interface Endpoint {
   addresses: string[];
-  conditions: EndpointConditions;
+  /** Optional in discovery.k8s.io/v1: nil `ready` and `serving` mean true, nil `terminating` false. */
+  conditions?: EndpointConditions;
   hostname?: string;
   targetRef?: ObjectReference;
   nodeName?: string;
@@ -423,6 +424,10 @@ export const wellKnown = {
   /** Marks the EndpointSlice controller as owner of a slice (vs. user-created slices). */
   managedBy: "endpointslice.kubernetes.io/managed-by",
   managedByController: "endpointslice-controller.k8s.io",
+  /** The EndpointSliceMirroring controller's value of {@link wellKnown.managedBy}. */
+  managedByMirroring: "endpointslicemirroring-controller.k8s.io",
+  /** On an Endpoints object, `"true"` keeps the EndpointSliceMirroring controller away from it. */
+  skipMirror: "endpointslice.kubernetes.io/skip-mirror",
   serviceName: "kubernetes.io/service-name",
   podTemplateHash: "pod-template-hash",
   revision: "deployment.kubernetes.io/revision",

@@ -239,9 +239,9 @@ function sameEndpoints(a: readonly DeepReadonly<Endpoint>[], b: readonly Endpoin
     if (
       x.addresses[0] !== y.addresses[0] ||
       x.addresses.length !== y.addresses.length ||
-      x.conditions.ready !== y.conditions.ready ||
-      x.conditions.serving !== y.conditions.serving ||
-      x.conditions.terminating !== y.conditions.terminating ||
+      x.conditions?.ready !== y.conditions?.ready ||
+      x.conditions?.serving !== y.conditions?.serving ||
+      x.conditions?.terminating !== y.conditions?.terminating ||
       x.hostname !== y.hostname ||
       x.nodeName !== y.nodeName ||
       x.targetRef?.uid !== y.targetRef?.uid

@@ -194,7 +194,7 @@ export class KubernetesDns {
     // FQDN slices carry names, not addresses: nothing CoreDNS can serve as A/AAAA.
     if (slice.addressType !== "FQDN") {
       for (const ep of slice.endpoints) {
-        if (ep.conditions.ready === false) continue; // nil means ready (endpointsliceReady)
+        if (ep.conditions?.ready === false) continue; // nil means ready (endpointsliceReady)
         for (const ip of ep.addresses) entry.addresses.push({ ip, hostname: ep.hostname ?? dashed(ip) });
       }
     }

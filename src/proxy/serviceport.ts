@@ -201,15 +201,15 @@ export function endpointsFor(
         const isLocal = nodeName !== "" && ep.nodeName === nodeName;
         const key = `${ip}:${portNum}`;
         if (byKey.has(key) && !isLocal) continue;
-        const ready = ep.conditions.ready ?? true;
+        const ready = ep.conditions?.ready ?? true;
         const info: EndpointInfo = {
           ip,
           port: portNum,
           endpoint: key,
           isLocal,
           ready,
-          serving: ep.conditions.serving ?? true,
-          terminating: ep.conditions.terminating ?? false,
+          serving: ep.conditions?.serving ?? true,
+          terminating: ep.conditions?.terminating ?? false,
         };
         if (ep.nodeName !== undefined) info.nodeName = ep.nodeName;
         if (ep.zone !== undefined) info.zone = ep.zone;

@@ -297,9 +297,9 @@ export function endpointsDetail(
         rows.push({
           ip,
           ports: ports || NONE,
-          ready: condition(e.conditions.ready),
-          serving: condition(e.conditions.serving),
-          terminating: condition(e.conditions.terminating),
+          ready: condition(e.conditions?.ready),
+          serving: condition(e.conditions?.serving),
+          terminating: condition(e.conditions?.terminating),
           node: e.nodeName ?? null,
           pod,
           slice: s.metadata.name ?? "",

@@ -105,7 +105,7 @@ export function topologyBundle(input: TopologyInput): SvgBundle {
         const ref = ep.targetRef?.name ? key(ep.targetRef.namespace ?? ns, ep.targetRef.name) : null;
         const pos = ref ? podPos.get(ref) : undefined;
         if (!pos) continue;
-        const ready = ep.conditions.ready !== false;
+        const ready = ep.conditions?.ready !== false;
         const x1 = 10 + svcW;
         const y1 = sy + 22;
         const x2 = podX;

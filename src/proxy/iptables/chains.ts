@@ -10,7 +10,7 @@
  * endpointChainName("ns1/svc1:p80", "TCP", "10.180.0.1:80")   // "KUBE-SEP-SXIVWICOYRO3J4NJ"
  * ```
  */
-import * as crypto from "node:crypto";
+import { sha256 } from "../../platform/sha256";
 import type { Protocol } from "../../api/types";
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -34,13 +34,6 @@ function base32First16(bytes: Uint8Array): string {
   }
   return out;
 }
-
-type HashFn = (s: string) => Uint8Array;
-// crypto.hash (Node >= 20.12) is a one-shot digest, noticeably faster than createHash for short input.
-const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: "buffer") => Buffer }).hash;
-const sha256: HashFn = oneShot
-  ? (s) => oneShot("sha256", s, "buffer")
-  : (s) => crypto.createHash("sha256").update(s).digest();
 
 // Hashes are pure functions of their input, so a process-wide cache is safe; it is bounded
 // so a long-running kernel that churns through services does not grow without limit.
