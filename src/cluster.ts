@@ -49,6 +49,8 @@ import type { UpstreamRecords } from "./dns/upstream";
 import { DataPath, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
 import type { IpvsScheduler } from "./net/ipvs";
 import type { IpvsRuleset } from "./proxy/ipvs";
+import { nftRows, type NftablesRuleset } from "./proxy/nftables";
+import type { ProxyMode } from "./proxy/kubeproxy";
 import { EPOCH_MS } from "./sim/context";
 import {
   endpointsDetail,
@@ -61,6 +63,7 @@ import {
   iptablesTable,
   installRenderers,
   ipvsTable,
+  nftablesTable,
   preBundle,
   resolvConfBundle,
   resolverWalkTable,
@@ -88,7 +91,7 @@ export interface ClusterOptions {
   /** Where the simulated cloud takes LoadBalancer addresses from. Default `203.0.113.0/24`. */
   loadBalancerCIDR?: string;
   /** kube-proxy's mode. Default `iptables`. */
-  proxyMode?: "iptables" | "ipvs";
+  proxyMode?: ProxyMode;
   /** kube-proxy configuration. */
   kubeProxy?: { masqueradeAll?: boolean; minSyncPeriodSeconds?: number; ipvsScheduler?: IpvsScheduler };
   /** Keep trace events (true) or only count them (false, for very large benchmarks). Default true. */
@@ -125,7 +128,7 @@ export interface ClusterConfig {
   nodeCIDR: string;
   controlPlane: boolean;
   loadBalancerCIDR: string;
-  proxyMode: "iptables" | "ipvs";
+  proxyMode: ProxyMode;
   masqueradeAll: boolean;
   minSyncPeriodSeconds: number;
   /** The kube-dns ClusterIP: the 10th address of the service CIDR. */
@@ -204,6 +207,7 @@ export class Cluster {
         masqueradeAll: this.config.masqueradeAll,
         minSyncPeriodSeconds: this.config.minSyncPeriodSeconds,
         mode: this.config.proxyMode,
+        serviceCIDR: this.config.serviceCIDR,
         ...(opts.kubeProxy?.ipvsScheduler ? { ipvsScheduler: opts.kubeProxy.ipvsScheduler } : {}),
       },
       () => this.nodeNameList(),
@@ -690,6 +694,42 @@ export class NodeIpvs {
   }
 }
 
+/**
+ * A node's `ip kube-proxy` nftables table, as its kube-proxy (nftables mode) last wrote it.
+ *
+ * @example
+ * ```ts
+ * const nft = cluster.node("node-1").nftables;
+ * nft.ruleset();   // the text kube-proxy fed to `nft -f`
+ * nft.list();      // what `nft list table ip kube-proxy` prints
+ * nft.table({ service: "default/web" });   // that Service's map entries and chains
+ * ```
+ */
+export class NodeNftables {
+  constructor(readonly rules: NftablesRuleset) {}
+  /** The transaction kube-proxy handed to `nft -f` (a full sync). */
+  ruleset(): string {
+    return this.rules.ruleset();
+  }
+  /** What `nft list table ip kube-proxy` prints on the node. */
+  list(): string {
+    return this.rules.list();
+  }
+  /**
+   * Rows a packet meets: the dispatch chains, then map elements and chains; `service`
+   * (`namespace/name`) keeps only that Service's elements and chains.
+   */
+  table(opts: { service?: string } = {}): TableView {
+    return nftablesTable(nftRows(this.rules.table, opts), { title: `nft list table ip kube-proxy on ${this.rules.nodeName}` });
+  }
+  toString(): string {
+    return this.list();
+  }
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return { ...this.table().bundle(), "text/plain": this.list() };
+  }
+}
+
 /** A node: its object, the kubelet's view, its pods and network. */
 export class NodeView {
   constructor(
@@ -736,6 +776,11 @@ export class NodeView {
   /** IPVS mode: virtual servers (`ipvsadm -Ln`), kube-ipvs0 addresses, ipsets and iptables rules. */
   get ipvs(): NodeIpvs {
     return new NodeIpvs(this.cluster.kubeProxy.ipvs(this.name));
+  }
+
+  /** nftables mode: the `ip kube-proxy` table (`ruleset()`, `list()`, `table()`). */
+  get nftables(): NodeNftables {
+    return new NodeNftables(this.cluster.kubeProxy.nftables(this.name));
   }
 
   toString(): string {

@@ -76,6 +76,7 @@ export class DataPath {
         podCIDR: n.spec.podCIDR ?? "0.0.0.0/32",
         iptablesSave: () => proxy.rulesetText(name),
         ...(proxy.mode === "ipvs" ? { ipvs: () => proxy.ipvs(name).kernelState() } : {}),
+        ...(proxy.mode === "nftables" ? { nftables: () => proxy.nftables(name).ruleset() } : {}),
         healthCheck: (port: number) => healthCheck(proxy, name, port),
       };
     });

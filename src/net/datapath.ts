@@ -30,6 +30,7 @@ import { type Cidr, cidrContains, formatIPv4, parseCidr, parseIPv4, tryParseIPv4
 import { type IpvsDest, type IpvsKernelState, IpvsRuntime, type IpvsService } from "./ipvs";
 import { type Chooser, type EvalEnv, type EvalStats, type HookChain, type Netfilter, type Packet, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
 import { CT, PROTO, parseRestore } from "./restore";
+import { compileNftables, NftRuntime, type NftTable } from "./nftables";
 import type { NetDestination, NetNode, NetPod, NetSource, NetWorld } from "./world";
 
 /** A random source: anything with `next()` in [0, 1) — `Rng` from src/sim/rng.ts fits. */
@@ -132,6 +133,8 @@ export interface NodeRuntime {
   readonly locals: Set<number>;
   readonly ct: Conntrack;
   readonly ipvs: IpvsRuntime | null;
+  /** nftables-mode nodes: kube-proxy's `ip kube-proxy` table and its dynamic sets. */
+  readonly nft: NftRuntime | null;
   readonly env: EvalEnv & { rng: RandomSource };
   /** The route other nodes use to reach this one (preallocated: routing runs per packet). */
   viaRoute: Route;
@@ -157,6 +160,7 @@ interface Walk {
 
 const compiledCache = new WeakMap<NetNode, { text: string; nf: Netfilter }>();
 const compiledIpsets = new WeakMap<IpvsKernelState, Map<string, Ipset>>();
+const compiledNft = new WeakMap<NetNode, { text: string; table: NftTable }>();
 
 function fmtHP(ip: number, port: number): string {
   return `${formatIPv4(ip)}:${port}`;
@@ -194,6 +198,7 @@ function hookHandles(nf: Netfilter): NodeRuntime["hooks"] {
 }
 /** Placeholder original tuple for untracked walks (never stored). */
 const NO_TUPLE: Tuple = Object.freeze({ proto: 0, src: 0, sport: 0, dst: 0, dport: 0 });
+const NO_SNAP = Object.freeze({ src: 0, sport: 0, dst: 0, dport: 0 });
 const ROUTE_LOCAL: Route = { kind: "local", iface: "lo" };
 const ROUTE_UNREACHABLE: Route = { kind: "unreachable", iface: "" };
 const ROUTE_EXTERNAL: Route = { kind: "external", iface: "eth0" };
@@ -232,6 +237,13 @@ export class Datapath {
         cached = { text, nf: compileRuleset(parseRestore(text)) };
         compiledCache.set(n, cached);
       }
+      const nftText = n.nftables?.();
+      let nft: NftRuntime | null = null;
+      if (nftText !== undefined) {
+        let c = compiledNft.get(n);
+        if (!c || c.text !== nftText) compiledNft.set(n, (c = { text: nftText, table: compileNftables(nftText) }));
+        nft = new NftRuntime(c.table);
+      }
       const ipvsState = n.ipvs?.() ?? null;
       const ipvs = ipvsState ? new IpvsRuntime(ipvsState) : null;
       let ipsets = ipvsState ? compiledIpsets.get(ipvsState) : undefined;
@@ -261,6 +273,7 @@ export class Datapath {
         locals,
         ct: new Conntrack(),
         ipvs,
+        nft,
         env,
         viaRoute: ROUTE_EXTERNAL,
         hooks: hookHandles(cached.nf),
@@ -484,32 +497,62 @@ export class Datapath {
   // ------------------------------------------------------------------ hooks
 
   private hook(n: NodeRuntime, chain: HookChain | undefined, table: "nat" | "filter", hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: Packet, w: Walk): TableResult {
+    const r = this.iptHook(n, chain, table, hook, p, w);
+    if (r.verdict !== "ACCEPT" || !n.nft || !n.nft.has(table, hook)) return r;
+    // nftables base chains registered at the same hook (kube-proxy's `ip kube-proxy` table),
+    // in priority order; accept ends only its own chain.
+    for (const c of n.nft.chainsAt(table, hook)) {
+      const before = w.stats.rulesEvaluated;
+      const steps: RuleStep[] | null = w.events ? [] : null;
+      const snap = w.events ? { src: p.src, sport: p.sport, dst: p.dst, dport: p.dport } : NO_SNAP;
+      const cr = n.nft.runChain(c, p, n.env, w.stats, steps);
+      this.noteHook(n, `nft ${c.name}`, hook, cr, w.stats.rulesEvaluated - before, snap, w, steps);
+      if (cr.verdict !== "ACCEPT") return cr;
+    }
+    return r;
+  }
+
+  private iptHook(n: NodeRuntime, chain: HookChain | undefined, table: "nat" | "filter", hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: Packet, w: Walk): TableResult {
     if (chain === undefined) return ACCEPT_NO_RULE;
     if (chain.rules.length === 0) return chain.policy === "ACCEPT" ? ACCEPT_NO_RULE : DROP_NO_RULE;
     const before = w.stats.rulesEvaluated;
     const steps: RuleStep[] | null = w.events ? [] : null;
     const beforeSrc = p.src, beforeSport = p.sport, beforeDst = p.dst, beforeDport = p.dport;
     const r = n.nf.runChain(chain, table, p, n.env, w.stats, steps);
+    this.noteHook(n, table, hook, r, w.stats.rulesEvaluated - before, { src: beforeSrc, sport: beforeSport, dst: beforeDst, dport: beforeDport }, w, steps);
+    return r;
+  }
+
+  /** Record a hook's outcome and its NAT (only when tracing). */
+  private noteHook(
+    n: NodeRuntime,
+    table: string,
+    hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING",
+    r: TableResult,
+    rulesEvaluated: number,
+    before: { src: number; sport: number; dst: number; dport: number },
+    w: Walk,
+    steps: RuleStep[] | null,
+  ): void {
     if (w.events) {
       w.events.push({
         kind: "hook",
         node: n.name,
         hook,
         table,
-        rules: steps!,
+        rules: steps ?? [],
         verdict: r.verdict,
         decidedBy: r.decidedBy ? `${r.decidedBy.chain} rule ${r.decidedBy.ruleNumber}` : null,
-        rulesEvaluated: w.stats.rulesEvaluated - before,
+        rulesEvaluated,
       });
     }
     if (r.nat && w.nat) {
-      const from = r.nat.kind === "DNAT" ? fmtHP(beforeDst, beforeDport) : fmtHP(beforeSrc, beforeSport);
+      const from = r.nat.kind === "DNAT" ? fmtHP(before.dst, before.dport) : fmtHP(before.src, before.sport);
       const to = fmtHP(r.nat.ip, r.nat.port);
       const by = `${table} ${r.nat.chain} rule ${r.nat.ruleNumber}`;
       w.nat.push({ node: n.name, kind: r.nat.kind, from, to, by });
       w.events!.push({ kind: "nat", node: n.name, nat: r.nat.kind, from, to, by });
     }
-    return r;
   }
 
   private blocked(n: NodeRuntime, r: TableResult, table: string, hook: string, p: Packet): Delivery {

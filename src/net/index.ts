@@ -12,6 +12,7 @@ export * from "./netfilter";
 export * from "./ipset";
 export * from "./conntrack";
 export * from "./ipvs";
+export * from "./nftables";
 export * from "./world";
 export * from "./datapath";
 export * from "./traffic";

@@ -29,6 +29,7 @@ export {
 export {
   iptablesTable,
   ipvsTable,
+  nftablesTable,
   dnsRecordsTable,
   resolverWalkTable,
   resolvConfBundle,
@@ -37,6 +38,7 @@ export {
   formatShare,
   type IptablesRow,
   type IpvsRow,
+  type NftTableRow,
   type DnsRecordRow,
   type ResolverStepRow,
 } from "./network";

@@ -140,6 +140,37 @@ export function ipvsTable(rows: readonly IpvsRow[], opts: { title?: string } = {
   return new TableView(table);
 }
 
+/** One nftables rule or map element (`nft list table` flattened). */
+export interface NftTableRow {
+  chain: string;
+  /** Rule number; 0 for a map/set element. */
+  n: number;
+  rule: string;
+  comment?: string;
+}
+
+/**
+ * kube-proxy's nftables table as a table: chain, rule number, rule (as `nft list` prints it).
+ *
+ * @example
+ * ```ts
+ * nftablesTable(rows, { title: "nft list table ip kube-proxy on node-1" });
+ * ```
+ */
+export function nftablesTable(rows: readonly NftTableRow[], opts: { title?: string } = {}): TableView {
+  const table: Table = {
+    columns: [
+      { key: "chain", header: "Chain / map" },
+      { key: "n", header: "#", align: "right" },
+      { key: "rule", header: "Rule / element" },
+    ],
+    rows: rows.map((r) => ({ chain: r.chain, n: r.n === 0 ? null : r.n, rule: r.comment !== undefined ? `${r.rule}  /* ${r.comment} */` : r.rule })),
+    empty: "No rules.",
+  };
+  if (opts.title) table.title = opts.title;
+  return new TableView(table);
+}
+
 /** A DNS resource record as dig's answer section shows it. */
 export interface DnsRecordRow {
   name: string;
