@@ -423,7 +423,7 @@ export class Kubelet {
    * so the runtime sends SIGTERM, waits up to that long for the app to exit, then sends SIGKILL (exit
    * code 137 only then). The probe's terminationGracePeriodSeconds overrides the pod's (default 30 s).
    */
-  private killContainer(rt: PodRuntime, cs: ContainerState, p: DeepReadonly<Probe>): void {
+  private killContainer(rt: PodRuntime, cs: RuntimeContainer, p: DeepReadonly<Probe>): void {
     const grace = p.terminationGracePeriodSeconds ?? rt.pod.spec.terminationGracePeriodSeconds ?? 30;
     cs.crashLoop = false;
     cs.stopping = { killAt: this.ctx.now + grace * 1000 };
@@ -439,7 +439,7 @@ export class Kubelet {
   }
 
   /** An app that answers handles SIGTERM: it exits (code 0) after its shutdown time, if that is within the grace period. */
-  private exitOnSigterm(rt: PodRuntime, cs: ContainerState): void {
+  private exitOnSigterm(rt: PodRuntime, cs: RuntimeContainer): void {
     const at = this.ctx.now + Number(rt.pod.metadata.annotations?.[wellKnown.appShutdownSeconds] ?? 1) * 1000;
     if (!cs.stopping || at >= cs.stopping.killAt) return;
     const epoch = cs.epoch;
