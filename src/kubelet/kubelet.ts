@@ -6,7 +6,8 @@
  * The app inside each container is simulated too, so probes have something to probe: it starts
  * listening `kubelab.io/app-start-seconds` after the container starts (default 0), can be made to
  * hang or crash (`cluster.fail`) and to recover (`cluster.heal`), and exits
- * `kubelab.io/app-shutdown-seconds` after SIGTERM (default 1, bounded by the grace period).
+ * `kubelab.io/app-shutdown-seconds` after SIGTERM (default 1, bounded by the grace period). A hung
+ * app is stuck: it ignores SIGTERM too, so a liveness kill waits out the whole grace period.
  *
  * Probes are evaluated at their real schedule (initialDelaySeconds, then every periodSeconds), but
  * only the probes whose result changes something are simulated, so a settled cluster is idle.
@@ -61,6 +62,8 @@ export interface ContainerState {
   lastTerminated?: { exitCode: number; reason: string; startedAt: number; finishedAt: number };
   /** Bumped on every state change, so scheduled probe results that are out of date are dropped. */
   epoch: number;
+  /** SIGTERM sent (a liveness kill in progress): when the runtime sends SIGKILL; no probes until then. */
+  stopping?: { killAt: number };
 }
 
 /** What the kubelet keeps per pod. */
@@ -289,6 +292,7 @@ export class Kubelet {
         cs.crashLoop = persistent;
         this.crash(rt, cs, "Error", 1);
       } else {
+        if (cs.stopping) continue; // already being killed
         cs.hung = true;
         cs.epoch++;
         this.ctx.record(this.name, this.name, "app-hang", rt.ref, `${cs.name} stops answering`);
@@ -306,6 +310,12 @@ export class Kubelet {
       cs.crashLoop = false;
       if (!cs.hung) continue;
       cs.hung = false;
+      if (cs.stopping) {
+        // SIGTERM is pending: the recovered app now handles it.
+        this.ctx.record(this.name, this.name, "app-recover", rt.ref, `${cs.name} answers again`);
+        this.exitOnSigterm(rt, cs);
+        continue;
+      }
       cs.epoch++;
       this.ctx.record(this.name, this.name, "app-recover", rt.ref, `${cs.name} answers again`);
       const spec = rt.pod.spec.containers.find((c) => c.name === cs.name)!;
@@ -400,15 +410,43 @@ export class Kubelet {
     const threshold = p.failureThreshold ?? 3;
     for (let k = 0; k < threshold; k++) {
       this.ctx.loop.after(first + k * period - this.ctx.now, "liveness probe", () => {
-        if (cs.epoch !== epoch || cs.state !== "running") return;
+        if (cs.epoch !== epoch || cs.state !== "running" || cs.stopping) return;
         this.ctx.record(this.name, this.name, "probe", rt.ref, `Liveness probe failed (${k + 1}/${threshold}): ${this.probeTarget(p, rt.ip ?? "")}: context deadline exceeded`);
-        if (k + 1 === threshold) {
-          this.cri.stopContainer(this.name, rt.ref, cs.name, "failed liveness probe, will be restarted");
-          cs.crashLoop = false;
-          this.crash(rt, cs, "Error", 137);
-        }
+        if (k + 1 === threshold) this.killContainer(rt, cs, p);
       });
     }
+  }
+
+  /**
+   * The kubelet's killContainer after a failed liveness probe: StopContainer with the grace period,
+   * so the runtime sends SIGTERM, waits up to that long for the app to exit, then sends SIGKILL (exit
+   * code 137 only then). The probe's terminationGracePeriodSeconds overrides the pod's (default 30 s).
+   */
+  private killContainer(rt: PodRuntime, cs: ContainerState, p: DeepReadonly<Probe>): void {
+    const grace = p.terminationGracePeriodSeconds ?? rt.pod.spec.terminationGracePeriodSeconds ?? 30;
+    cs.crashLoop = false;
+    cs.stopping = { killAt: this.ctx.now + grace * 1000 };
+    const epoch = ++cs.epoch;
+    this.cri.stopContainer(this.name, rt.ref, cs.name, `failed liveness probe, will be restarted: SIGTERM, grace period ${grace}s`);
+    if (!cs.hung) this.exitOnSigterm(rt, cs);
+    this.ctx.loop.after(grace * 1000, "stop timeout", () => {
+      if (cs.epoch !== epoch) return;
+      this.cri.killContainer(rt.ref, cs.name, grace);
+      cs.stopping = undefined;
+      this.crash(rt, cs, "Error", 137);
+    });
+  }
+
+  /** An app that answers handles SIGTERM: it exits (code 0) after its shutdown time, if that is within the grace period. */
+  private exitOnSigterm(rt: PodRuntime, cs: ContainerState): void {
+    const at = this.ctx.now + Number(rt.pod.metadata.annotations?.[wellKnown.appShutdownSeconds] ?? 1) * 1000;
+    if (!cs.stopping || at >= cs.stopping.killAt) return;
+    const epoch = cs.epoch;
+    this.ctx.loop.after(at - this.ctx.now, "app shutdown", () => {
+      if (cs.epoch !== epoch) return;
+      cs.stopping = undefined;
+      this.crash(rt, cs, "Completed", 0);
+    });
   }
 
   // ------------------------------------------------------------------ status
