@@ -66,7 +66,7 @@ import {
   nftablesTable,
   preBundle,
   resolvConfBundle,
-  resolverWalkTable,
+  resolverBundle,
   type TableView,
 } from "./render";
 
@@ -803,13 +803,20 @@ function installDisplays(): void {
   displaysInstalled = true;
   dnsDisplay.dig = (a) => preBundle(a.toString(), `dig ${a.answer.question.name} ${a.answer.question.type}`);
   dnsDisplay.resolvConf = (r) => ({ ...resolvConfBundle(r.text, r.pod), "text/plain": r.text });
-  dnsDisplay.walk = (w) => {
-    const view = resolverWalkTable(
-      w.queries.map((q) => ({ query: q.name, type: q.type, server: w.conf.nameservers[0] ?? "", rcode: q.rcode, answers: q.answers.map((r) => ("address" in r ? r.address : "target" in r ? r.target : "")) })),
-      { title: `${w.from} resolves "${w.name}"`, caption: w.addresses ? `→ ${w.addresses.join(", ")}` : "→ not found" },
+  dnsDisplay.walk = (w) =>
+    resolverBundle(
+      {
+        name: w.name,
+        from: w.from,
+        search: w.conf.search,
+        nameservers: w.conf.nameservers,
+        options: w.conf.options,
+        queries: w.queries.map((q) => ({ step: q.step, name: q.name, type: q.type, rcode: q.rcode, answers: q.answers.map((r) => ("address" in r ? r.address : "target" in r ? `${r.type} ${r.target}` : r.type)) })),
+        ...(w.addresses ? { addresses: w.addresses } : { error: "error" in w.result.result ? w.result.result.error : "not found" }),
+      },
+      w.toString(),
     );
-    return { ...view.bundle(), "text/plain": w.toString() };
-  };
+
 }
 
 /**

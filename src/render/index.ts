@@ -82,4 +82,7 @@ export {
   type TraceLike,
 } from "./sequence";
 export { topologyBundle, type TopologyInput } from "./topology";
+export { flowBundle, flowSvg, flowText, type FlowModel, type FlowSection, type FlowStep, type FlowPill, type Tone } from "./flow";
+export { resolverBundle, resolverModel, searchOrder, type ResolverWalkView, type ResolverQueryView } from "./resolver";
+export { packetBundle, packetModel, type PacketContext, type LoadBalancerView } from "./packet";
 export { installRenderers } from "./install";
