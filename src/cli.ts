@@ -100,6 +100,24 @@ function which(cmds: string[]): string | undefined {
 }
 
 /**
+ * Jupyter's options for `kubelab start`: as root, `--allow-root` (Jupyter refuses to run as root
+ * without it); with no display (a server, a container, ssh), `--no-browser` (Jupyter then prints the
+ * URL with its token to open elsewhere). Options the user gave win.
+ *
+ * @example startOptions([], { }, 0) // → ["--allow-root", "--no-browser"]
+ */
+export function startOptions(args: readonly string[], env: NodeJS.ProcessEnv, uid: number | undefined, platform: NodeJS.Platform = process.platform): string[] {
+  const has = (flag: string): boolean => args.some((a) => a === flag || a.startsWith(flag + "="));
+  const out = [...args];
+  if (uid === 0 && !has("--allow-root")) out.push("--allow-root");
+  const headless = platform === "linux" && !env["DISPLAY"] && !env["WAYLAND_DISPLAY"];
+  if (headless && !has("--no-browser") && !has("--browser")) {
+    out.push("--no-browser");
+  }
+  return out;
+}
+
+/**
  * `kubelab start` (`npm start`): register the kernel for this user and open the lessons in
  * JupyterLab, or in Jupyter Notebook if JupyterLab is not installed.
  */
@@ -117,7 +135,14 @@ function start(args: string[]): void {
   installNbconvertTemplate(path.dirname(path.dirname(dir)));
   const notebooks = path.join(packageRoot(), "notebooks");
   process.stdout.write(`kernel "kubelab (TypeScript)" registered in ${dir}; opening ${notebooks} in ${lab ? "JupyterLab" : "Jupyter Notebook"}\n`);
-  const r = spawnSync(lab ?? notebook!, [...args, notebooks], { stdio: "inherit" });
+  const options = startOptions(args, process.env, process.getuid?.());
+  if (options.includes("--no-browser") && !args.includes("--no-browser")) {
+    process.stdout.write(
+      "no display here, so no browser is opened: open the http://…?token=… URL Jupyter prints below\n" +
+        "(from another machine: ssh -L 8888:localhost:8888 THIS-HOST, then open that URL there)\n",
+    );
+  }
+  const r = spawnSync(lab ?? notebook!, [...options, notebooks], { stdio: "inherit" });
   process.exitCode = r.status ?? 1;
 }
 

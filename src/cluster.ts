@@ -17,8 +17,7 @@
  * cluster.endpoints("hello-world");
  * ```
  */
-import { isIP } from "node:net";
-import { type CIDR, formatIP, parseCIDR } from "./api/cidr";
+import { type Cidr, compareIPs, formatIPv4, parseCidr } from "./util/ipv4";
 import type { FieldError, ObjectErrors } from "./api/errors";
 import { ApplyError, NotFoundError } from "./api/errors";
 import { type SourceDocument, loadManifestFile, loadManifests, looksLikePath, objectDocuments } from "./api/load";
@@ -47,9 +46,11 @@ import { KubeProxy } from "./proxy/kubeproxy";
 import type { IptablesRuleset } from "./proxy/iptables";
 import { ClusterDNS, CoreDNS, dnsDisplay } from "./dns/component";
 import type { UpstreamRecords } from "./dns/upstream";
-import { DataPath, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
+import { DataPathAdapter, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
 import type { IpvsScheduler } from "./net/ipvs";
 import type { IpvsRuleset } from "./proxy/ipvs";
+import { nftRows, type NftablesRuleset } from "./proxy/nftables";
+import type { ProxyMode } from "./proxy/kubeproxy";
 import { EPOCH_MS } from "./sim/context";
 import {
   endpointsDetail,
@@ -62,9 +63,10 @@ import {
   iptablesTable,
   installRenderers,
   ipvsTable,
+  nftablesTable,
   preBundle,
   resolvConfBundle,
-  resolverWalkTable,
+  resolverBundle,
   type TableView,
 } from "./render";
 
@@ -89,7 +91,7 @@ export interface ClusterOptions {
   /** Where the simulated cloud takes LoadBalancer addresses from. Default `203.0.113.0/24`. */
   loadBalancerCIDR?: string;
   /** kube-proxy's mode. Default `iptables`. */
-  proxyMode?: "iptables" | "ipvs";
+  proxyMode?: ProxyMode;
   /** kube-proxy configuration. */
   kubeProxy?: { masqueradeAll?: boolean; minSyncPeriodSeconds?: number; ipvsScheduler?: IpvsScheduler };
   /** Keep trace events (true) or only count them (false, for very large benchmarks). Default true. */
@@ -126,7 +128,7 @@ export interface ClusterConfig {
   nodeCIDR: string;
   controlPlane: boolean;
   loadBalancerCIDR: string;
-  proxyMode: "iptables" | "ipvs";
+  proxyMode: ProxyMode;
   masqueradeAll: boolean;
   minSyncPeriodSeconds: number;
   /** The kube-dns ClusterIP: the 10th address of the service CIDR. */
@@ -159,30 +161,30 @@ export class Cluster {
     if (!this.nodeNames || this.nodeNames.length !== this.kubelets.size) this.nodeNames = [...this.kubelets.keys()];
     return this.nodeNames;
   }
-  private readonly dataPath: DataPath;
+  private readonly dataPath: DataPathAdapter;
 
   constructor(opts: ClusterOptions = {}) {
-    const serviceCIDR = parseCIDR(opts.serviceCIDR ?? "10.96.0.0/12");
-    const nodeCIDR = parseCIDR(opts.nodeCIDR ?? "172.18.0.0/16");
+    const serviceCIDR = parseCidr(opts.serviceCIDR ?? "10.96.0.0/12");
+    const nodeCIDR = parseCidr(opts.nodeCIDR ?? "172.18.0.0/16");
     this.config = {
       seed: opts.seed ?? 1,
-      clusterCIDR: parseCIDR(opts.clusterCIDR ?? "10.244.0.0/16").text,
+      clusterCIDR: parseCidr(opts.clusterCIDR ?? "10.244.0.0/16").text,
       nodeCIDRMaskSize: opts.nodeCIDRMaskSize ?? 24,
       serviceCIDR: serviceCIDR.text,
       clusterDomain: opts.clusterDomain ?? "cluster.local",
       nodeCIDR: nodeCIDR.text,
       controlPlane: opts.controlPlane ?? true,
-      loadBalancerCIDR: parseCIDR(opts.loadBalancerCIDR ?? "203.0.113.0/24").text,
+      loadBalancerCIDR: parseCidr(opts.loadBalancerCIDR ?? "203.0.113.0/24").text,
       proxyMode: opts.proxyMode ?? "iptables",
       masqueradeAll: opts.kubeProxy?.masqueradeAll ?? false,
       minSyncPeriodSeconds: opts.kubeProxy?.minSyncPeriodSeconds ?? 1,
-      dnsIP: formatIP(serviceCIDR.base + 10),
-      apiServerServiceIP: formatIP(serviceCIDR.base + 1),
-      apiServerIP: formatIP(nodeCIDR.base + 2),
+      dnsIP: formatIPv4(serviceCIDR.base + 10),
+      apiServerServiceIP: formatIPv4(serviceCIDR.base + 1),
+      apiServerIP: formatIPv4(nodeCIDR.base + 2),
     };
     const names = typeof opts.nodes === "object" ? [...opts.nodes] : Array.from({ length: opts.nodes ?? 3 }, (_, i) => `node-${i + 1}`);
     const all = this.config.controlPlane ? ["control-plane", ...names] : names;
-    const clusterCIDR = parseCIDR(this.config.clusterCIDR);
+    const clusterCIDR = parseCidr(this.config.clusterCIDR);
     const capacity = 2 ** (this.config.nodeCIDRMaskSize - clusterCIDR.prefix);
     if (all.length > capacity)
       throw new Error(
@@ -205,6 +207,7 @@ export class Cluster {
         masqueradeAll: this.config.masqueradeAll,
         minSyncPeriodSeconds: this.config.minSyncPeriodSeconds,
         mode: this.config.proxyMode,
+        serviceCIDR: this.config.serviceCIDR,
         ...(opts.kubeProxy?.ipvsScheduler ? { ipvsScheduler: opts.kubeProxy.ipvsScheduler } : {}),
       },
       () => this.nodeNameList(),
@@ -216,9 +219,9 @@ export class Cluster {
       (ref, ns) => this.get<"Pod">(ref.includes("/") ? ref : `pod/${ref}`, ns ? { namespace: ns } : {}),
       this.config.dnsIP,
       this.config.clusterDomain,
-      opts.nodeResolvConf ?? `nameserver ${formatIP(nodeCIDR.base + 1)}\n`,
+      opts.nodeResolvConf ?? `nameserver ${formatIPv4(nodeCIDR.base + 1)}\n`,
     );
-    this.dataPath = new DataPath({
+    this.dataPath = new DataPathAdapter({
       seed: this.config.seed,
       kubeProxy: this.kubeProxy,
       kubelets: this.kubelets,
@@ -234,7 +237,7 @@ export class Cluster {
     this.bootstrapTrace = this.ctx.trace.splitOff();
   }
 
-  private bootstrap(nodes: string[], clusterCIDR: CIDR, opts: ClusterOptions): void {
+  private bootstrap(nodes: string[], clusterCIDR: Cidr, opts: ClusterOptions): void {
     const api = this.api;
     const self = "kube-apiserver";
     for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system"]) api.create(self, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
@@ -270,13 +273,13 @@ export class Cluster {
     new EndpointSliceMirroringController(this.ctx, api).start();
     new GarbageCollector(this.ctx, api).start();
     new NamespaceController(this.ctx, api).start();
-    new CloudServiceController(this.ctx, api, parseCIDR(this.config.loadBalancerCIDR)).start();
+    new CloudServiceController(this.ctx, api, parseCidr(this.config.loadBalancerCIDR)).start();
     new Scheduler(this.ctx, api).start();
 
     // Nodes join: each kubelet registers its Node.
-    const nodeBase = parseCIDR(this.config.nodeCIDR).base;
+    const nodeBase = parseCidr(this.config.nodeCIDR).base;
     nodes.forEach((name, i) => {
-      const ip = formatIP(nodeBase + 2 + (this.config.controlPlane ? i : i + 1));
+      const ip = formatIPv4(nodeBase + 2 + (this.config.controlPlane ? i : i + 1));
       this.nodeIPs.set(name, ip);
       const controlPlane = this.config.controlPlane && i === 0;
       const taints: Taint[] = controlPlane ? [{ key: wellKnown.controlPlaneRole, effect: "NoSchedule" }] : [];
@@ -694,6 +697,42 @@ export class NodeIpvs {
   }
 }
 
+/**
+ * A node's `ip kube-proxy` nftables table, as its kube-proxy (nftables mode) last wrote it.
+ *
+ * @example
+ * ```ts
+ * const nft = cluster.node("node-1").nftables;
+ * nft.ruleset();   // the text kube-proxy fed to `nft -f`
+ * nft.list();      // what `nft list table ip kube-proxy` prints
+ * nft.table({ service: "default/web" });   // that Service's map entries and chains
+ * ```
+ */
+export class NodeNftables {
+  constructor(readonly rules: NftablesRuleset) {}
+  /** The transaction kube-proxy handed to `nft -f` (a full sync). */
+  ruleset(): string {
+    return this.rules.ruleset();
+  }
+  /** What `nft list table ip kube-proxy` prints on the node. */
+  list(): string {
+    return this.rules.list();
+  }
+  /**
+   * Rows a packet meets: the dispatch chains, then map elements and chains; `service`
+   * (`namespace/name`) keeps only that Service's elements and chains.
+   */
+  table(opts: { service?: string } = {}): TableView {
+    return nftablesTable(nftRows(this.rules.table, opts), { title: `nft list table ip kube-proxy on ${this.rules.nodeName}` });
+  }
+  toString(): string {
+    return this.list();
+  }
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return { ...this.table().bundle(), "text/plain": this.list() };
+  }
+}
+
 /** A node: its object, the kubelet's view, its pods and network. */
 export class NodeView {
   constructor(
@@ -742,6 +781,11 @@ export class NodeView {
     return new NodeIpvs(this.cluster.kubeProxy.ipvs(this.name));
   }
 
+  /** nftables mode: the `ip kube-proxy` table (`ruleset()`, `list()`, `table()`). */
+  get nftables(): NodeNftables {
+    return new NodeNftables(this.cluster.kubeProxy.nftables(this.name));
+  }
+
   toString(): string {
     return `node ${this.name} ${this.ip} podCIDR ${this.podCIDR ?? "<none>"} pods ${this.pods.length} ready ${this.pods.filter(isPodReady).length}`;
   }
@@ -762,13 +806,20 @@ function installDisplays(): void {
   displaysInstalled = true;
   dnsDisplay.dig = (a) => preBundle(a.toString(), `dig ${a.answer.question.name} ${a.answer.question.type}`);
   dnsDisplay.resolvConf = (r) => ({ ...resolvConfBundle(r.text, r.pod), "text/plain": r.text });
-  dnsDisplay.walk = (w) => {
-    const view = resolverWalkTable(
-      w.queries.map((q) => ({ query: q.name, type: q.type, server: w.conf.nameservers[0] ?? "", rcode: q.rcode, answers: q.answers.map((r) => ("address" in r ? r.address : "target" in r ? r.target : "")) })),
-      { title: `${w.from} resolves "${w.name}"`, caption: w.addresses ? `→ ${w.addresses.join(", ")}` : "→ not found" },
+  dnsDisplay.walk = (w) =>
+    resolverBundle(
+      {
+        name: w.name,
+        from: w.from,
+        search: w.conf.search,
+        nameservers: w.conf.nameservers,
+        options: w.conf.options,
+        queries: w.queries.map((q) => ({ step: q.step, name: q.name, type: q.type, rcode: q.rcode, answers: q.answers.map((r) => ("address" in r ? r.address : "target" in r ? `${r.type} ${r.target}` : r.type)) })),
+        ...(w.addresses ? { addresses: w.addresses } : { error: "error" in w.result.result ? w.result.result.error : "not found" }),
+      },
+      w.toString(),
     );
-    return { ...view.bundle(), "text/plain": w.toString() };
-  };
+
 }
 
 /**
@@ -809,15 +860,6 @@ function singular(resource: string): string {
   return resource.endsWith("ses") ? resource.slice(0, -2) : resource.replace(/s$/, "");
 }
 
-export function compareIPs(a: string, b: string): number {
-  if (isIP(a) === 4 && isIP(b) === 4) {
-    const pa = a.split(".").map(Number);
-    const pb = b.split(".").map(Number);
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-    return 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Columns separated by three spaces, like kubectl's tabwriter. */
 export function alignColumns(rows: string[][]): string {

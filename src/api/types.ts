@@ -150,6 +150,8 @@ export interface Probe extends ProbeHandler {
   timeoutSeconds?: number;
   successThreshold?: number;
   failureThreshold?: number;
+  /** Grace period for a kill after a failed liveness probe; overrides the pod's terminationGracePeriodSeconds. */
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface Container {

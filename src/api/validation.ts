@@ -8,7 +8,7 @@
  * // ['spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535']
  * ```
  */
-import { isIP } from "node:net";
+import { isIP } from "../util/ip";
 import type { FieldError, FieldPath } from "./errors";
 import { duplicate, forbidden, invalid, notSupported, required } from "./errors";
 import {

@@ -13,7 +13,8 @@
  * api.create("kubectl", { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
  * ```
  */
-import { type CIDR, parseCIDR } from "../api/cidr";
+import { type Cidr, parseCidr } from "../util/ipv4";
+import { randomSuffix } from "../util/names";
 import type { FieldError } from "../api/errors";
 import { ApplyError, NotFoundError, invalid } from "../api/errors";
 import { cacheKey, etcdKey, etcdKeyOf, kindInfo, traceRef } from "../api/meta";
@@ -67,11 +68,10 @@ export const WATCH_LATENCY_MS = 1;
 /** Above this many instances, a fan-out is traced as one event to `name@*` (see WatchOptions.instances). */
 export const TRACE_FANOUT_LIMIT = 50;
 
-const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"; // utilrand: no vowels, no look-alikes
 
 export class ApiServer {
   readonly etcd = new Etcd<KubeObject>();
-  readonly serviceCIDR: CIDR;
+  readonly serviceCIDR: Cidr;
   readonly clusterIPs: IPAllocator;
   readonly nodePorts: PortAllocator;
   private readonly cache = new Map<Kind, Map<string, KubeObject>>();
@@ -90,7 +90,7 @@ export class ApiServer {
     private readonly ctx: SimContext,
     opts: ApiServerOptions,
   ) {
-    this.serviceCIDR = parseCIDR(opts.serviceCIDR);
+    this.serviceCIDR = parseCidr(opts.serviceCIDR);
     this.clusterIPs = new IPAllocator(this.serviceCIDR, ctx.rng.fork());
     const [lo, hi] = opts.nodePortRange ?? [30000, 32767];
     this.nodePorts = new PortAllocator(lo, hi, ctx.rng.fork());
@@ -236,7 +236,7 @@ export class ApiServer {
     const info = kindInfo(obj.kind);
     if (info.namespaced) obj.metadata.namespace ||= "default";
     else delete obj.metadata.namespace;
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + this.ctx.rng.string(5, ALPHANUMS);
+    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomSuffix(this.ctx.rng);
     applyDefaults(obj);
     const old = this.get(obj.kind, obj.metadata.namespace, obj.metadata.name ?? "");
     if (obj.kind === "Service" && old) inheritAllocations(obj, old as Stored<"Service">);
@@ -508,7 +508,7 @@ function inheritAllocations(s: Service, old: Stored<"Service">): void {
 }
 
 function ensureNamed(obj: KubeObject, rng: { string(n: number, a: string): string }): KubeObject {
-  if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + rng.string(5, ALPHANUMS);
+  if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomSuffix(rng);
   return obj;
 }
 
