@@ -39,6 +39,7 @@ import { ReplicaSetController } from "./controllers/replicaset";
 import { type FailureMode, Kubelet } from "./kubelet/kubelet";
 import { Scheduler } from "./scheduler/scheduler";
 import { SimContext } from "./sim/context";
+import { Rng } from "./sim/rng";
 import { type Trace, TraceView } from "./sim/trace";
 import { coreDNSObjects } from "./addons/coredns";
 import { KubeProxy } from "./proxy/kubeproxy";
@@ -300,7 +301,10 @@ export class Cluster {
 
     this.kubeProxy.start();
     // kubeadm's CoreDNS addon.
-    for (const o of coreDNSObjects(this.config.dnsIP, this.config.clusterDomain)) api.create("kubeadm", o);
+    // The ConfigMap's uid comes from a stream of its own: taking it from the shared one would
+    // shift every later random name and address, which lessons and tests quote.
+    const configUID = new Rng(this.config.seed + 0x636f7265).uuid();
+    for (const o of coreDNSObjects(this.config.dnsIP, this.config.clusterDomain)) api.create("kubeadm", o, o.kind === "ConfigMap" ? { uid: configUID } : {});
   }
 
   // ------------------------------------------------------------------ time

@@ -280,8 +280,11 @@ export class ApiServer {
     }
     const oldPorts = new Set((old?.spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => !!n));
     if (old?.spec.healthCheckNodePort) oldPorts.add(old.spec.healthCheckNodePort);
+    const mine = new Set<number>();
     (s.spec.ports ?? []).forEach((p, i) => {
-      if (!p.nodePort || oldPorts.has(p.nodePort)) return;
+      // The same nodePort on two ports of this Service (TCP and UDP) is one allocation.
+      if (!p.nodePort || oldPorts.has(p.nodePort) || mine.has(p.nodePort)) return;
+      mine.add(p.nodePort);
       const msg = this.nodePorts.check(p.nodePort) ?? (batch?.ports.has(p.nodePort) ? "provided port is already allocated" : undefined);
       if (msg) errs.push(invalid(["spec", "ports", i, "nodePort"], p.nodePort, msg));
       batch?.ports.add(p.nodePort);
@@ -312,13 +315,19 @@ export class ApiServer {
     if (old?.spec.clusterIP && old.spec.clusterIP !== "None" && old.spec.clusterIP !== spec.clusterIP) this.clusterIPs.release(old.spec.clusterIP);
     const wantsNodePorts = type === "NodePort" || (type === "LoadBalancer" && spec.allocateLoadBalancerNodePorts !== false);
     const keep = new Set<number>();
-    for (const p of spec.ports ?? []) {
+    const ports = spec.ports ?? [];
+    // initNodePorts: ports with the same number (TCP and UDP of one service) share a nodePort,
+    // the one the user asked for on any of them, else one allocated for the first.
+    const byPort = new Map<number, number>();
+    for (const p of ports) {
       if (!wantsNodePorts && !(type === "LoadBalancer" && p.nodePort)) {
         delete p.nodePort;
         continue;
       }
-      if (!p.nodePort) p.nodePort = this.nodePorts.allocateNext();
-      else if (!(old?.spec.ports ?? []).some((o) => o.nodePort === p.nodePort)) this.nodePorts.allocate(p.nodePort);
+      const shared = byPort.get(p.port);
+      if (!p.nodePort) p.nodePort = shared ?? ports.find((q) => q.port === p.port && q.nodePort)?.nodePort ?? this.nodePorts.allocateNext();
+      if (!keep.has(p.nodePort) && !(old?.spec.ports ?? []).some((o) => o.nodePort === p.nodePort) && this.nodePorts.check(p.nodePort) === undefined) this.nodePorts.allocate(p.nodePort);
+      if (shared === undefined) byPort.set(p.port, p.nodePort);
       keep.add(p.nodePort);
     }
     const needsHealthCheck = type === "LoadBalancer" && spec.externalTrafficPolicy === "Local";
@@ -343,7 +352,7 @@ export class ApiServer {
    * Create an object. Controllers call this with objects they built; user input goes through
    * `admit` first (Cluster.apply does that for every document before writing any).
    */
-  create<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean } = {}): Stored<K> {
+  create<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean; uid?: string } = {}): Stored<K> {
     const obj = input as KubeObject;
     this.request(client, "create", traceRef(ensureNamed(obj, this.ctx.rng)), "");
     if (!opts.admitted) this.admitOrThrow(obj);
@@ -351,11 +360,14 @@ export class ApiServer {
       throw new Error(`${kindInfo(obj.kind).resource} "${obj.metadata.name}" already exists`);
     if (obj.kind === "Service") this.allocateService(obj, undefined);
     const m = obj.metadata;
-    m.uid = this.ctx.rng.uuid();
+    m.uid = opts.uid ?? this.ctx.rng.uuid();
     m.creationTimestamp = this.ctx.timestamp();
     m.generation = 1;
+    // The registries' PrepareForCreate: status is the system's, whatever the request carried.
     if (obj.kind === "Namespace") obj.status = { phase: "Active" };
-    if (obj.kind === "Pod") obj.status ??= { phase: "Pending" };
+    if (obj.kind === "Pod") obj.status = { phase: "Pending" };
+    if (obj.kind === "Service") obj.status = { loadBalancer: {} };
+    if (obj.kind === "Deployment" || obj.kind === "ReplicaSet") delete obj.status;
     this.persist(obj, undefined);
     return obj as Stored<K>;
   }

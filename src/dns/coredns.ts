@@ -47,8 +47,12 @@ export interface KubernetesDnsOptions {
   upstream?: UpstreamRecords | Upstream;
   /** Namespaces that exist from the start (CoreDNS answers only for existing namespaces). */
   namespaces?: readonly string[];
-  /** The CoreDNS pods' own IPs: they decide the NS records (`kube-dns.kube-system.svc.<zone>` when they back it). */
-  localIPs?: readonly string[];
+  /**
+   * The CoreDNS pod's own IPs (its interface addresses): they decide the NS records
+   * (`kube-dns.kube-system.svc.<zone>` when they back it). A function is read at query time, as
+   * the pod's IP is only known once it runs.
+   */
+  localIPs?: readonly string[] | (() => readonly string[]);
   /** Clock in Unix seconds, read on each service/endpoint change; the SOA serial is the last such time. */
   now?: () => number;
 }
@@ -122,7 +126,7 @@ export class KubernetesDns {
   private readonly slicesByService = new Map<string, Set<string>>(); // index → slice keys
   private readonly servicesByIP = new Map<string, Set<string>>();
   private readonly slicesByIP = new Map<string, Set<string>>();
-  private readonly localIPs: string[];
+  private readonly localIPsOf: () => readonly string[];
   private readonly now: (() => number) | undefined;
   private changes = 0;
   private modified = 0;
@@ -132,7 +136,8 @@ export class KubernetesDns {
     this.ttl = opts.ttl ?? 30;
     this.upstream = opts.upstream instanceof Upstream ? opts.upstream : new Upstream(opts.upstream ?? {});
     for (const ns of opts.namespaces ?? ["default", "kube-system", "kube-public", "kube-node-lease"]) this.namespaces.add(ns);
-    this.localIPs = [...(opts.localIPs ?? [])];
+    const ips = opts.localIPs ?? [];
+    this.localIPsOf = typeof ips === "function" ? ips : () => ips;
     this.now = opts.now;
   }
 
@@ -608,7 +613,8 @@ export class KubernetesDns {
   /** The addresses CoreDNS advertises as its name servers (Kubernetes.nsAddrs). */
   private nsAddrs(zone: string): { name: string; ip: string }[] {
     const out: { name: string; ip: string }[] = [];
-    for (const local of this.localIPs) {
+    const localIPs = this.localIPsOf();
+    for (const local of localIPs) {
       for (const key of [...(this.slicesByIP.get(local) ?? [])].sort()) {
         const ep = this.slices.get(key) as SliceEntry;
         const svc = this.svcs.get(ep.index);
@@ -622,7 +628,7 @@ export class KubernetesDns {
       }
     }
     if (out.length > 0) return out;
-    return this.localIPs.map((ip) => ({ name: `ns.dns.${zone}`, ip }));
+    return localIPs.map((ip) => ({ name: `ns.dns.${zone}`, ip }));
   }
 
   /** plugin.NS: `<zone> NS <name>` per distinct name server, its address in ADDITIONAL. */
