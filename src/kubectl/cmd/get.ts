@@ -42,6 +42,11 @@ export function resolveArgs(args: readonly string[]): { resource: ResourceInfo; 
 
 /** `kubectl get …` */
 export function get(ctx: CommandContext): number {
+  // The API serves events, but the simulation records none (describe shows `Events: <none>` too).
+  if (ctx.args.length === 1 && ["events", "event", "ev", "events.events.k8s.io"].includes(ctx.args[0]!)) {
+    ctx.err.push(boolFlag(ctx, "all-namespaces") ? "No resources found" : `No resources found in ${ctx.namespace} namespace.`);
+    return 0;
+  }
   const groups = resolveArgs(ctx.args);
   const output = flag(ctx, "output") ?? "";
   const all = boolFlag(ctx, "all-namespaces");

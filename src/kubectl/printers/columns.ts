@@ -15,7 +15,7 @@
  */
 import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, KubeObject, LabelSelector, Namespace, Node, Pod, ReplicaSet, Service } from "../../api/types";
 import { age } from "../../render/duration";
-import { podStatusReason, serviceExternalIP, servicePorts } from "../../render/kubectl";
+import { podStatusReason, serviceExternalIP, servicePortsColumn as servicePorts } from "../../render/kubectl";
 
 type R<T> = DeepReadonly<T>;
 
