@@ -61,6 +61,8 @@ import {
   getReplicaSets,
   getServices,
   iptablesTable,
+  iptablesExcerpt,
+  packetOrder,
   installRenderers,
   ipvsTable,
   nftablesTable,
@@ -641,6 +643,20 @@ export class ServiceEndpoints {
   }
 }
 
+/** Text shown as a block that wraps long lines to the page (no horizontal scrollbar); `toString()` is the text. */
+export class TextBlock {
+  constructor(
+    readonly text: string,
+    readonly title?: string,
+  ) {}
+  toString(): string {
+    return this.text;
+  }
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return preBundle(this.text, this.title);
+  }
+}
+
 /** A node's iptables, as its kube-proxy (and kubelet) last programmed them. */
 export class NodeIptables {
   constructor(readonly rules: IptablesRuleset) {}
@@ -659,7 +675,15 @@ export class NodeIptables {
   /** Only the nat table's kube-proxy chains (what lessons usually show). */
   table(opts: { chains?: RegExp } = {}): TableView {
     const re = opts.chains ?? /^KUBE-/;
-    return iptablesTable(this.rows().filter((r) => r.table === "nat" && re.test(r.chain)), { title: `iptables -t nat on ${this.rules.nodeName}` });
+    return iptablesTable(packetOrder(this.rows().filter((r) => r.table === "nat" && re.test(r.chain))), { title: `iptables -t nat on ${this.rules.nodeName}` });
+  }
+  /**
+   * The `iptables-save` lines that match, under their `*table` header with the declarations of
+   * their chains and `COMMIT` (what a filtered excerpt of a real iptables-save must keep).
+   * @example cluster.node("node-1").iptables.excerpt(/hello-world/)
+   */
+  excerpt(match: RegExp | string): TextBlock {
+    return new TextBlock(iptablesExcerpt(this.save(), match), `iptables-save on ${this.rules.nodeName} (lines matching ${String(match)})`);
   }
   toString(): string {
     return this.save();
