@@ -130,8 +130,10 @@ describe("site (JupyterLite in Chromium)", function () {
         });
         // Every picture the Node kernel drew is on the page: a Vega chart or an SVG per picture output.
         const pictures = want.flatMap((c) => (c as { outputs: OutputLike[] }).outputs).filter((o) => o.data && ("application/vnd.vegalite.v5+json" in o.data || "image/svg+xml" in o.data)).length;
-        const shown = await page.$$eval(".jp-OutputArea-output", (els) => els.filter((e) => e.querySelector(".vega-embed svg, .vega-embed canvas") || (e.classList.contains("jp-RenderedSVG") || e.querySelector(".jp-RenderedSVG")) && e.querySelector("svg, img")).length);
-        assert.equal(shown, pictures, `${lesson}: pictures on the page`);
+        const drawn = (n: number) =>
+          [...document.querySelectorAll(".jp-OutputArea-output")].filter((e) => (e as unknown as { querySelector(s: string): unknown }).querySelector(".vega-embed svg, .vega-embed canvas, .jp-RenderedSVG img, .jp-RenderedSVG svg, img.jp-RenderedSVG, svg")).length >= n;
+        await page.waitForFunction(drawn, pictures, { timeout: 30_000 }).catch(() => {});
+        assert.ok(await page.evaluate(drawn, pictures), `${lesson}: all ${pictures} pictures drawn on the page`);
         assert.deepEqual(errors, [], `${lesson}: console errors`);
       } finally {
         await page.close();
