@@ -52,6 +52,9 @@ import type { IpvsRuleset } from "./proxy/ipvs";
 import { nftRows, type NftablesRuleset } from "./proxy/nftables";
 import type { ProxyMode } from "./proxy/kubeproxy";
 import { EPOCH_MS } from "./sim/context";
+import { type KubectlOutput, runKubectl, templateLine } from "./kubectl/kubectl";
+import type { KubectlHost } from "./kubectl/cmd/context";
+import { Rest } from "./kubectl/rest";
 import {
   endpointsDetail,
   getDeployments,
@@ -418,6 +421,48 @@ export class Cluster {
       }
     }
     return new ApplyResult(lines);
+  }
+
+  /**
+   * Run a kubectl command line against this cluster and return what kubectl prints (a table for
+   * `get`). Also a tagged template. Virtual time moves only where kubectl waits: `rollout status`,
+   * `get -w` (until the cluster is idle or `--request-timeout`) and `delete` (until the object is gone).
+   * @example cluster.kubectl("create deployment hello-world --image=nginx --replicas=3")
+   * @example cluster.kubectl`scale deployment/hello-world --replicas=${n}`
+   */
+  kubectl(line: string | TemplateStringsArray, ...values: unknown[]): KubectlOutput {
+    return runKubectl(this.kubectlHost, typeof line === "string" ? line : templateLine(line, values));
+  }
+
+  /**
+   * Node only: serve this cluster's API over HTTP on loopback for a real kubectl (see
+   * `kubelab serve`); virtual time follows wall time until `close()`.
+   * @example const s = await cluster.serve({ port: 0 }); fs.writeFileSync("kubeconfig", s.kubeconfig());
+   */
+  async serve(opts: { port?: number; host?: string; speed?: number } = {}): Promise<{ url: string; port: number; kubeconfig(): string; close(): Promise<void> }> {
+    // A computed specifier keeps the HTTP server (node:http) out of the simulation's import graph.
+    const mod = "./serve/http";
+    const { serveCluster } = (await import(mod)) as { serveCluster: (c: Cluster, o: object) => ReturnType<Cluster["serve"]> };
+    return serveCluster(this, opts);
+  }
+
+  /** The REST layer kubectl and `kubelab serve` use (one per cluster). */
+  get rest(): Rest {
+    return (this.restLayer ??= new Rest(this.api, this.ctx));
+  }
+  private restLayer: Rest | undefined;
+
+  /** The kubectl minor version `kubectl(...)` prints as: 32 (default) or 20 (Debian's kubernetes-client). */
+  kubectlClientMinor = 32;
+
+  private get kubectlHost(): KubectlHost {
+    return {
+      clientMinor: this.kubectlClientMinor,
+      rest: this.rest,
+      advance: (ms) => this.advance(ms),
+      nextTaskTime: () => this.ctx.loop.peekTime(),
+      readManifests: (src) => (looksLikePath(src) ? loadManifestFile(src) : loadManifests(src)),
+    };
   }
 
   /**

@@ -180,6 +180,21 @@ export class ApiServer {
     return items;
   }
 
+  /** Stop a watch started with {@link watch} (the same handler); a no-op if it already stopped. */
+  unwatch<K extends Kind>(kind: K, handler: WatchHandler<K>): void {
+    const h = handler as unknown as WatchHandler<Kind>;
+    const drop = (m: Map<string, Watcher[]>, key: string): void => {
+      const list = m.get(key);
+      if (!list) return;
+      const rest = list.filter((w) => w.handler !== h);
+      if (rest.length) m.set(key, rest);
+      else m.delete(key);
+    };
+    drop(this.watchers as Map<string, Watcher[]>, kind);
+    for (const k of [...this.podWatchersByNode.keys()]) if (kind === "Pod") drop(this.podWatchersByNode, k);
+    for (const k of [...this.watchersByName.keys()]) if (k.startsWith(`${kind}/`)) drop(this.watchersByName, k);
+  }
+
   private notify(type: WatchEventType, obj: KubeObject, old: KubeObject | undefined): void {
     // Watchers and the event type each sees, side by side (no pair arrays: a write has ~5 targets).
     const watchers: Watcher[] = [];

@@ -17,7 +17,7 @@ describe("generated corpus (fast-check, seeded)", () => {
         objects += run.steps.length;
         runCorpus(run);
       }),
-      { seed: 20261204, numRuns: 12, endOnFailure: false },
+      { seed: 20261204, numRuns: 16, endOnFailure: false },
     );
     assert.ok(objects >= 200, `only ${objects} objects generated`);
   });
