@@ -25,10 +25,10 @@ import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady, ownerRef, stableStringify } from "./controller";
 import { PodServiceMemo, SelectorIndex, managesEndpoints, podEndpointsChanged, portsKey, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
+import { randomSuffix } from "../util/names";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice-controller";
 export const MAX_ENDPOINTS_PER_SLICE = 100;
-const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
 
 export class EndpointSliceController {
   readonly services: Informer<"Service">;
@@ -208,7 +208,7 @@ export class EndpointSliceController {
       apiVersion: "discovery.k8s.io/v1",
       kind: "EndpointSlice",
       metadata: {
-        name: old?.metadata.name ?? `${svc.metadata.name}-${this.ctx.rng.string(5, ALPHANUMS)}`,
+        name: old?.metadata.name ?? `${svc.metadata.name}-${randomSuffix(this.ctx.rng)}`,
         generateName: `${svc.metadata.name}-`,
         namespace: svc.metadata.namespace!,
         labels,

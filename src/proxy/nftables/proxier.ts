@@ -25,7 +25,7 @@
  */
 import type { DeepReadonly, EndpointSlice, Service } from "../../api/types";
 import { categorizeEndpoints, endpointsFor, externallyAccessible, servicePorts, usesClusterEndpoints, usesLocalEndpoints, type EndpointInfo, type ServicePortInfo } from "../serviceport";
-import { canonicalCIDR, cidrContains } from "../iptables/save";
+import { canonicalCidr, cidrContains, parseAddressOrCidr } from "../../util/ipv4";
 import { endpointChainBase, nftServiceNames } from "./names";
 import { NftTransaction, type NftHook, type NftTableModel } from "./table";
 import { formatNftList } from "./list";
@@ -208,7 +208,7 @@ export function syncNftables(input: SyncNftablesInput): NftablesRuleset {
     // GetNodeIPs: the node's addresses inside the configured CIDRs.
     for (const ip of node.ips) {
       if (ip.startsWith("127.")) continue;
-      if (npa.some((c) => cidrContains(c, ip))) tx.addElement("nodeport-ips", ip);
+      if (npa.some((c) => cidrContains(parseAddressOrCidr(c), ip))) tx.addElement("nodeport-ips", ip);
     }
   }
   tx.addSet("map", "no-endpoint-services", MAP3, { comment: "vmap to drop or reject packets to services with no endpoints" });
@@ -325,12 +325,12 @@ export function syncNftables(input: SyncNftablesInput): NftablesRuleset {
       for (const r of sp.loadBalancerSourceRanges) {
         let c: string;
         try {
-          c = canonicalCIDR(r);
+          c = canonicalCidr(r);
         } catch {
           continue; // kube-proxy ignores unparsable ranges
         }
         sources.push(c);
-        if (nodeIP && cidrContains(c, nodeIP)) allowFromNode = true;
+        if (nodeIP && cidrContains(parseAddressOrCidr(c), nodeIP)) allowFromNode = true;
       }
       if (allowFromNode) sources.push(...sp.loadBalancerIPs);
       tx.addRule(names.firewall, `ip saddr != { ${sources.join(" , ")} } drop`);
