@@ -700,6 +700,24 @@ export class NodeIptables {
   save(): string {
     return this.rules.save();
   }
+  /**
+   * The `iptables-save` lines matching `re`, each under its table's `*nat`/`*filter` header (an
+   * excerpt that still says which table a chain is in; tables with no match are left out).
+   * @example cluster.node("node-1").iptables.grep(/hello-world/)
+   */
+  grep(re: RegExp): string {
+    const out: string[] = [];
+    let header: string | undefined;
+    for (const line of this.save().split("\n")) {
+      if (line.startsWith("*")) header = line;
+      else if (re.test(line)) {
+        if (header !== undefined) out.push(header);
+        header = undefined;
+        out.push(line);
+      }
+    }
+    return out.join("\n");
+  }
   /** Table rows: chain, rule number, matches, target, probability and effective share. */
   rows(): ReturnType<IptablesRuleset["rows"]> {
     return this.rules.rows();
