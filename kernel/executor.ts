@@ -198,6 +198,7 @@ export class Executor {
     const evalue = e.message;
     const traceback = [`${ename}: ${evalue}`];
     let snippet: string[] | undefined;
+    let frame: { cell: CellSource; line: number } | undefined;
     for (const line of (e.stack ?? "").split("\n").slice(1)) {
       if (!/^\s+at /.test(line)) continue;
       // The frame of the wrapper call itself maps to no line of the cell.
@@ -212,9 +213,15 @@ export class Executor {
           const pos = cell.toCell(genLine, Math.max(0, genCol));
           if (!pos) return `${cell.label}`;
           snippet ??= codeFrame(cell.lines, pos.line, pos.column, pos.column + 1, cell.label);
+          frame ??= { cell, line: pos.line };
           return `${cell.label}:${pos.line + 1}:${pos.column + 1}`;
         }),
       );
+    }
+    const inText = frame && textErrorInCell(e, frame.cell, frame.line);
+    if (inText) {
+      const at = `${frame!.cell.label}:${inText.line + 1}:${inText.column + 1}`;
+      return { ename, evalue: `${evalue} (${at})`, traceback: [`${ename}: ${evalue}`, `  at ${at}`, ...traceback.slice(1), "", ...codeFrame(frame!.cell.lines, inText.line, inText.column, inText.column + 1, frame!.cell.label)] };
     }
     return { ename, evalue, traceback: snippet ? [...traceback, "", ...snippet] : traceback };
   }
@@ -313,6 +320,31 @@ export function formatDiagnostics(diags: CellDiagnostic[], code: string, label: 
     evalue: first ? `${first.fileName ?? label}:${first.line + 1}:${first.character + 1} TS${first.code}: ${first.message}` : "type error",
     traceback: traceback.length > 0 && traceback[traceback.length - 1] === "" ? traceback.slice(0, -1) : traceback,
   };
+}
+
+/**
+ * Where an error inside text written in the cell (a YAML template literal passed to `cluster.apply`) is
+ * in the cell: the error's `source` text and 1-based `location.line`/`column` within it, found in the
+ * cell at or after the line of the call. Undefined when the error has no such location or the line is
+ * not in the cell as written (e.g. the text was read from a file).
+ */
+function textErrorInCell(e: Error, cell: CellSource, fromLine: number): { line: number; column: number } | undefined {
+  const { source, location } = e as { source?: unknown; location?: { line?: unknown; column?: unknown } };
+  if (typeof source !== "string" || typeof location?.line !== "number") return undefined;
+  const src = source.split("\n");
+  const n = location.line;
+  if (n < 1 || n > src.length) return undefined;
+  const column = typeof location.column === "number" ? location.column - 1 : 0;
+  // The text starts after a backtick on some line at or after the call, and its lines 2..n follow as written.
+  for (let l = fromLine; l + n - 1 < cell.lines.length; l++) {
+    const head = cell.lines[l]!;
+    const k = head.lastIndexOf("`" + src[0]!);
+    if (k < 0 || (src[0] === "" && !head.endsWith("`"))) continue;
+    let same = true;
+    for (let i = 1; i < n && same; i++) same = cell.lines[l + i] === src[i];
+    if (same) return n === 1 ? { line: l, column: k + 1 + column } : { line: l + n - 1, column };
+  }
+  return undefined;
 }
 
 /** A line of code with its number and a caret line under columns [start, end). */

@@ -4,6 +4,8 @@
  *
  *   kubelab demo [--nodes N] [--seed S] [--replicas R]   build a cluster, apply hello-world, print what happened
  *   kubelab dns --listen HOST:PORT [manifest…]           serve the cluster's DNS (UDP + TCP), logging queries
+ *   kubelab serve [--listen HOST:PORT] [--kubeconfig FILE] [--speed X] [--nodes N] [--seed S] [manifest…]
+ *                                                         serve the cluster's API for a real kubectl (loopback by default)
  *   kubelab start [jupyter options]                       register the kernel and open the lessons in JupyterLab (or Notebook)
  *   kubelab export NOTEBOOK… [--out DIR]                 run notebooks through the kernel and write offline HTML
  *   kubelab install [--user|--sys-prefix|--prefix DIR]   register the Jupyter kernelspec (and the nbconvert template)
@@ -25,6 +27,8 @@ import type * as KernelMain from "../kernel/main";
 import type * as KernelTemplate from "../kernel/nbconvert";
 import type * as LessonsMain from "./lessons/main";
 import type * as SiteServer from "./siteserver";
+import type * as ServeHttp from "./serve/http";
+import { writeFileSync } from "node:fs";
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -94,10 +98,54 @@ async function dns(args: string[]): Promise<void> {
   process.on("SIGTERM", stop);
 }
 
+/**
+ * `kubelab serve`: the cluster's API over HTTP on loopback, a kubeconfig for kubectl, virtual time
+ * following wall time (`--speed` faster). Manifests given are applied first.
+ */
+async function serve(args: string[]): Promise<void> {
+  const listen = flag(args, "--listen") ?? "127.0.0.1:0";
+  const kubeconfig = flag(args, "--kubeconfig");
+  const speed = Number(flag(args, "--speed") ?? "1");
+  const seed = num(flag(args, "--seed"), 42, "--seed");
+  const nodes = num(flag(args, "--nodes"), 3, "--nodes");
+  const verbose = args.includes("-v") ? (args.splice(args.indexOf("-v"), 1), true) : false;
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen wants HOST:PORT, got "${listen}"`);
+  if (!(speed > 0)) throw new Error(`--speed must be a positive number, got ${speed}`);
+  const cluster = new Cluster({ nodes, seed });
+  for (const f of args) cluster.apply(f);
+  cluster.settle();
+  const { serveCluster } = require("./serve/http") as typeof ServeHttp;
+  const server = await serveCluster(cluster, { host: m[1]!, port: Number(m[2]), speed, ...(verbose ? { log: (l: string) => process.stderr.write(l + "\n") } : {}) });
+  if (kubeconfig) writeFileSync(kubeconfig, server.kubeconfig());
+  process.stdout.write(`serving the cluster's API on ${server.url}${kubeconfig ? ` (kubeconfig: ${kubeconfig})` : ""}\n`);
+  const stop = (): void => void server.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
 /** The first of these commands on PATH, or undefined. */
 function which(cmds: string[]): string | undefined {
   for (const c of cmds) if (spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0) return c;
   return undefined;
+}
+
+/**
+ * Jupyter's options for `kubelab start`: as root, `--allow-root` (Jupyter refuses to run as root
+ * without it); with no display (a server, a container, ssh), `--no-browser` (Jupyter then prints the
+ * URL with its token to open elsewhere). Options the user gave win.
+ *
+ * @example startOptions([], { }, 0) // → ["--allow-root", "--no-browser"]
+ */
+export function startOptions(args: readonly string[], env: NodeJS.ProcessEnv, uid: number | undefined, platform: NodeJS.Platform = process.platform): string[] {
+  const has = (flag: string): boolean => args.some((a) => a === flag || a.startsWith(flag + "="));
+  const out = [...args];
+  if (uid === 0 && !has("--allow-root")) out.push("--allow-root");
+  const headless = platform === "linux" && !env["DISPLAY"] && !env["WAYLAND_DISPLAY"];
+  if (headless && !has("--no-browser") && !has("--browser")) {
+    out.push("--no-browser");
+  }
+  return out;
 }
 
 /**
@@ -118,7 +166,14 @@ function start(args: string[]): void {
   installNbconvertTemplate(path.dirname(path.dirname(dir)));
   const notebooks = path.join(packageRoot(), "notebooks");
   process.stdout.write(`kernel "kubelab (TypeScript)" registered in ${dir}; opening ${notebooks} in ${lab ? "JupyterLab" : "Jupyter Notebook"}\n`);
-  const r = spawnSync(lab ?? notebook!, [...args, notebooks], { stdio: "inherit" });
+  const options = startOptions(args, process.env, process.getuid?.());
+  if (options.includes("--no-browser") && !args.includes("--no-browser")) {
+    process.stdout.write(
+      "no display here, so no browser is opened: open the http://…?token=… URL Jupyter prints below\n" +
+        "(from another machine: ssh -L 8888:localhost:8888 THIS-HOST, then open that URL there)\n",
+    );
+  }
+  const r = spawnSync(lab ?? notebook!, [...options, notebooks], { stdio: "inherit" });
   process.exitCode = r.status ?? 1;
 }
 
@@ -130,6 +185,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "dns":
       return dns(args);
+    case "serve":
+      return serve(args);
     case "export": {
       const { exportNotebooks } = require("./lessons/main") as typeof LessonsMain;
       const out = flag(args, "--out") ?? "build/lessons";

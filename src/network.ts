@@ -21,7 +21,7 @@ import { simulateTraffic, type TrafficResult } from "./net/traffic";
 import { tracePacket, type PacketTrace } from "./net/datapath";
 import type { NetDestination, NetLoadBalancer, NetNode, NetPod, NetSource, NetWorld } from "./net/world";
 import { Rng } from "./sim/rng";
-import { genericTable, trafficChart, type TableBundle } from "./render";
+import { genericTable, packetBundle, trafficChart, type LoadBalancerView, type PacketContext, type SvgBundle } from "./render";
 
 /** How traffic reaches a Service: its ClusterIP (default), a node's NodePort, the cloud load balancer, or an externalIP. */
 export type ServiceEntry = "clusterIP" | "nodePort" | "loadBalancer" | "externalIP";
@@ -60,7 +60,7 @@ export interface DataPathHost {
 /** Where a connection from outside comes from unless told otherwise (TEST-NET-2). */
 export const DEFAULT_EXTERNAL_CLIENT = "198.51.100.7";
 
-export class DataPath {
+export class DataPathAdapter {
   private calls = 0;
   constructor(private readonly host: DataPathHost) {}
 
@@ -76,6 +76,7 @@ export class DataPath {
         podCIDR: n.spec.podCIDR ?? "0.0.0.0/32",
         iptablesSave: () => proxy.rulesetText(name),
         ...(proxy.mode === "ipvs" ? { ipvs: () => proxy.ipvs(name).kernelState() } : {}),
+        ...(proxy.mode === "nftables" ? { nftables: () => proxy.nftables(name).ruleset() } : {}),
         healthCheck: (port: number) => healthCheck(proxy, name, port),
       };
     });
@@ -176,9 +177,32 @@ export class DataPath {
 
   packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
     const ns = opts.namespace ?? "default";
-    const trace = tracePacket(this.world(), { from: this.source(opts.from, ns), to: this.destination(opts.to, ns), rng: this.rng(), ...(opts.sport ? { sport: opts.sport } : {}) });
-    return new Packet(trace);
+    const world = this.world();
+    const from = this.source(opts.from, ns);
+    const to = this.destination(opts.to, ns);
+    const trace = tracePacket(world, { from, to, rng: this.rng(), ...(opts.sport ? { sport: opts.sport } : {}) });
+    const ctx: PacketContext = { from: describeSource(opts.from), to: describeTarget(opts.to, to) };
+    if ("external" in from) {
+      ctx.clientIP = from.external;
+      const lb = from.via === undefined ? world.loadBalancers?.find((l) => l.ip === to.ip) : undefined;
+      if (lb) {
+        const view: LoadBalancerView = {
+          ip: lb.ip,
+          healthCheckNodePort: lb.healthCheckNodePort,
+          nodes: (lb.nodes ?? world.nodes.map((n) => n.name)).map((name) => ({
+            name,
+            localEndpoints: lb.healthCheckNodePort ? (world.nodes.find((n) => n.name === name)?.healthCheck?.(lb.healthCheckNodePort)?.localEndpoints ?? 0) : null,
+          })),
+        };
+        ctx.loadBalancer = view;
+      }
+    } else if ("pod" in from) {
+      const ip = world.pods.find((p) => p.ref === from.pod)?.ip;
+      if (ip) ctx.clientIP = ip;
+    }
+    return new Packet(trace, ctx);
   }
+
 }
 
 /** kube-proxy's health check server: local ready endpoints of the Service that owns this healthCheckNodePort. */
@@ -189,9 +213,15 @@ function healthCheck(proxy: KubeProxy, node: string, port: number): { localEndpo
   let n = 0;
   for (const sl of snap.endpointSlices) {
     if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.[wellKnown.serviceName] !== svc.metadata.name) continue;
-    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions.ready ?? true)) n++;
+    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions?.ready ?? true)) n++;
   }
   return { localEndpoints: n };
+}
+
+function describeTarget(t: Target, d: NetDestination): string {
+  const addr = `${d.ip}:${d.port}`;
+  if (typeof t === "string") return t === addr ? addr : `${t} (${addr})`;
+  return `${t.service}${t.port !== undefined ? `:${t.port}` : ""} via ${t.via ?? "clusterIP"} (${addr})`;
 }
 
 function describeSource(s: Source): string {
@@ -243,7 +273,11 @@ export class Traffic {
 
 /** The path of one packet: hooks, rules, NAT, hops, verdict. */
 export class Packet {
-  constructor(readonly trace: PacketTrace) {}
+  constructor(
+    readonly trace: PacketTrace,
+    /** How the packet was asked for, and the load balancer's health checks when it came through one. */
+    readonly context: PacketContext = { from: trace.request.hops[0] ?? "?", to: trace.endpoint ?? "?" },
+  ) {}
 
   get verdict(): string {
     return this.trace.verdict;
@@ -282,7 +316,8 @@ export class Packet {
     return genericTable(rows, { title: `${this.trace.request.hops.join(" → ")}: ${this.trace.verdict}`, caption: `${this.trace.rulesEvaluated} rules evaluated` });
   }
 
-  [Symbol.for("Jupyter.display")](): TableBundle {
-    return { ...this.table().bundle(), "text/plain": this.toString() };
+  /** The walk as a picture: chains in the order the packet meets them, NAT, routing, the reply. */
+  [Symbol.for("Jupyter.display")](): SvgBundle {
+    return packetBundle(this.trace, this.context, this.toString());
   }
 }

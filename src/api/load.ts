@@ -25,11 +25,15 @@ export interface SourceDocument {
   locate(path: FieldPath): SourceLocation;
 }
 
-/** A syntax error in YAML, with its line and column. */
+/**
+ * A syntax error in YAML, with its line and column, and the YAML text itself (so the kernel can show
+ * the line inside the cell that holds the text, with a caret under the mistake).
+ */
 export class ManifestSyntaxError extends Error {
   constructor(
     message: string,
     readonly location: SourceLocation,
+    readonly source: string,
   ) {
     super(message);
     this.name = "ManifestSyntaxError";
@@ -54,12 +58,17 @@ export function loadManifests(text: string, file?: string): SourceDocument[] {
     index++;
     const err = doc.errors[0];
     if (err) {
-      const pos = lc.linePos(err.pos[0]);
+      const pos = { ...lc.linePos(err.pos[0]) };
+      // yaml reports a bad indent at column 1: point at the line's first character instead.
+      const lineText = text.split("\n")[pos.line - 1] ?? "";
+      const indent = /^ */.exec(lineText)![0].length;
+      if (pos.col <= indent && indent < lineText.length) pos.col = indent + 1;
       const where: SourceLocation = { ...(file ? { file } : {}), document: index, line: pos.line, column: pos.col };
       const msg = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+.*$/, "");
       throw new ManifestSyntaxError(
         `error parsing YAML${file ? ` in ${file}` : ""}: document ${index}, line ${pos.line}, column ${pos.col}: ${msg}`,
         where,
+        text,
       );
     }
     if (doc.contents === null) {
@@ -78,6 +87,7 @@ export function loadManifests(text: string, file?: string): SourceDocument[] {
       throw new ManifestSyntaxError(
         `error parsing YAML${file ? ` in ${file}` : ""}: document ${index}: expected an object with apiVersion and kind`,
         where(doc.contents as YamlNode),
+        text,
       );
     }
     out.push({

@@ -150,6 +150,8 @@ export interface Probe extends ProbeHandler {
   timeoutSeconds?: number;
   successThreshold?: number;
   failureThreshold?: number;
+  /** Grace period for a kill after a failed liveness probe; overrides the pod's terminationGracePeriodSeconds. */
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface Container {
@@ -314,6 +316,33 @@ export interface EndpointSubset {
   ports?: { name?: string; port: number; protocol?: Protocol; appProtocol?: string }[];
 }
 
+/** Configuration for pods: string values in `data`, base64 bytes in `binaryData` (1 MiB in all). */
+export interface ConfigMap {
+  apiVersion: "v1";
+  kind: "ConfigMap";
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
+  /** Values are base64-encoded bytes. */
+  binaryData?: Record<string, string>;
+  /** Once true, data and binaryData can no longer change (and immutable cannot be unset). */
+  immutable?: boolean;
+}
+
+/**
+ * A Secret: base64 values in `data`. `stringData` is write-only: the API server encodes it into
+ * `data` (overriding keys of the same name) and never stores it.
+ */
+export interface Secret {
+  apiVersion: "v1";
+  kind: "Secret";
+  metadata: ObjectMeta;
+  /** Default `Opaque`; e.g. `kubernetes.io/tls` requires `tls.crt` and `tls.key`. */
+  type?: string;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  immutable?: boolean;
+}
+
 // ---------------------------------------------------------------- discovery.k8s.io/v1
 
 export interface EndpointConditions {
@@ -324,7 +353,8 @@ export interface EndpointConditions {
 
 export interface Endpoint {
   addresses: string[];
-  conditions: EndpointConditions;
+  /** Optional in discovery.k8s.io/v1: nil `ready` and `serving` mean true, nil `terminating` false. */
+  conditions?: EndpointConditions;
   hostname?: string;
   targetRef?: ObjectReference;
   nodeName?: string;
@@ -409,7 +439,9 @@ export type KubeObject =
   | Endpoints
   | EndpointSlice
   | Deployment
-  | ReplicaSet;
+  | ReplicaSet
+  | ConfigMap
+  | Secret;
 
 export type Kind = KubeObject["kind"];
 
@@ -421,6 +453,10 @@ export const wellKnown = {
   /** Marks the EndpointSlice controller as owner of a slice (vs. user-created slices). */
   managedBy: "endpointslice.kubernetes.io/managed-by",
   managedByController: "endpointslice-controller.k8s.io",
+  /** The EndpointSliceMirroring controller's value of {@link wellKnown.managedBy}. */
+  managedByMirroring: "endpointslicemirroring-controller.k8s.io",
+  /** On an Endpoints object, `"true"` keeps the EndpointSliceMirroring controller away from it. */
+  skipMirror: "endpointslice.kubernetes.io/skip-mirror",
   serviceName: "kubernetes.io/service-name",
   podTemplateHash: "pod-template-hash",
   revision: "deployment.kubernetes.io/revision",

@@ -86,6 +86,11 @@ export class ContainerRuntime {
     this.ctx.record(caller, this.name, "StopContainer", object, `${container}: ${detail}`);
   }
 
+  /** The stop timeout ran out with the container still running: SIGKILL. */
+  killContainer(object: string, container: string, graceSeconds: number): void {
+    this.ctx.record(this.name, this.name, "SIGKILL", object, `${container}: still running ${graceSeconds}s after SIGTERM`);
+  }
+
   stopPodSandbox(caller: string, object: string, sandboxId: string): void {
     this.ctx.record(caller, this.name, "StopPodSandbox", object, "");
     this.cni.del(this.name, object, sandboxId);

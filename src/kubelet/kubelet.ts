@@ -6,7 +6,8 @@
  * The app inside each container is simulated too, so probes have something to probe: it starts
  * listening `kubelab.io/app-start-seconds` after the container starts (default 0), can be made to
  * hang or crash (`cluster.fail`) and to recover (`cluster.heal`), and exits
- * `kubelab.io/app-shutdown-seconds` after SIGTERM (default 1, bounded by the grace period).
+ * `kubelab.io/app-shutdown-seconds` after SIGTERM (default 1, bounded by the grace period). A hung
+ * app is stuck: it ignores SIGTERM too, so a liveness kill waits out the whole grace period.
  *
  * Probes are evaluated at their real schedule (initialDelaySeconds, then every periodSeconds), but
  * only the probes whose result changes something are simulated, so a settled cluster is idle.
@@ -25,6 +26,7 @@ import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { CNI, type PodNetwork } from "./cni";
 import { ContainerRuntime } from "./cri";
+import { FNV32_OFFSET, fnv1a32, fnv1a32Byte } from "../util/hash";
 
 export const KUBERNETES_VERSION = "v1.31.0";
 
@@ -43,7 +45,7 @@ export interface NodeConfig {
 export type FailureMode = "hang" | "crash";
 
 /** Runtime state of one container and the app in it. */
-export interface ContainerState {
+export interface RuntimeContainer {
   name: string;
   image: string;
   containerId?: string;
@@ -61,6 +63,8 @@ export interface ContainerState {
   lastTerminated?: { exitCode: number; reason: string; startedAt: number; finishedAt: number };
   /** Bumped on every state change, so scheduled probe results that are out of date are dropped. */
   epoch: number;
+  /** SIGTERM sent (a liveness kill in progress): when the runtime sends SIGKILL; no probes until then. */
+  stopping?: { killAt: number };
 }
 
 /** What the kubelet keeps per pod. */
@@ -72,7 +76,7 @@ export interface PodRuntime {
   sandboxId?: string;
   network?: PodNetwork;
   ip?: string;
-  containers: ContainerState[];
+  containers: RuntimeContainer[];
   startedAt: number;
   terminating: boolean;
   conditionTimes: Map<string, { status: string; at: string }>;
@@ -289,6 +293,7 @@ export class Kubelet {
         cs.crashLoop = persistent;
         this.crash(rt, cs, "Error", 1);
       } else {
+        if (cs.stopping) continue; // already being killed
         cs.hung = true;
         cs.epoch++;
         this.ctx.record(this.name, this.name, "app-hang", rt.ref, `${cs.name} stops answering`);
@@ -306,6 +311,12 @@ export class Kubelet {
       cs.crashLoop = false;
       if (!cs.hung) continue;
       cs.hung = false;
+      if (cs.stopping) {
+        // SIGTERM is pending: the recovered app now handles it.
+        this.ctx.record(this.name, this.name, "app-recover", rt.ref, `${cs.name} answers again`);
+        this.exitOnSigterm(rt, cs);
+        continue;
+      }
       cs.epoch++;
       this.ctx.record(this.name, this.name, "app-recover", rt.ref, `${cs.name} answers again`);
       const spec = rt.pod.spec.containers.find((c) => c.name === cs.name)!;
@@ -320,7 +331,7 @@ export class Kubelet {
   }
 
   /** The app exits: the container terminates and, with restartPolicy Always, is restarted with back-off. */
-  private crash(rt: PodRuntime, cs: ContainerState, reason: string, exitCode: number): void {
+  private crash(rt: PodRuntime, cs: RuntimeContainer, reason: string, exitCode: number): void {
     if (cs.state !== "running" || rt.terminating) return;
     cs.epoch++;
     cs.lastTerminated = { exitCode, reason, startedAt: cs.startedAt ?? this.ctx.now, finishedAt: this.ctx.now };
@@ -332,7 +343,7 @@ export class Kubelet {
     this.restart(rt, cs);
   }
 
-  private restart(rt: PodRuntime, cs: ContainerState): void {
+  private restart(rt: PodRuntime, cs: RuntimeContainer): void {
     // CrashLoopBackOff: 0 s for the first restart, then 10 s doubling to 5 minutes.
     const delay = cs.restartCount === 0 ? 0 : Math.min(10_000 * 2 ** (cs.restartCount - 1), 300_000);
     if (delay > 0) {
@@ -349,7 +360,7 @@ export class Kubelet {
     });
   }
 
-  private nextProbe(cs: ContainerState, p: DeepReadonly<Probe>, after: number): number {
+  private nextProbe(cs: RuntimeContainer, p: DeepReadonly<Probe>, after: number): number {
     const first = (cs.startedAt ?? 0) + (p.initialDelaySeconds ?? 0) * 1000;
     const period = (p.periodSeconds ?? 10) * 1000;
     if (after <= first) return first;
@@ -364,7 +375,7 @@ export class Kubelet {
   }
 
   /** Schedule the readiness probes that will flip this container's readiness, if any. */
-  private scheduleReadiness(rt: PodRuntime, cs: ContainerState, p: DeepReadonly<Probe>): void {
+  private scheduleReadiness(rt: PodRuntime, cs: RuntimeContainer, p: DeepReadonly<Probe>): void {
     const epoch = cs.epoch;
     const period = (p.periodSeconds ?? 10) * 1000;
     const up = !cs.hung;
@@ -393,22 +404,50 @@ export class Kubelet {
     }
   }
 
-  private scheduleLiveness(rt: PodRuntime, cs: ContainerState, p: DeepReadonly<Probe>): void {
+  private scheduleLiveness(rt: PodRuntime, cs: RuntimeContainer, p: DeepReadonly<Probe>): void {
     const epoch = cs.epoch;
     const period = (p.periodSeconds ?? 10) * 1000;
     const first = this.nextProbe(cs, p, this.ctx.now + 1);
     const threshold = p.failureThreshold ?? 3;
     for (let k = 0; k < threshold; k++) {
       this.ctx.loop.after(first + k * period - this.ctx.now, "liveness probe", () => {
-        if (cs.epoch !== epoch || cs.state !== "running") return;
+        if (cs.epoch !== epoch || cs.state !== "running" || cs.stopping) return;
         this.ctx.record(this.name, this.name, "probe", rt.ref, `Liveness probe failed (${k + 1}/${threshold}): ${this.probeTarget(p, rt.ip ?? "")}: context deadline exceeded`);
-        if (k + 1 === threshold) {
-          this.cri.stopContainer(this.name, rt.ref, cs.name, "failed liveness probe, will be restarted");
-          cs.crashLoop = false;
-          this.crash(rt, cs, "Error", 137);
-        }
+        if (k + 1 === threshold) this.killContainer(rt, cs, p);
       });
     }
+  }
+
+  /**
+   * The kubelet's killContainer after a failed liveness probe: StopContainer with the grace period,
+   * so the runtime sends SIGTERM, waits up to that long for the app to exit, then sends SIGKILL (exit
+   * code 137 only then). The probe's terminationGracePeriodSeconds overrides the pod's (default 30 s).
+   */
+  private killContainer(rt: PodRuntime, cs: RuntimeContainer, p: DeepReadonly<Probe>): void {
+    const grace = p.terminationGracePeriodSeconds ?? rt.pod.spec.terminationGracePeriodSeconds ?? 30;
+    cs.crashLoop = false;
+    cs.stopping = { killAt: this.ctx.now + grace * 1000 };
+    const epoch = ++cs.epoch;
+    this.cri.stopContainer(this.name, rt.ref, cs.name, `failed liveness probe, will be restarted: SIGTERM, grace period ${grace}s`);
+    if (!cs.hung) this.exitOnSigterm(rt, cs);
+    this.ctx.loop.after(grace * 1000, "stop timeout", () => {
+      if (cs.epoch !== epoch) return;
+      this.cri.killContainer(rt.ref, cs.name, grace);
+      cs.stopping = undefined;
+      this.crash(rt, cs, "Error", 137);
+    });
+  }
+
+  /** An app that answers handles SIGTERM: it exits (code 0) after its shutdown time, if that is within the grace period. */
+  private exitOnSigterm(rt: PodRuntime, cs: RuntimeContainer): void {
+    const at = this.ctx.now + Number(rt.pod.metadata.annotations?.[wellKnown.appShutdownSeconds] ?? 1) * 1000;
+    if (!cs.stopping || at >= cs.stopping.killAt) return;
+    const epoch = cs.epoch;
+    this.ctx.loop.after(at - this.ctx.now, "app shutdown", () => {
+      if (cs.epoch !== epoch) return;
+      cs.stopping = undefined;
+      this.crash(rt, cs, "Completed", 0);
+    });
   }
 
   // ------------------------------------------------------------------ status
@@ -484,10 +523,9 @@ function imageID(image: string): string {
 /** A stable 64-hex-digit digest for an image name (stands in for the registry digest). */
 function hash64(s: string): string {
   let out = "";
-  let h = 0x811c9dc5;
+  let h = FNV32_OFFSET;
   for (let round = 0; round < 8; round++) {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-    h = Math.imul(h ^ round, 0x01000193) >>> 0;
+    h = fnv1a32Byte(fnv1a32(s, h), round);
     out += h.toString(16).padStart(8, "0");
   }
   return out;

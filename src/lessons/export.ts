@@ -6,9 +6,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMarkdown } from "./markdown";
-import { joinText, type Cell, type MimeData, type Notebook, type Output } from "./notebook";
+import { joinText, type NotebookCell, type MimeData, type Notebook, type Output } from "./notebook";
 import { sanitizeMarkup } from "./sanitize";
-import { escapeHtml, stripAnsi } from "./text";
+import { stripAnsi } from "./text";
+import { escapeText as escapeHtml } from "../render/escape";
 import { PAGE_CSS, EMBED_SCRIPT } from "./assets";
 
 /** A link to another page of the course. */
@@ -215,7 +216,7 @@ function renderOutput(o: Output, id: string): Rendered & { prompt: string } {
 }
 
 /** A cell's HTML id: its nbformat id when usable, else its position. */
-function cellId(c: Cell, index: number): string {
+function cellId(c: NotebookCell, index: number): string {
   return typeof c.id === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(c.id) ? `cell-${c.id}` : `cell-${index + 1}`;
 }
 

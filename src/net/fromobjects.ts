@@ -31,6 +31,8 @@ export interface WorldObjects {
   rules(nodeName: string): string;
   /** IPVS-mode nodes: the kernel IPVS state kube-proxy programmed. */
   ipvs?(nodeName: string): IpvsKernelState | undefined;
+  /** nftables-mode nodes: the text kube-proxy fed to `nft -f`. */
+  nftables?(nodeName: string): string | undefined;
   /**
    * The pod's app: "serving" answers on its ports, "hung" accepts nothing (connections time
    * out), "down" has no listening socket (refused). Default: "serving" when the pod is Running.
@@ -99,6 +101,10 @@ export function worldFromObjects(o: WorldObjects): NetWorld {
       const ipvsFn = o.ipvs;
       const state = ipvsFn(name);
       if (state) node.ipvs = () => state;
+    }
+    if (o.nftables) {
+      const text = o.nftables(name);
+      if (text !== undefined) node.nftables = () => text;
     }
     nodes.push(node);
   }

@@ -6,12 +6,13 @@
  * import { Datapath, simulateTraffic } from "./net";
  * ```
  */
-export * from "./ipv4";
+export * from "../util/ipv4";
 export * from "./restore";
 export * from "./netfilter";
 export * from "./ipset";
 export * from "./conntrack";
 export * from "./ipvs";
+export * from "./nftables";
 export * from "./world";
 export * from "./datapath";
 export * from "./traffic";

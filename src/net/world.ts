@@ -28,6 +28,8 @@ export interface NetNode {
   iptablesSave(): string;
   /** IPVS-mode nodes: virtual servers, kube-ipvs0 addresses and ipsets. */
   ipvs?(): IpvsKernelState;
+  /** nftables-mode nodes: the text kube-proxy fed to `nft -f` (its `ip kube-proxy` table). */
+  nftables?(): string;
   /**
    * kube-proxy's service health server on this node (`healthCheckNodePort`): the number of local
    * ready endpoints it reports (HTTP 200 when > 0, 503 otherwise), or undefined when no Service

@@ -24,8 +24,15 @@ import type { SimContext } from "../sim/context";
 import { syncIptables, type IptablesRuleset, type KubeProxyConfig } from "./iptables";
 import { syncIpvs, type IpvsRuleset } from "./ipvs";
 import type { IpvsScheduler } from "../net/ipvs";
+import { syncNftables, type NftablesRuleset } from "./nftables";
+
+/** kube-proxy's `--proxy-mode`. */
+export type ProxyMode = "iptables" | "ipvs" | "nftables";
 
 export const KUBE_PROXY = "kube-proxy";
+
+/** iptables-save of a node where nothing wrote iptables rules (nftables mode). */
+const EMPTY_IPTABLES = "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 
 /** What one sync saw: shared by every node that synced at that moment. */
 export interface ProxySnapshot {
@@ -46,11 +53,12 @@ export class KubeProxy {
   private pending = false;
   private readonly cache = new Map<string, { version: number; rules: IptablesRuleset }>();
   private readonly ipvsCache = new Map<string, { version: number; rules: IpvsRuleset }>();
+  private readonly nftCache = new Map<string, { version: number; rules: NftablesRuleset }>();
 
   constructor(
     private readonly ctx: SimContext,
     api: ApiServer,
-    readonly config: KubeProxyConfig & { minSyncPeriodSeconds?: number; mode?: "iptables" | "ipvs"; ipvsScheduler?: IpvsScheduler },
+    readonly config: KubeProxyConfig & { minSyncPeriodSeconds?: number; mode?: ProxyMode; ipvsScheduler?: IpvsScheduler; serviceCIDR?: string },
     private readonly nodeNames: () => readonly string[],
     private readonly nodeIPs: (node: string) => string[],
   ) {
@@ -113,7 +121,7 @@ export class KubeProxy {
     };
     const nodes = this.nodeNames();
     const detail = `${this.services.size} services, ${this.slices.size} endpointslices`;
-    const what = this.mode === "ipvs" ? "ipvs + ipset + iptables-restore" : "iptables-restore";
+    const what = this.mode === "ipvs" ? "ipvs + ipset + iptables-restore" : this.mode === "nftables" ? "nft -f (table ip kube-proxy)" : "iptables-restore";
     if (nodes.length <= TRACE_FANOUT_LIMIT) for (const n of nodes) this.ctx.record(`${KUBE_PROXY}@${n}`, `${KUBE_PROXY}@${n}`, "sync", "", `${what}: ${detail}`);
     else this.ctx.record(`${KUBE_PROXY}@*`, `${KUBE_PROXY}@*`, "sync", "", `${what} on ${nodes.length} nodes: ${detail}`);
   }
@@ -123,7 +131,7 @@ export class KubeProxy {
     return this.snapshot;
   }
 
-  get mode(): "iptables" | "ipvs" {
+  get mode(): ProxyMode {
     return this.config.mode ?? "iptables";
   }
 
@@ -135,14 +143,33 @@ export class KubeProxy {
     );
   }
 
-  /** The node's whole IPv4 rule set as the kernel holds it (what the data path evaluates). */
+  /**
+   * nftables mode: the `ip kube-proxy` table this node's kube-proxy wrote at its last sync.
+   *
+   * @example
+   * ```ts
+   * proxy.nftables("node-1").list();   // what `nft list table ip kube-proxy` prints
+   * ```
+   */
+  nftables(node: string): NftablesRuleset {
+    if (this.mode !== "nftables") throw new Error(`kube-proxy runs in ${this.mode} mode; create the cluster with proxyMode: "nftables"`);
+    return this.cached(this.nftCache, node, (input) =>
+      syncNftables({ ...input, config: { clusterCIDR: this.config.clusterCIDR, ...(this.config.serviceCIDR ? { serviceCIDRs: this.config.serviceCIDR } : {}), ...(this.config.masqueradeAll ? { masqueradeAll: true } : {}) } }),
+    );
+  }
+
+  /**
+   * The node's whole IPv4 iptables rule set as the kernel holds it (what the data path
+   * evaluates); in nftables mode kube-proxy writes no iptables rules, so only the built-in chains.
+   */
   rulesetText(node: string): string {
+    if (this.mode === "nftables") return EMPTY_IPTABLES;
     return this.mode === "ipvs" ? this.ipvs(node).rulesetText() : this.iptables(node).save();
   }
 
   /** The rules this node's kube-proxy wrote at its last sync. */
   iptables(node: string): IptablesRuleset {
-    if (this.mode === "ipvs") throw new Error(`kube-proxy runs in ipvs mode: see node(...).ipvs (its iptables rules are in ipvs.restoreInput())`);
+    if (this.mode !== "iptables") throw new Error(`kube-proxy runs in ${this.mode} mode: see node(...).${this.mode}${this.mode === "ipvs" ? " (its iptables rules are in ipvs.restoreInput())" : ""}`);
     return this.cached(this.cache, node, (input) => syncIptables({ ...input, config: this.config }));
   }
 

@@ -32,7 +32,7 @@ export interface EndpointTraffic {
 }
 
 /** The result of `cluster.traffic(...)`. */
-export interface TrafficResult {
+export interface TrafficChartData {
   byEndpoint: readonly EndpointTraffic[];
   /** Connections attempted. */
   total: number;
@@ -43,7 +43,7 @@ export interface TrafficResult {
 /** A labelled traffic result, e.g. one step of a scale-up or one traffic policy. */
 export interface LabelledTraffic {
   label: string;
-  result: TrafficResult;
+  result: TrafficChartData;
 }
 
 /** kube-proxy cost for one configuration: rules a new connection traverses with `services` Services. */
@@ -79,11 +79,11 @@ function round(x: number, digits = 6): number {
   return Math.round(x * f) / f;
 }
 
-function successful(r: TrafficResult): number {
+function successful(r: TrafficChartData): number {
   return r.byEndpoint.reduce((n, e) => n + e.count, 0);
 }
 
-function failed(r: TrafficResult): number {
+function failed(r: TrafficChartData): number {
   return r.failures.reduce((n, f) => n + f.count, 0);
 }
 
@@ -92,7 +92,7 @@ function barStep(n: number): number {
   return Math.max(6, Math.min(40, Math.floor(900 / Math.max(1, n))));
 }
 
-function subtitle(r: TrafficResult): string {
+function subtitle(r: TrafficChartData): string {
   const parts = [`${r.total} connections`, `${r.byEndpoint.length} endpoints`];
   const f = failed(r);
   if (f > 0) parts.push(`${f} failed (${r.failures.map((x) => `${x.reason}: ${x.count}`).join(", ")})`);
@@ -109,7 +109,7 @@ function subtitle(r: TrafficResult): string {
  * const spec = trafficSpec(cluster.traffic({ to: "web:80", connections: 10_000 }).result);
  * ```
  */
-export function trafficSpec(result: TrafficResult, opts: { title?: string } = {}): TopLevelSpec {
+export function trafficSpec(result: TrafficChartData, opts: { title?: string } = {}): TopLevelSpec {
   const denom = Math.max(1, successful(result));
   const values = result.byEndpoint.map((e) => ({
     endpoint: e.endpoint,
@@ -178,7 +178,7 @@ export function trafficSpec(result: TrafficResult, opts: { title?: string } = {}
  * console.log(trafficSummary(result));
  * ```
  */
-export function trafficSummary(result: TrafficResult, title = "Connections per endpoint"): string {
+export function trafficSummary(result: TrafficChartData, title = "Connections per endpoint"): string {
   const denom = Math.max(1, successful(result));
   const table = tableText({
     columns: [
@@ -486,7 +486,7 @@ export class Chart {
  * trafficChart(result, { title: "hello-world:80 from pod/client" });
  * ```
  */
-export function trafficChart(result: TrafficResult, opts: { title?: string } = {}): Chart {
+export function trafficChart(result: TrafficChartData, opts: { title?: string } = {}): Chart {
   return new Chart(trafficSpec(result, opts), trafficSummary(result, opts.title));
 }
 

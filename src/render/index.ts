@@ -21,7 +21,7 @@ export {
   getNodes,
   getDeployments,
   getReplicaSets,
-  servicePorts,
+  servicePortsColumn,
   serviceExternalIP,
   podStatusReason,
   type GetOptions,
@@ -29,14 +29,16 @@ export {
 export {
   iptablesTable,
   ipvsTable,
+  nftablesTable,
   dnsRecordsTable,
   resolverWalkTable,
   resolvConfBundle,
   genericTable,
   formatProbability,
   formatShare,
-  type IptablesRow,
-  type IpvsRow,
+  type IptablesTableRow,
+  type IpvsTableRow,
+  type NftTableRow,
   type DnsRecordRow,
   type ResolverStepRow,
 } from "./network";
@@ -58,7 +60,7 @@ export {
   Chart,
   type ChartBundle,
   type EndpointTraffic,
-  type TrafficResult,
+  type TrafficChartData,
   type LabelledTraffic,
   type RuleCostRow,
 } from "./chart";
@@ -80,4 +82,7 @@ export {
   type TraceLike,
 } from "./sequence";
 export { topologyBundle, type TopologyInput } from "./topology";
+export { flowBundle, flowSvg, flowText, type FlowModel, type FlowSection, type FlowStep, type FlowPill, type Tone } from "./flow";
+export { resolverBundle, resolverModel, searchOrder, type ResolverWalkView, type ResolverQueryView } from "./resolver";
+export { packetBundle, packetModel, type PacketContext, type LoadBalancerView } from "./packet";
 export { installRenderers } from "./install";

@@ -9,7 +9,7 @@ import type { TableBundle } from "./bundle";
 import { preBundle, TableView, type Cell, type Column, type Table } from "./table";
 
 /** One iptables rule as a row: `-A <chain> <matches> -j <target>` in table `table`. */
-export interface IptablesRow {
+export interface IptablesTableRow {
   table: string;
   chain: string;
   /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
@@ -58,7 +58,7 @@ export function formatShare(s: number | undefined, digits = 1): Cell {
  * iptablesTable(node.iptables.rows("KUBE-SVC-…"), { title: "nat KUBE-SVC-…" });
  * ```
  */
-export function iptablesTable(rows: readonly IptablesRow[], opts: { title?: string; showTable?: boolean } = {}): TableView {
+export function iptablesTable(rows: readonly IptablesTableRow[], opts: { title?: string; showTable?: boolean } = {}): TableView {
   const columns: Column[] = [
     { key: "chain", header: "Chain" },
     { key: "n", header: "#", align: "right" },
@@ -88,7 +88,7 @@ export function iptablesTable(rows: readonly IptablesRow[], opts: { title?: stri
 }
 
 /** One IPVS real server under its virtual server (`ipvsadm -Ln` flattened). */
-export interface IpvsRow {
+export interface IpvsTableRow {
   /** Virtual server `ip:port`. */
   virtualServer: string;
   protocol: string;
@@ -112,7 +112,7 @@ export interface IpvsRow {
  * ipvsTable([{ virtualServer: "10.96.0.10:53", protocol: "UDP", scheduler: "rr", realServer: "10.244.1.3:53", weight: 1 }]);
  * ```
  */
-export function ipvsTable(rows: readonly IpvsRow[], opts: { title?: string } = {}): TableView {
+export function ipvsTable(rows: readonly IpvsTableRow[], opts: { title?: string } = {}): TableView {
   const table: Table = {
     columns: [
       { key: "protocol", header: "Prot" },
@@ -135,6 +135,37 @@ export function ipvsTable(rows: readonly IpvsRow[], opts: { title?: string } = {
       inActConn: r.inActConn ?? 0,
     })),
     empty: "No virtual servers.",
+  };
+  if (opts.title) table.title = opts.title;
+  return new TableView(table);
+}
+
+/** One nftables rule or map element (`nft list table` flattened). */
+export interface NftTableRow {
+  chain: string;
+  /** Rule number; 0 for a map/set element. */
+  n: number;
+  rule: string;
+  comment?: string;
+}
+
+/**
+ * kube-proxy's nftables table as a table: chain, rule number, rule (as `nft list` prints it).
+ *
+ * @example
+ * ```ts
+ * nftablesTable(rows, { title: "nft list table ip kube-proxy on node-1" });
+ * ```
+ */
+export function nftablesTable(rows: readonly NftTableRow[], opts: { title?: string } = {}): TableView {
+  const table: Table = {
+    columns: [
+      { key: "chain", header: "Chain / map" },
+      { key: "n", header: "#", align: "right" },
+      { key: "rule", header: "Rule / element" },
+    ],
+    rows: rows.map((r) => ({ chain: r.chain, n: r.n === 0 ? null : r.n, rule: r.comment !== undefined ? `${r.rule}  /* ${r.comment} */` : r.rule })),
+    empty: "No rules.",
   };
   if (opts.title) table.title = opts.title;
   return new TableView(table);

@@ -6,11 +6,11 @@
  * event fanned out to every informer, a probe every period) fold into one row, rows can be grouped
  * by object, and beyond `maxRows` the rest is summarised in a closing note.
  */
-import { scaleBand, scalePoint } from "d3";
 import type { TraceEvent } from "../sim/trace";
 import type { DiagramBundle } from "./bundle";
 import { orderComponents } from "./components";
 import { escapeAttr, escapeMermaid, escapeText } from "./escape";
+import { CHAR_W, FONT, FONT_SIZE, LINE_H, PICTURE_WIDTH, chars, num, shortRef, textWidth, wrapText } from "./svgtext";
 
 /** What the diagram needs from a trace: a `TraceView` (or any list of events). */
 export interface TraceLike {
@@ -26,6 +26,8 @@ export interface SequenceOptions {
   maxRows?: number;
   /** A heading above the diagram. */
   title?: string;
+  /** Width the SVG is laid out for, px (default 840: shown unscaled in the exported page and JupyterLab). */
+  width?: number;
 }
 
 /** One drawn row: one message, or a run of folded repeats / a fan-out to several receivers. */
@@ -242,16 +244,13 @@ export function sequenceMermaid(model: SequenceModel, title?: string): string {
 
 // ---------------------------------------------------------------- svg
 
-const FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace";
-const FONT_SIZE = 11;
-/** Monospace advance at 11px; layout only needs an upper bound, so font differences cannot clip text. */
-const CHAR_W = 6.7;
-const ROW_H = 22;
-const HEAD_H = 32;
-const TIME_W_PLAIN = 110;
-/** Grouped diagrams keep the object's name left of the times. */
-const GROUPED_TIME_W = 220;
-const MAX_LABEL = 64;
+/** Head boxes: one line per 13 px plus padding. */
+const HEAD_LINE = 13;
+const GROUP_H = 20;
+const MIN_LANE = 58;
+const MAX_LANE = 170;
+/** Space under a row's label lines for its arrow. */
+const ARROW_H = 12;
 
 interface Style {
   stroke: string;
@@ -283,36 +282,10 @@ function styleOf(verb: string): Style {
   return { stroke: "#495057" };
 }
 
-function num(x: number): string {
-  // One decimal, no "-0": identical strings on every run.
-  const r = Math.round(x * 10) / 10;
-  return Object.is(r, -0) ? "0" : String(r);
-}
-
-function truncate(s: string, max: number): string {
-  const cps = [...s];
-  return cps.length > max ? cps.slice(0, max - 1).join("") + "…" : s;
-}
-
-function textWidth(s: string): number {
-  return [...s].length * CHAR_W;
-}
-
-/** `pod/default/web-7d4b9c8f5-aaaa0` → `pod/…9c8f5-aaaa0`: the kind and the end of the name identify it. */
-function shortObject(ref: string, max = 22): string {
-  if (!ref) return "(no object)";
-  const parts = ref.split("/");
-  const kind = parts[0]!;
-  const name = parts[parts.length - 1]!;
-  const short = parts.length > 1 ? `${kind}/${name}` : ref;
-  if ([...short].length <= max) return short;
-  const keep = Math.max(4, max - [...kind].length - 2);
-  return `${kind}/…${[...name].slice(-keep).join("")}`;
-}
-
 /**
- * A participant's name on at most two lines, so lanes stay narrow: `kubelet` / `@node-1`,
- * `endpointslice-` / `controller`. Each line is cut at 20 characters.
+ * A participant's name on as few lines as keep it narrow: `kubelet` / `@node-1`,
+ * `endpointslice-` / `controller`. Each line is cut at 20 characters (the full name is the
+ * head's tooltip).
  *
  * @example
  * ```ts
@@ -323,168 +296,366 @@ export function headLines(name: string): string[] {
   const at = name.indexOf("@");
   let lines: string[];
   if (at > 0) lines = [name.slice(0, at), name.slice(at)];
-  else if ([...name].length > 12 && name.lastIndexOf("-") > 0) {
+  else if (chars(name) > 12 && name.lastIndexOf("-") > 0) {
     const dash = name.lastIndexOf("-");
     lines = [name.slice(0, dash + 1), name.slice(dash + 1)];
   } else lines = [name];
-  return lines.map((l) => truncate(l, 20));
+  return lines.map((l) => (chars(l) > 20 ? [...l].slice(0, 19).join("") + "…" : l));
+}
+
+/** A lifeline: one component, or several folded into one when they do not fit side by side. */
+interface Lane {
+  key: string;
+  /** Components drawn on this lifeline. */
+  members: string[];
+  /** The head's text lines. */
+  lines: string[];
+  /** A bracket above the heads naming what the lane belongs to (a node, kube-controller-manager). */
+  group: string | null;
+  title: string;
+}
+
+const KCM = "kube-controller-manager";
+
+function isController(c: string): boolean {
+  return c.endsWith("-controller") || c === "garbage-collector";
+}
+
+function nodeOf(c: string): string | null {
+  const at = c.indexOf("@");
+  return at > 0 ? c.slice(at + 1) : null;
 }
 
 /**
- * The diagram as a standalone SVG document.
+ * Lanes for the components at a fold level: 0 every component its own lane (node agents and
+ * controllers bracketed by node / kube-controller-manager); 1 each node's agents folded into one
+ * lane; 2 also the controllers into one; 3 also every node into one.
+ */
+function lanesAt(components: readonly string[], level: number): Lane[] {
+  const keyOf = (c: string): string => {
+    const node = nodeOf(c);
+    if (node !== null && level >= 3) return "nodes";
+    if (node !== null && level >= 1) return `node:${node}`;
+    if (isController(c) && level >= 2) return KCM;
+    return c;
+  };
+  const lanes = new Map<string, Lane>();
+  for (const c of components) {
+    const key = keyOf(c);
+    const lane = lanes.get(key);
+    if (lane) lane.members.push(c);
+    else lanes.set(key, { key, members: [c], lines: [], group: null, title: "" });
+  }
+  // Brackets only over two or more lanes; a lone member keeps its full name.
+  const groupOf = (l: Lane): string | null => {
+    if (l.members.length !== 1) return null;
+    const c = l.members[0]!;
+    const node = nodeOf(c);
+    if (node !== null) return node;
+    return isController(c) ? KCM : null;
+  };
+  const counts = new Map<string, number>();
+  for (const l of lanes.values()) {
+    const g = groupOf(l);
+    if (g !== null) counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  for (const l of lanes.values()) {
+    const c = l.members[0]!;
+    const g = groupOf(l);
+    if (l.members.length > 1) {
+      const name = l.key === "nodes" ? "nodes" : l.key === KCM ? KCM : l.key.slice("node:".length);
+      l.lines = l.key === KCM ? ["kube-controller-", "manager"] : [name, "(agents)"];
+      l.title = `${name}: ${l.members.join(", ")}`;
+    } else if (g !== null && (counts.get(g) ?? 0) > 1) {
+      l.group = g;
+      const short = nodeOf(c) !== null ? c.slice(0, c.indexOf("@")) : c.replace(/-controller$/, "");
+      l.lines = headLines(short);
+      l.title = c;
+    } else {
+      l.lines = headLines(c);
+      l.title = c;
+    }
+  }
+  return [...lanes.values()];
+}
+
+function laneWidth(l: Lane): number {
+  return Math.max(MIN_LANE, ...l.lines.map((s) => textWidth(s) + 14));
+}
+
+interface RowLayout {
+  row: SequenceRow;
+  top: number;
+  lines: string[];
+  labelX: number;
+  arrowY: number;
+  height: number;
+}
+
+/**
+ * The diagram as a standalone SVG document, laid out for `width` px (default 840, which the
+ * exported page's column and JupyterLab's output area show unscaled): no text under 11 px, lanes
+ * bracketed by node and folded when they do not fit, long names shortened (full names in
+ * tooltips), labels wrapped rather than cut.
  *
  * @example
  * ```ts
- * const svg = sequenceSvg(sequenceModel(cluster.trace));
+ * const svg = sequenceSvg(sequenceModel(cluster.trace), "apply", 840);
  * ```
  */
-export function sequenceSvg(model: SequenceModel, title?: string): string {
-  const TIME_W = model.grouped ? GROUPED_TIME_W : TIME_W_PLAIN;
-  const laneW = Math.max(84, Math.min(160, Math.max(0, ...model.lanes.flatMap((l) => headLines(l).map(textWidth))) + 16));
-  const titleH = title ? 24 : 0;
-  const top = 10 + titleH;
-  const bodyTop = top + HEAD_H + 14;
-  const nRows = model.rows.length + (model.omitted ? 1 : 0);
-  const lanesRight = TIME_W + laneW * Math.max(1, model.lanes.length);
-  const x = scalePoint<string>().domain(model.lanes).range([TIME_W, lanesRight]).padding(0.5);
-  const y = scaleBand<number>()
-    .domain(Array.from({ length: nRows }, (_, i) => i))
-    .range([bodyTop, bodyTop + nRows * ROW_H]);
-  // Labels start at the arrow's left end and may run past the last lane: reserve room for them.
-  const labelRight = Math.max(
-    lanesRight,
-    ...model.rows.map((r) => {
-      const xs = [r.from, ...r.to].map((c) => x(c)!);
-      const self = isSelf({ from: r.from, to: r.to[0]! });
-      return Math.min(...xs) + (self ? 26 : 6) + textWidth(truncate(rowLabel(r), MAX_LABEL)) + 10;
-    }),
-  );
-  const bottomHeads = model.rows.length > 25;
-  const bodyBottom = bodyTop + nRows * ROW_H + 8;
-  const width = Math.ceil(labelRight + 10);
-  const height = Math.ceil(bodyBottom + (bottomHeads ? HEAD_H + 10 : 0) + 10);
-
+export function sequenceSvg(model: SequenceModel, title?: string, width = PICTURE_WIDTH): string {
+  const W = Math.max(360, Math.round(width));
   const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="kubelab-sequence" width="${width}" height="${height}" ` +
-      `viewBox="0 0 ${width} ${height}" font-family="${escapeAttr(FONT)}" font-size="${FONT_SIZE}" ` +
-      `data-events="${model.totalEvents}" data-rows="${model.rows.length}">`,
-  );
-  out.push(`<rect class="background" x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
-  if (title) out.push(`<text x="10" y="${num(10 + 14)}" font-size="13" font-weight="bold" fill="#212529">${escapeText(title)}</text>`);
+  const rightEdge = W - 6;
+  // Every row about one object: name it once under the title instead of on every arrow.
+  const objects = new Set(model.rows.map((r) => r.object));
+  const common = objects.size === 1 && model.rows.length > 1 && !model.grouped ? model.rows[0]!.object : null;
+  const heading: string[] = [];
+  if (title) heading.push(...wrapText(title, (W - 20) / (CHAR_W * (13 / FONT_SIZE))));
+  const subtitle = common ? wrapText(`every message concerns ${common}`, (W - 20) / CHAR_W) : [];
+  const titleH = heading.length * 18 + subtitle.length * LINE_H + (heading.length || subtitle.length ? 6 : 0);
   if (model.totalEvents === 0 || model.lanes.length === 0) {
-    out.push(`<text x="10" y="${num(top + 16)}" fill="#495057">No events.</text></svg>`);
+    const h = Math.ceil(10 + titleH + 30);
+    out.push(svgOpen(W, h, model), `<rect class="background" x="0" y="0" width="${W}" height="${h}" fill="#ffffff"/>`);
+    out.push(...headingSvg(heading, subtitle), `<text x="10" y="${num(10 + titleH + 16)}" fill="#495057">No events.</text></svg>`);
     return out.join("");
   }
 
-  // Group bands first, so everything else draws over them.
-  const rowsY = (i: number) => y(i)! + ROW_H / 2;
-  let bandStart = 0;
-  const bands: { object: string; from: number; to: number }[] = [];
-  model.rows.forEach((r, i) => {
-    const next = model.rows[i + 1];
-    if (!next || next.object !== r.object) {
-      bands.push({ object: r.object, from: bandStart, to: i });
-      bandStart = i + 1;
-    }
-  });
-  if (model.grouped) {
-    bands.forEach((b, k) => {
-      const y0 = y(b.from)!;
-      const y1 = y(b.to)! + ROW_H;
-      out.push(
-        `<g class="band"><rect x="4" y="${num(y0)}" width="${num(width - 8)}" height="${num(y1 - y0)}" ` +
-          `fill="${k % 2 ? "#f1f3f5" : "#e7f0fa"}"/>` +
-          `<text x="8" y="${num(y0 + 11)}" font-size="9" fill="#495057">${escapeText(shortObject(b.object))}` +
-          `<title>${escapeText(b.object)}</title></text></g>`,
-      );
-    });
+  // Time column: the first time of each row (the range is in the row's tooltip).
+  const timeW = Math.max(...model.rows.map((r) => textWidth(formatTime(r.t0)))) + 14;
+  const avail = W - timeW - 6;
+  let lanes: Lane[] = [];
+  for (let level = 0; level <= 3; level++) {
+    lanes = lanesAt(model.lanes, level);
+    if (lanes.reduce((n, l) => n + laneWidth(l), 0) <= avail) break;
   }
+  const laneOf = new Map<string, Lane>();
+  for (const l of lanes) for (const m of l.members) laneOf.set(m, l);
+  // Spread the lanes over the width (up to MAX_LANE each) so labels have room.
+  const widths = lanes.map(laneWidth);
+  const natural = widths.reduce((a, b) => a + b, 0);
+  const stretch = natural < avail ? Math.min(avail / natural, Math.max(1, MAX_LANE / Math.max(...widths))) : avail / natural;
+  const xOf = new Map<string, number>();
+  let left = timeW;
+  lanes.forEach((l, i) => {
+    const w = widths[i]! * stretch;
+    xOf.set(l.key, left + w / 2);
+    left += w;
+  });
+  const lanesRight = left;
+  const cx = (component: string): number => xOf.get(laneOf.get(component)!.key)!;
 
-  // Lifelines and participant heads.
-  const heads = (yTop: number, cls: string) =>
-    model.lanes.map((l) => {
-      const cx = x(l)!;
-      const w = laneW - 12;
-      const lines = headLines(l);
-      const y0 = yTop + HEAD_H / 2 + 4 - ((lines.length - 1) * 13) / 2;
-      const tspans = lines
-        .map((line, k) => `<tspan x="${num(cx)}" y="${num(y0 + k * 13)}">${escapeText(line)}</tspan>`)
-        .join("");
-      return (
-        `<g class="${cls}" data-component="${escapeAttr(l)}"><title>${escapeText(l)}</title><rect x="${num(cx - w / 2)}" ` +
-        `y="${num(yTop)}" width="${num(w)}" height="${HEAD_H}" rx="4" fill="#f8f9fa" stroke="#495057"/>` +
-        `<text text-anchor="middle" fill="#212529">${tspans}</text></g>`
-      );
-    });
-  for (const l of model.lanes) {
-    const cx = num(x(l)!);
+  const groups = lanes.some((l) => l.group !== null);
+  const top = 10 + titleH;
+  const headTop = top + (groups ? GROUP_H : 0);
+  const headH = Math.max(...lanes.map((l) => l.lines.length)) * HEAD_LINE + 10;
+  let y = headTop + headH + 12;
+
+  // Rows (and band headers when grouped), top to bottom.
+  const maxChars = Math.floor((rightEdge - (timeW + 4)) / CHAR_W);
+  const layouts: RowLayout[] = [];
+  const bands: { object: string; top: number; bottom: number }[] = [];
+  model.rows.forEach((r, i) => {
+    if (model.grouped && (i === 0 || model.rows[i - 1]!.object !== r.object)) {
+      if (bands.length) bands[bands.length - 1]!.bottom = y;
+      bands.push({ object: r.object, top: y, bottom: y });
+      y += LINE_H + 4;
+    }
+    const from = cx(r.from);
+    const tos = r.to.map(cx);
+    const self = tos.every((t) => t === from);
+    const label = laneLabel(r, laneOf, common !== null || model.grouped);
+    const start = self ? from + 6 : Math.min(from, ...tos) + 6;
+    let lines: string[];
+    let labelX: number;
+    if (start + textWidth(label) <= rightEdge) {
+      lines = [label];
+      labelX = start;
+    } else if (chars(label) <= maxChars) {
+      lines = [label];
+      labelX = rightEdge - textWidth(label);
+    } else {
+      lines = wrapText(label, maxChars);
+      const widest = Math.max(...lines.map((l) => textWidth(l)));
+      labelX = Math.max(timeW + 4, Math.min(start, rightEdge - widest));
+    }
+    const height = lines.length * LINE_H + ARROW_H;
+    layouts.push({ row: r, top: y, lines, labelX, arrowY: y + lines.length * LINE_H + 4, height });
+    y += height;
+  });
+  if (bands.length) bands[bands.length - 1]!.bottom = y;
+  let noteLines: string[] = [];
+  const noteTop = y + 4;
+  if (model.omitted) {
+    noteLines = wrapText(omittedNote(model.omitted), (W - timeW - 24) / CHAR_W);
+    y = noteTop + noteLines.length * LINE_H + 10;
+  }
+  const bodyBottom = y + 8;
+  const bottomHeads = model.rows.length > 25;
+  const height = Math.ceil(bodyBottom + (bottomHeads ? headH + 10 : 0) + 10);
+
+  out.push(svgOpen(W, height, model), `<rect class="background" x="0" y="0" width="${W}" height="${height}" fill="#ffffff"/>`);
+  out.push(...headingSvg(heading, subtitle, common));
+
+  // Bands first, so everything else draws over them.
+  bands.forEach((b, k) => {
     out.push(
-      `<line class="lifeline" data-component="${escapeAttr(l)}" x1="${cx}" y1="${num(top + HEAD_H)}" x2="${cx}" ` +
+      `<g class="band"><title>${escapeText(b.object)}</title><rect x="4" y="${num(b.top)}" width="${num(W - 8)}" height="${num(b.bottom - b.top)}" ` +
+        `fill="${k % 2 ? "#f1f3f5" : "#e7f0fa"}"/><text x="8" y="${num(b.top + LINE_H - 2)}" font-weight="bold" fill="#343a40">` +
+        `${escapeText(shortRef(b.object || "(no object)", maxChars))}</text></g>`,
+    );
+  });
+
+  // Group brackets, lifelines and heads.
+  if (groups) {
+    const spans = new Map<string, { x0: number; x1: number }>();
+    for (const l of lanes) {
+      if (l.group === null) continue;
+      const x = xOf.get(l.key)!;
+      const s = spans.get(l.group) ?? { x0: x, x1: x };
+      s.x0 = Math.min(s.x0, x);
+      s.x1 = Math.max(s.x1, x);
+      spans.set(l.group, s);
+    }
+    for (const [g, s] of spans) {
+      const half = (MIN_LANE * stretch) / 2 - 4;
+      const x0 = s.x0 - half;
+      const x1 = s.x1 + half;
+      const text = chars(g) * CHAR_W <= x1 - x0 ? g : shortRef(g, Math.max(4, Math.floor((x1 - x0) / CHAR_W)));
+      out.push(
+        `<g class="lane-group" data-group="${escapeAttr(g)}"><title>${escapeText(g)}</title>` +
+          `<path d="M${num(x0)},${num(top + GROUP_H - 2)}v-5h${num(x1 - x0)}v5" fill="none" stroke="#868e96"/>` +
+          `<text x="${num((x0 + x1) / 2)}" y="${num(top + GROUP_H - 10)}" text-anchor="middle" fill="#495057" stroke="#ffffff" ` +
+          `stroke-width="3" paint-order="stroke">${escapeText(text)}</text></g>`,
+      );
+    }
+  }
+  for (const l of lanes) {
+    const x = num(xOf.get(l.key)!);
+    out.push(
+      `<line class="lifeline" data-component="${escapeAttr(l.key)}" x1="${x}" y1="${num(headTop + headH)}" x2="${x}" ` +
         `y2="${num(bottomHeads ? bodyBottom : bodyBottom - 4)}" stroke="#adb5bd" stroke-dasharray="2 3"/>`,
     );
   }
-  out.push(...heads(top, "participant"));
+  const heads = (yTop: number, cls: string): string[] =>
+    lanes.map((l) => {
+      const x = xOf.get(l.key)!;
+      const w = Math.max(...l.lines.map((s) => textWidth(s))) + 10;
+      const y0 = yTop + (headH - l.lines.length * HEAD_LINE) / 2 + HEAD_LINE - 3;
+      const tspans = l.lines.map((line, k) => `<tspan x="${num(x)}" y="${num(y0 + k * HEAD_LINE)}">${escapeText(line)}</tspan>`).join("");
+      return (
+        `<g class="${cls}" data-component="${escapeAttr(l.key)}"><title>${escapeText(l.title)}</title><rect x="${num(x - w / 2)}" ` +
+        `y="${num(yTop)}" width="${num(w)}" height="${headH}" rx="4" fill="#f8f9fa" stroke="#495057"/>` +
+        `<text text-anchor="middle" fill="#212529">${tspans}</text></g>`
+      );
+    });
+  out.push(...heads(headTop, "participant"));
 
   // Messages.
-  model.rows.forEach((r, i) => {
-    const cy = rowsY(i);
+  for (const L of layouts) {
+    const r = L.row;
     const st = styleOf(r.verb);
     const dash = st.dash ? ` stroke-dasharray="${st.dash}"` : "";
-    const label = rowLabel(r);
-    const shown = truncate(label, MAX_LABEL);
-    const xf = x(r.from)!;
+    const xf = cx(r.from);
+    const cy = L.arrowY;
     const parts: string[] = [
       `<g class="msg" data-seq="${r.seq}" data-events="${r.events}" data-verb="${escapeAttr(r.verb)}">`,
-      `<title>${escapeText(`${rowTime(r)} ${r.from} -> ${r.to.join(", ")}: ${label}`)}</title>`,
-      `<text class="time" x="${TIME_W - 10}" y="${num(cy + 4)}" text-anchor="end" fill="#868e96">${escapeText(rowTime(r))}</text>`,
+      `<title>${escapeText(`${rowTime(r)} ${r.from} -> ${r.to.join(", ")}: ${rowLabel(r)}`)}</title>`,
+      `<text class="time" x="${num(timeW - 8)}" y="${num(cy + 4)}" text-anchor="end" fill="#868e96">${escapeText(formatTime(r.t0))}</text>`,
     ];
-    let labelX: number;
-    if (isSelf({ from: r.from, to: r.to[0]! })) {
+    const tos = [...new Set(r.to.map(cx))];
+    if (tos.every((t) => t === xf)) {
       parts.push(
-        `<path class="arrow self" d="M${num(xf)},${num(cy - 5)}h18v10h-12" fill="none" stroke="${st.stroke}" stroke-width="1.3"${dash}/>`,
-        `<path class="head" d="M${num(xf)},${num(cy + 5)}l7,-3.5v7z" fill="${st.stroke}"/>`,
-      );
-      labelX = xf + 24;
-      parts.push(
-        `<text class="label" x="${num(labelX)}" y="${num(cy + 4)}" fill="#212529" stroke="#ffffff" stroke-width="3" ` +
-          `paint-order="stroke">${escapeText(shown)}</text>`,
+        `<path class="arrow self" d="M${num(xf)},${num(cy - 4)}h16v8h-10" fill="none" stroke="${st.stroke}" stroke-width="1.3"${dash}/>`,
+        `<path class="head" d="M${num(xf)},${num(cy + 4)}l7,-3.5v7z" fill="${st.stroke}"/>`,
       );
     } else {
-      for (const to of r.to) {
-        const xt = x(to)!;
+      for (const xt of tos) {
+        if (xt === xf) continue;
         const dir = xt >= xf ? 1 : -1;
+        const to = r.to.find((t) => cx(t) === xt)!;
         parts.push(
           `<line class="arrow" data-to="${escapeAttr(to)}" x1="${num(xf)}" y1="${num(cy)}" x2="${num(xt - dir * 7)}" y2="${num(cy)}" ` +
             `stroke="${st.stroke}" stroke-width="1.3"${dash}/>`,
           `<path class="head" d="M${num(xt)},${num(cy)}l${-dir * 8},-4v8z" fill="${st.stroke}"/>`,
         );
       }
-      const xs = [xf, ...r.to.map((t) => x(t)!)];
-      labelX = Math.min(...xs) + 6;
-      parts.push(
-        `<text class="label" x="${num(labelX)}" y="${num(cy - 4)}" fill="#212529" stroke="#ffffff" stroke-width="3" ` +
-          `paint-order="stroke">${escapeText(shown)}</text>`,
-      );
     }
+    L.lines.forEach((line, k) => {
+      parts.push(
+        `<text class="label" x="${num(L.labelX)}" y="${num(L.top + (k + 1) * LINE_H - 2)}" fill="#212529" stroke="#ffffff" stroke-width="3" ` +
+          `paint-order="stroke">${escapeText(line)}</text>`,
+      );
+    });
     parts.push("</g>");
     out.push(parts.join(""));
-  });
+  }
 
   if (model.omitted) {
-    const cy = rowsY(model.rows.length);
-    const x0 = TIME_W + 4;
-    const w = lanesRight - TIME_W - 8;
+    const x0 = timeW + 4;
+    const w = Math.min(W - 8, lanesRight) - x0;
     out.push(
-      `<g class="note omitted" data-events="${model.omitted.events}"><rect x="${num(x0)}" y="${num(cy - 9)}" width="${num(w)}" ` +
-        `height="18" fill="#fff9db" stroke="#e0b000"/><text x="${num(x0 + 6)}" y="${num(cy + 4)}" fill="#5c4400">` +
-        `${escapeText(omittedNote(model.omitted))}</text></g>`,
+      `<g class="note omitted" data-events="${model.omitted.events}"><rect x="${num(x0)}" y="${num(noteTop)}" width="${num(Math.max(w, W - 12 - x0))}" ` +
+        `height="${num(noteLines.length * LINE_H + 6)}" fill="#fff9db" stroke="#e0b000"/>` +
+        noteLines.map((l, k) => `<text x="${num(x0 + 6)}" y="${num(noteTop + (k + 1) * LINE_H - 1)}" fill="#5c4400">${escapeText(l)}</text>`).join("") +
+        `</g>`,
     );
   }
   if (bottomHeads) out.push(...heads(bodyBottom, "participant bottom"));
   out.push("</svg>");
   return out.join("");
 }
+
+function svgOpen(w: number, h: number, model: SequenceModel): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="kubelab-sequence" width="${w}" height="${h}" ` +
+    `viewBox="0 0 ${w} ${h}" font-family="${escapeAttr(FONT)}" font-size="${FONT_SIZE}" ` +
+    `data-events="${model.totalEvents}" data-rows="${model.rows.length}">`
+  );
+}
+
+function headingSvg(heading: string[], subtitle: string[], common: string | null = null): string[] {
+  const out: string[] = [];
+  let y = 10;
+  for (const h of heading) {
+    y += 18;
+    out.push(`<text class="title" x="10" y="${num(y - 4)}" font-size="13" font-weight="bold" fill="#212529">${escapeText(h)}</text>`);
+  }
+  for (const s of subtitle) {
+    y += LINE_H;
+    out.push(`<text class="subtitle" x="10" y="${num(y - 2)}" fill="#495057">${common ? `<title>${escapeText(common)}</title>` : ""}${escapeText(s)}</text>`);
+  }
+  return out;
+}
+
+/**
+ * The words on an arrow, without the object when the diagram names it once for all rows, and with
+ * the sender/receiver when a folded lane hides who it was.
+ */
+function laneLabel(r: SequenceRow, laneOf: ReadonlyMap<string, Lane>, omitObject: boolean): string {
+  const parts: string[] = [];
+  const folded = (c: string): boolean => laneOf.get(c)!.members.length > 1;
+  // Within a folded lane, say which member: `kubelet` on a node's lane, `kubelet@node-2` on "nodes".
+  const member = (c: string): string => {
+    const lane = laneOf.get(c)!;
+    if (nodeOf(c) !== null && lane.key !== "nodes") return c.slice(0, c.indexOf("@"));
+    return c.replace(/-controller$/, "");
+  };
+  const receivers = new Map<string, number>();
+  for (const t of r.to) {
+    if (t === r.from || !folded(t)) continue;
+    const m = laneOf.get(t)!.key === "nodes" ? t.slice(0, t.indexOf("@") > 0 ? t.indexOf("@") : t.length) : member(t);
+    receivers.set(m, (receivers.get(m) ?? 0) + 1);
+  }
+  const to = [...receivers].map(([m, n]) => (n > 1 ? `${m}×${n}` : m)).join(",");
+  if (folded(r.from) || to) parts.push(`${folded(r.from) ? member(r.from) : ""}${to ? `→${to}` : ""}:`);
+  parts.push(r.verb);
+  if (r.object && !omitObject) parts.push(shortRef(r.object, 40));
+  if (r.detail) parts.push(r.detail);
+  if (r.events > 1) parts.push(`×${r.events}`);
+  return parts.join(" ");
+}
+
 
 /**
  * The sequence-diagram bundle of a trace: SVG, text listing and Mermaid source (no HTML).
@@ -497,7 +668,7 @@ export function sequenceSvg(model: SequenceModel, title?: string): string {
 export function sequenceBundle(trace: TraceLike | readonly TraceEvent[], opts: SequenceOptions = {}): DiagramBundle {
   const model = sequenceModel(trace, opts);
   return {
-    "image/svg+xml": sequenceSvg(model, opts.title),
+    "image/svg+xml": sequenceSvg(model, opts.title, opts.width),
     "text/plain": sequenceText(model, opts.title),
     "text/vnd.mermaid": sequenceMermaid(model, opts.title),
   };

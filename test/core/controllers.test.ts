@@ -143,6 +143,48 @@ describe("controllers", () => {
       assert.equal(c.isServing(`pod/${pod}`), true, "the restart cured the hang");
     });
 
+    // The kubelet's killContainer: SIGTERM with the grace period (probe's, else the pod's, else 30 s),
+    // SIGKILL and exit 137 only if the container is still running when it runs out.
+    const kills: { name: string; pod?: number; probe?: number; healAfter?: number; killed: boolean; waited: number }[] = [
+      { name: "a hung app ignores SIGTERM: SIGKILL after the default 30 s", killed: true, waited: 30 },
+      { name: "the pod's terminationGracePeriodSeconds", pod: 10, killed: true, waited: 10 },
+      { name: "the probe's terminationGracePeriodSeconds overrides the pod's", pod: 60, probe: 5, killed: true, waited: 5 },
+      { name: "an app that recovers during the grace period exits on SIGTERM (code 0, no SIGKILL)", healAfter: 2, killed: false, waited: 1 },
+    ];
+    for (const k of kills)
+      it(`liveness kill: ${k.name}`, () => {
+        const c = newCluster();
+        const probe = `livenessProbe: { httpGet: { path: /, port: 8080 }, periodSeconds: 5${k.probe ? `, terminationGracePeriodSeconds: ${k.probe}` : ""} }`;
+        const yaml = helloWorld(1, { livenessProbe: true }).replace(/livenessProbe: .*$/m, probe).replace("      containers:", `${k.pod ? `      terminationGracePeriodSeconds: ${k.pod}\n` : ""}      containers:`);
+        c.apply(yaml);
+        c.settle();
+        const pod = c.pods()[0]!.metadata.name!;
+        const ref = `pod/default/${pod}`;
+        const mark = c.trace.mark();
+        c.fail(`pod/${pod}`);
+        if (k.healAfter !== undefined) {
+          while (!c.trace.since(mark).filter({ verb: "StopContainer" }).events.length) c.advance(1_000);
+          c.advance(k.healAfter * 1000 - 1000);
+          c.heal(`pod/${pod}`);
+        }
+        c.settle();
+        const ev = c.trace.since(mark).filter({ object: ref }).events;
+        const term = ev.find((e) => e.verb === "StopContainer")!;
+        const grace = k.probe ?? k.pod ?? 30;
+        assert.equal(term.detail, `web: failed liveness probe, will be restarted: SIGTERM, grace period ${grace}s`);
+        const kill = ev.find((e) => e.verb === "SIGKILL");
+        const exit = ev.find((e) => e.verb === "container-exit")!;
+        assert.equal(!!kill, k.killed, "SIGKILL only when the grace period ran out");
+        // Killed: the grace period after SIGTERM. Recovered: its 1 s shutdown after it answers again.
+        const from = k.killed ? term : ev.find((e) => e.verb === "app-recover")!;
+        assert.ok(from.t > term.t - 1 && exit.t - from.t === k.waited * 1000, `exit at ${exit.t}, ${k.waited} s after ${from.verb} at ${from.t}`);
+        assert.equal(exit.detail, k.killed ? "web exited with code 137 (Error)" : "web exited with code 0 (Completed)");
+        const st = c.get<"Pod">(`pod/${pod}`).status!.containerStatuses![0]!;
+        assert.equal(st.restartCount, 1);
+        assert.equal(st.lastState?.terminated?.exitCode, k.killed ? 137 : 0);
+        assert.equal(c.isServing(`pod/${pod}`), true);
+      });
+
     it("a persistent crash ends in CrashLoopBackOff with growing back-off", () => {
       const c = newCluster();
       c.apply(helloWorld(1));

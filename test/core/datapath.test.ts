@@ -137,3 +137,36 @@ describe("node(...).iptables table rows", () => {
     assert.equal(rows.find((r) => r.chain === "KUBE-MARK-MASQ")!.target, "MARK --set-xmark 0x4000/0x4000");
   });
 });
+
+describe("nftables mode (cluster.node(...).nftables)", () => {
+  it("traffic goes through kube-proxy's table; node(...).nftables shows its ruleset, list and table", () => {
+    const c = newCluster({ proxyMode: "nftables", nodes: 2 });
+    c.apply(helloWorld(4));
+    c.apply(client);
+    c.settle();
+    const t = c.traffic({ from: "pod/client", to: "hello-world:80", connections: 4000 });
+    assert.equal(t.failed, 0);
+    assert.equal(t.result.byEndpoint.length, 4);
+    for (const e of t.result.byEndpoint) assert.ok(Math.abs(e.expectedShare! - 0.25) < 1e-9, `expected share ${e.expectedShare}`);
+    const nft = c.node("node-1").nftables;
+    assert.match(nft.ruleset(), /^add element ip kube-proxy service-ips \{ 10\.\d+\.\d+\.\d+ \. tcp \. 80 : goto service-[A-Z2-7]{8}-default\/hello-world\/tcp\/http \}$/m);
+    assert.match(nft.list(), /numgen random mod 4 vmap \{ 0 : goto endpoint-/);
+    const rows = nft.table({ service: "default/hello-world" }).bundle();
+    assert.ok(JSON.stringify(rows).includes("dnat to 10.244."));
+    const p = c.packet({ from: "pod/client", to: "hello-world:80" });
+    assert.equal(p.verdict, "delivered");
+    assert.ok(p.trace.request.nat.some((n) => n.kind === "DNAT" && /nft nat-prerouting endpoint-/.test(n.by)), JSON.stringify(p.trace.request.nat));
+    assert.throws(() => c.node("node-1").iptables, /nftables mode/);
+  });
+
+  it("rules evaluated per new connection do not grow with Services", () => {
+    const run = (extraServices: number): number => {
+      const c = newCluster({ proxyMode: "nftables", nodes: 2 });
+      c.apply(helloWorld(2));
+      c.apply(Array.from({ length: extraServices }, (_, i) => ({ apiVersion: "v1", kind: "Service", metadata: { name: `s${i}` }, spec: { selector: { app: `x${i}` }, ports: [{ port: 80 }] } })));
+      c.settle();
+      return c.traffic({ from: "node/node-1", to: "hello-world:80", connections: 50 }).result.rulesEvaluatedPerConnection;
+    };
+    assert.equal(run(60), run(0));
+  });
+});

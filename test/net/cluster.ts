@@ -9,6 +9,9 @@ import type { IpvsScheduler } from "../../src/net/ipvs";
 import type { NetPod, NetWorld } from "../../src/net/world";
 import { syncIptables } from "../../src/proxy/iptables";
 import { syncIpvs } from "../../src/proxy/ipvs";
+import { syncNftables } from "../../src/proxy/nftables";
+
+const EMPTY_IPTABLES = "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 
 export const NODES = [
   { name: "node-1", ips: ["192.168.0.11"], podCIDR: "10.244.1.0/24" },
@@ -83,7 +86,7 @@ function pods(hung: ReadonlySet<string>): NetPod[] {
 
 /** A world whose nodes run kube-proxy in the given mode over these objects. */
 export function proxiedWorld(
-  mode: "iptables" | "ipvs",
+  mode: "iptables" | "ipvs" | "nftables",
   objs: { services: Service[]; slices: EndpointSlice[] },
   opts: { scheduler?: IpvsScheduler; hung?: string[] } = {},
 ): NetWorld {
@@ -93,6 +96,10 @@ export function proxiedWorld(
       if (mode === "iptables") {
         const text = syncIptables({ node: { name: n.name, ips: n.ips }, services: objs.services, endpointSlices: objs.slices, config: { clusterCIDR: "10.244.0.0/16" } }).save();
         return { name: n.name, ips: n.ips, podCIDR: n.podCIDR, iptablesSave: () => text };
+      }
+      if (mode === "nftables") {
+        const text = syncNftables({ node: { name: n.name, ips: n.ips }, services: objs.services, endpointSlices: objs.slices, config: { clusterCIDR: "10.244.0.0/16", serviceCIDRs: "10.96.0.0/12" } }).ruleset();
+        return { name: n.name, ips: n.ips, podCIDR: n.podCIDR, iptablesSave: () => EMPTY_IPTABLES, nftables: () => text };
       }
       const rs = syncIpvs({
         node: { name: n.name, ips: n.ips },

@@ -8,7 +8,7 @@ import {
   chartBundle,
   markItemCounts,
   VEGALITE_SCHEMA,
-  type TrafficResult,
+  type TrafficChartData,
 } from "../../src/render";
 import { traffic } from "./fixtures";
 
@@ -47,7 +47,7 @@ describe("render/chart: Vega-Lite specs", () => {
   });
 
   it("omits the expected-share layer when no share is known", async () => {
-    const r: TrafficResult = { ...traffic(3), byEndpoint: traffic(3).byEndpoint.map(({ expectedShare: _e, ...rest }) => rest) };
+    const r: TrafficChartData = { ...traffic(3), byEndpoint: traffic(3).byEndpoint.map(({ expectedShare: _e, ...rest }) => rest) };
     assert.deepEqual(await markItemCounts(trafficSpec(r)), { layer_0_marks: 3 });
   });
 
@@ -93,7 +93,7 @@ describe("render/chart: Vega-Lite specs", () => {
   });
 
   it("externalTrafficPolicy: per-node bars for both policies, dropped connections shown", async () => {
-    const local: TrafficResult = { ...traffic(2), total: 12_000, failures: [{ reason: "no local endpoint", count: 2000 }] };
+    const local: TrafficChartData = { ...traffic(2), total: 12_000, failures: [{ reason: "no local endpoint", count: 2000 }] };
     const chart = externalPolicyChart({ label: "Cluster", result: traffic(6) }, { label: "Local", result: local });
     // Cluster: node-1..3; Local: node-1, node-2 and (dropped).
     assert.deepEqual(await markItemCounts(chart.spec), { marks: 6 });

@@ -80,7 +80,9 @@ describe("render/sequence: diagrams of the trace", () => {
     assert.equal(count(svg, /class="arrow"/g), 9);
     assert.equal(count(svg, /class="arrow self"/g), 1);
     assert.match(svg, /data-component="kubelet@node-1"/);
-    assert.match(svg, />bind pod\/default\/a node-1</);
+    // Every row concerns pod/default/a: the diagram names it once, the arrows say what happened.
+    assert.match(svg, /class="subtitle"[^>]*><title>pod\/default\/a<\/title>every message concerns pod\/default\/a</);
+    assert.match(svg, />bind node-1</);
     assert.equal(b["text/plain"].split("\n").length, 11);
     assert.match(b["text/plain"], /\n2ms  kube-scheduler -> kube-apiserver  bind pod\/default\/a node-1\n/);
     assert.match(b["text/plain"], /\n5ms  cri@node-1  PullImage pod\/default\/a nginx\n/);
@@ -110,7 +112,7 @@ describe("render/sequence: diagrams of the trace", () => {
     ]);
     assert.equal(count(b["image/svg+xml"], /<g class="msg"/g), 1);
     assert.equal(count(b["image/svg+xml"], /class="arrow"/g), 2);
-    assert.match(b["image/svg+xml"], />watch pod\/default\/a ADDED ×2</);
+    assert.match(b["image/svg+xml"], />watch pod\/a ADDED ×2</);
     assert.equal(foldEvents(deploymentTrace(2), false).length, deploymentTrace(2).length);
   });
 
@@ -146,6 +148,41 @@ describe("render/sequence: diagrams of the trace", () => {
     const svg = sequenceBundle(events, { groupByObject: true })["image/svg+xml"];
     assert.equal(count(svg, /<g class="band"/g), 2);
     assert.equal(count(sequenceBundle(events)["image/svg+xml"], /<g class="band"/g), 0);
+  });
+
+  it("is laid out for the page: at most 840 px wide, no text under 11 px, a node's agents bracketed", () => {
+    for (const events of [deploymentTrace(3), longTrace(500), deploymentTrace(2, 40)]) {
+      const svg = sequenceBundle(events, { title: "apply" })["image/svg+xml"];
+      const width = Number(/^<svg [^>]*width="(\d+)"/.exec(svg)![1]);
+      assert.ok(width <= 840, `width ${width}`);
+      const sizes = [...svg.matchAll(/font-size="([\d.]+)"/g)].map((m) => Number(m[1]));
+      assert.ok(sizes.length > 0 && sizes.every((s) => s >= 11), `font sizes ${[...new Set(sizes)].join(", ")}`);
+    }
+    // One node's agents fit side by side under a bracket naming the node.
+    const one = sequenceBundle(deploymentTrace(2, 1).filter((e) => !/controller|collector/.test(e.from + e.to)))["image/svg+xml"];
+    assert.deepEqual([...one.matchAll(/<g class="lane-group" data-group="([^"]+)"/g)].map((m) => m[1]), ["node-1"]);
+    for (const c of ["kubectl", "etcd", "kubelet@node-1", "cri@node-1", "cni@node-1"]) assert.match(one, new RegExp(`<g class="participant" data-component="${c}">`));
+    // Three nodes' agents do not: each node's agents fold into one lane, and arrows say which agent.
+    const many = sequenceBundle(deploymentTrace(3, 3))["image/svg+xml"];
+    assert.match(many, /data-component="node:node-1"/);
+    assert.doesNotMatch(many, /data-component="cri@node-1"/);
+    assert.match(many, />kubelet→cri: RunPodSandbox /);
+  });
+
+  it("wraps a long detail instead of cutting it, and shortens long names keeping the full one in a tooltip", () => {
+    const detail = "netns /var/run/netns/cni-6704369d-e96d-4a2b-ba7b-bd42281cc900; veth77c8b259<->eth0 on cni0; 10.244.2.2/24; default via 10.244.2.1";
+    const events = [
+      ev(0, 0, "kubelet@node-1", "cri@node-1", "RunPodSandbox", "pod/default/hello-world-7d4f4d944-4c6qm-with-a-very-long-name-indeed"),
+      ev(1, 1, "cri@node-1", "cni@node-1", "ADD", "pod/default/other", detail),
+      ev(2, 2, "kubelet@node-1", "kube-apiserver", "update-status", "pod/default/other", "phase=Pending ready=false"),
+    ];
+    const svg = sequenceBundle(events)["image/svg+xml"];
+    const labels = [...svg.matchAll(/<text class="label"[^>]*>([^<]*)</g)].map((m) => m[1]!);
+    assert.ok(labels.length > 3, "the long detail wraps onto more lines");
+    assert.equal(labels.join(" ").replace(/\s+/g, "").includes(`ADDpod/other${detail.replace(/\s+/g, "")}`.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")), true);
+    assert.ok(labels.some((l) => l.includes("phase=Pending ready=false")));
+    assert.ok(!labels.some((l) => l.includes("4c6qm-with-a-very-long-name-indeed")), "a long name is shortened on the arrow");
+    assert.match(svg, /<title>[^<]*pod\/default\/hello-world-7d4f4d944-4c6qm-with-a-very-long-name-indeed<\/title>/);
   });
 
   it("is deterministic and handles an empty trace", () => {
