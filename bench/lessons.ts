@@ -5,11 +5,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { courseNotebooks, exportNotebooks, packageRoot } from "../src/lessons/main";
+import { courseNotebooks, exportNotebooks } from "../src/lessons/main";
+import { findPackageRoot } from "../src/packageroot";
 
 async function bench(): Promise<void> {
   const args = process.argv.slice(2);
-  const notebooks = args.length ? args : courseNotebooks(path.join(packageRoot(__dirname), "notebooks"));
+  const notebooks = args.length ? args : courseNotebooks(path.join(findPackageRoot(__dirname), "notebooks"));
   if (notebooks.length === 0) throw new Error("no notebooks");
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-lessons-"));
   const slowest = new Map<string, { cell: string; ms: number }>();

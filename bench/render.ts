@@ -5,10 +5,10 @@
  * Run: `npm run build && node dist/bench/render.js`
  */
 import { performance } from "node:perf_hooks";
-import { sequenceBundle, trafficChart, type TrafficResult } from "../src/render";
+import { sequenceBundle, trafficChart, type TrafficChartData } from "../src/render";
 import type { TraceEvent } from "../src/sim/trace";
 
-function traffic(n: number): TrafficResult {
+function traffic(n: number): TrafficChartData {
   return {
     byEndpoint: Array.from({ length: n }, (_, i) => ({
       endpoint: `10.244.${i % 3}.${10 + i}:8080`,

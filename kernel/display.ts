@@ -6,7 +6,9 @@
 import { inspect } from "node:util";
 
 /** A MIME bundle: MIME type → data (a string, or JSON for `application/*+json` types). */
-export type MimeBundle = Record<string, unknown>;
+import type { MimeBundle } from "../src/render/bundle";
+
+export type { MimeBundle };
 
 /** The well-known symbol an object implements to render itself. */
 export const DISPLAY_SYMBOL: unique symbol = Symbol.for("Jupyter.display") as never;

@@ -4,6 +4,8 @@
  *
  *   kubelab demo [--nodes N] [--seed S] [--replicas R]   build a cluster, apply hello-world, print what happened
  *   kubelab dns --listen HOST:PORT [manifest…]           serve the cluster's DNS (UDP + TCP), logging queries
+ *   kubelab serve [--listen HOST:PORT] [--kubeconfig FILE] [--speed X] [--nodes N] [--seed S] [manifest…]
+ *                                                         serve the cluster's API for a real kubectl (loopback by default)
  *   kubelab start [jupyter options]                       register the kernel and open the lessons in JupyterLab (or Notebook)
  *   kubelab export NOTEBOOK… [--out DIR]                 run notebooks through the kernel and write offline HTML
  *   kubelab install [--user|--sys-prefix|--prefix DIR]   register the Jupyter kernelspec (and the nbconvert template)
@@ -24,6 +26,9 @@ import type * as KernelInstall from "../kernel/install";
 import type * as KernelMain from "../kernel/main";
 import type * as KernelTemplate from "../kernel/nbconvert";
 import type * as LessonsMain from "./lessons/main";
+import type * as SiteServer from "./siteserver";
+import type * as ServeHttp from "./serve/http";
+import { writeFileSync } from "node:fs";
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -93,6 +98,32 @@ async function dns(args: string[]): Promise<void> {
   process.on("SIGTERM", stop);
 }
 
+/**
+ * `kubelab serve`: the cluster's API over HTTP on loopback, a kubeconfig for kubectl, virtual time
+ * following wall time (`--speed` faster). Manifests given are applied first.
+ */
+async function serve(args: string[]): Promise<void> {
+  const listen = flag(args, "--listen") ?? "127.0.0.1:0";
+  const kubeconfig = flag(args, "--kubeconfig");
+  const speed = Number(flag(args, "--speed") ?? "1");
+  const seed = num(flag(args, "--seed"), 42, "--seed");
+  const nodes = num(flag(args, "--nodes"), 3, "--nodes");
+  const verbose = args.includes("-v") ? (args.splice(args.indexOf("-v"), 1), true) : false;
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen wants HOST:PORT, got "${listen}"`);
+  if (!(speed > 0)) throw new Error(`--speed must be a positive number, got ${speed}`);
+  const cluster = new Cluster({ nodes, seed });
+  for (const f of args) cluster.apply(f);
+  cluster.settle();
+  const { serveCluster } = require("./serve/http") as typeof ServeHttp;
+  const server = await serveCluster(cluster, { host: m[1]!, port: Number(m[2]), speed, ...(verbose ? { log: (l: string) => process.stderr.write(l + "\n") } : {}) });
+  if (kubeconfig) writeFileSync(kubeconfig, server.kubeconfig());
+  process.stdout.write(`serving the cluster's API on ${server.url}${kubeconfig ? ` (kubeconfig: ${kubeconfig})` : ""}\n`);
+  const stop = (): void => void server.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
 /** The first of these commands on PATH, or undefined. */
 function which(cmds: string[]): string | undefined {
   for (const c of cmds) if (spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0) return c;
@@ -154,6 +185,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "dns":
       return dns(args);
+    case "serve":
+      return serve(args);
     case "export": {
       const { exportNotebooks } = require("./lessons/main") as typeof LessonsMain;
       const out = flag(args, "--out") ?? "build/lessons";
@@ -164,6 +197,18 @@ async function main(argv: string[]): Promise<void> {
     }
     case "start":
       return start(args);
+    case "site": {
+      // The JupyterLite course (`npm run site` builds it); --serve serves it on loopback.
+      const dir = flag(args, "--dir") ?? path.join(packageRoot(), "build", "site");
+      if (!args.includes("--serve")) {
+        process.stdout.write(`${dir}: the course as static files (build it with \`npm run site\`); serve it with \`kubelab site --serve [--port N]\`\n`);
+        return;
+      }
+      const { serveSite } = require("./siteserver") as typeof SiteServer;
+      const s = await serveSite(dir, { port: Number(flag(args, "--port") ?? 8000) });
+      process.stdout.write(`serving ${dir} at ${s.url}lab/index.html (cross-origin isolated); Ctrl-C stops\n`);
+      return new Promise<void>(() => {});
+    }
     case "install": {
       const { installKernelspec } = require("../kernel/install") as typeof KernelInstall;
       const prefix = flag(args, "--prefix");
@@ -184,6 +229,7 @@ async function main(argv: string[]): Promise<void> {
         "usage: kubelab demo [--nodes N] [--seed S] [--replicas R]\n" +
           "       kubelab dns --listen HOST:PORT [manifest.yaml …]\n" +
           "       kubelab start [jupyter options]\n" +
+          "       kubelab site --serve [--port N] [--dir build/site]\n" +
           "       kubelab export NOTEBOOK.ipynb… [--out DIR]\n" +
           "       kubelab install [--user | --prefix DIR]\n" +
           "       kubelab kernel CONNECTION_FILE\n",

@@ -17,8 +17,7 @@
  * cluster.endpoints("hello-world");
  * ```
  */
-import { isIP } from "node:net";
-import { type CIDR, formatIP, parseCIDR } from "./api/cidr";
+import { type Cidr, compareIPs, formatIPv4, parseCidr } from "./util/ipv4";
 import type { FieldError, ObjectErrors } from "./api/errors";
 import { ApplyError, NotFoundError } from "./api/errors";
 import { type SourceDocument, loadManifestFile, loadManifests, looksLikePath, objectDocuments } from "./api/load";
@@ -40,18 +39,22 @@ import { ReplicaSetController } from "./controllers/replicaset";
 import { type FailureMode, Kubelet } from "./kubelet/kubelet";
 import { Scheduler } from "./scheduler/scheduler";
 import { SimContext } from "./sim/context";
+import { Rng } from "./sim/rng";
 import { type Trace, TraceView } from "./sim/trace";
 import { coreDNSObjects } from "./addons/coredns";
 import { KubeProxy } from "./proxy/kubeproxy";
 import type { IptablesRuleset } from "./proxy/iptables";
 import { ClusterDNS, CoreDNS, dnsDisplay } from "./dns/component";
 import type { UpstreamRecords } from "./dns/upstream";
-import { DataPath, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
+import { DataPathAdapter, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
 import type { IpvsScheduler } from "./net/ipvs";
 import type { IpvsRuleset } from "./proxy/ipvs";
 import { nftRows, type NftablesRuleset } from "./proxy/nftables";
 import type { ProxyMode } from "./proxy/kubeproxy";
 import { EPOCH_MS } from "./sim/context";
+import { type KubectlOutput, runKubectl, templateLine } from "./kubectl/kubectl";
+import type { KubectlHost } from "./kubectl/cmd/context";
+import { Rest } from "./kubectl/rest";
 import {
   endpointsDetail,
   getDeployments,
@@ -163,30 +166,30 @@ export class Cluster {
     if (!this.nodeNames || this.nodeNames.length !== this.kubelets.size) this.nodeNames = [...this.kubelets.keys()];
     return this.nodeNames;
   }
-  private readonly dataPath: DataPath;
+  private readonly dataPath: DataPathAdapter;
 
   constructor(opts: ClusterOptions = {}) {
-    const serviceCIDR = parseCIDR(opts.serviceCIDR ?? "10.96.0.0/12");
-    const nodeCIDR = parseCIDR(opts.nodeCIDR ?? "172.18.0.0/16");
+    const serviceCIDR = parseCidr(opts.serviceCIDR ?? "10.96.0.0/12");
+    const nodeCIDR = parseCidr(opts.nodeCIDR ?? "172.18.0.0/16");
     this.config = {
       seed: opts.seed ?? 1,
-      clusterCIDR: parseCIDR(opts.clusterCIDR ?? "10.244.0.0/16").text,
+      clusterCIDR: parseCidr(opts.clusterCIDR ?? "10.244.0.0/16").text,
       nodeCIDRMaskSize: opts.nodeCIDRMaskSize ?? 24,
       serviceCIDR: serviceCIDR.text,
       clusterDomain: opts.clusterDomain ?? "cluster.local",
       nodeCIDR: nodeCIDR.text,
       controlPlane: opts.controlPlane ?? true,
-      loadBalancerCIDR: parseCIDR(opts.loadBalancerCIDR ?? "203.0.113.0/24").text,
+      loadBalancerCIDR: parseCidr(opts.loadBalancerCIDR ?? "203.0.113.0/24").text,
       proxyMode: opts.proxyMode ?? "iptables",
       masqueradeAll: opts.kubeProxy?.masqueradeAll ?? false,
       minSyncPeriodSeconds: opts.kubeProxy?.minSyncPeriodSeconds ?? 1,
-      dnsIP: formatIP(serviceCIDR.base + 10),
-      apiServerServiceIP: formatIP(serviceCIDR.base + 1),
-      apiServerIP: formatIP(nodeCIDR.base + 2),
+      dnsIP: formatIPv4(serviceCIDR.base + 10),
+      apiServerServiceIP: formatIPv4(serviceCIDR.base + 1),
+      apiServerIP: formatIPv4(nodeCIDR.base + 2),
     };
     const names = typeof opts.nodes === "object" ? [...opts.nodes] : Array.from({ length: opts.nodes ?? 3 }, (_, i) => `node-${i + 1}`);
     const all = this.config.controlPlane ? ["control-plane", ...names] : names;
-    const clusterCIDR = parseCIDR(this.config.clusterCIDR);
+    const clusterCIDR = parseCidr(this.config.clusterCIDR);
     const capacity = 2 ** (this.config.nodeCIDRMaskSize - clusterCIDR.prefix);
     if (all.length > capacity)
       throw new Error(
@@ -221,9 +224,9 @@ export class Cluster {
       (ref, ns) => this.get<"Pod">(ref.includes("/") ? ref : `pod/${ref}`, ns ? { namespace: ns } : {}),
       this.config.dnsIP,
       this.config.clusterDomain,
-      opts.nodeResolvConf ?? `nameserver ${formatIP(nodeCIDR.base + 1)}\n`,
+      opts.nodeResolvConf ?? `nameserver ${formatIPv4(nodeCIDR.base + 1)}\n`,
     );
-    this.dataPath = new DataPath({
+    this.dataPath = new DataPathAdapter({
       seed: this.config.seed,
       kubeProxy: this.kubeProxy,
       kubelets: this.kubelets,
@@ -239,7 +242,7 @@ export class Cluster {
     this.bootstrapTrace = this.ctx.trace.splitOff();
   }
 
-  private bootstrap(nodes: string[], clusterCIDR: CIDR, opts: ClusterOptions): void {
+  private bootstrap(nodes: string[], clusterCIDR: Cidr, opts: ClusterOptions): void {
     const api = this.api;
     const self = "kube-apiserver";
     for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system"]) api.create(self, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
@@ -275,13 +278,13 @@ export class Cluster {
     new EndpointSliceMirroringController(this.ctx, api).start();
     new GarbageCollector(this.ctx, api).start();
     new NamespaceController(this.ctx, api).start();
-    new CloudServiceController(this.ctx, api, parseCIDR(this.config.loadBalancerCIDR)).start();
+    new CloudServiceController(this.ctx, api, parseCidr(this.config.loadBalancerCIDR)).start();
     new Scheduler(this.ctx, api).start();
 
     // Nodes join: each kubelet registers its Node.
-    const nodeBase = parseCIDR(this.config.nodeCIDR).base;
+    const nodeBase = parseCidr(this.config.nodeCIDR).base;
     nodes.forEach((name, i) => {
-      const ip = formatIP(nodeBase + 2 + (this.config.controlPlane ? i : i + 1));
+      const ip = formatIPv4(nodeBase + 2 + (this.config.controlPlane ? i : i + 1));
       this.nodeIPs.set(name, ip);
       const controlPlane = this.config.controlPlane && i === 0;
       const taints: Taint[] = controlPlane ? [{ key: wellKnown.controlPlaneRole, effect: "NoSchedule" }] : [];
@@ -300,7 +303,10 @@ export class Cluster {
 
     this.kubeProxy.start();
     // kubeadm's CoreDNS addon.
-    for (const o of coreDNSObjects(this.config.dnsIP, this.config.clusterDomain)) api.create("kubeadm", o);
+    // The ConfigMap's uid comes from a stream of its own: taking it from the shared one would
+    // shift every later random name and address, which lessons and tests quote.
+    const configUID = new Rng(this.config.seed + 0x636f7265).uuid();
+    for (const o of coreDNSObjects(this.config.dnsIP, this.config.clusterDomain)) api.create("kubeadm", o, o.kind === "ConfigMap" ? { uid: configUID } : {});
   }
 
   // ------------------------------------------------------------------ time
@@ -417,6 +423,48 @@ export class Cluster {
       }
     }
     return new ApplyResult(lines);
+  }
+
+  /**
+   * Run a kubectl command line against this cluster and return what kubectl prints (a table for
+   * `get`). Also a tagged template. Virtual time moves only where kubectl waits: `rollout status`,
+   * `get -w` (until the cluster is idle or `--request-timeout`) and `delete` (until the object is gone).
+   * @example cluster.kubectl("create deployment hello-world --image=nginx --replicas=3")
+   * @example cluster.kubectl`scale deployment/hello-world --replicas=${n}`
+   */
+  kubectl(line: string | TemplateStringsArray, ...values: unknown[]): KubectlOutput {
+    return runKubectl(this.kubectlHost, typeof line === "string" ? line : templateLine(line, values));
+  }
+
+  /**
+   * Node only: serve this cluster's API over HTTP on loopback for a real kubectl (see
+   * `kubelab serve`); virtual time follows wall time until `close()`.
+   * @example const s = await cluster.serve({ port: 0 }); fs.writeFileSync("kubeconfig", s.kubeconfig());
+   */
+  async serve(opts: { port?: number; host?: string; speed?: number } = {}): Promise<{ url: string; port: number; kubeconfig(): string; close(): Promise<void> }> {
+    // A computed specifier keeps the HTTP server (node:http) out of the simulation's import graph.
+    const mod = "./serve/http";
+    const { serveCluster } = (await import(mod)) as { serveCluster: (c: Cluster, o: object) => ReturnType<Cluster["serve"]> };
+    return serveCluster(this, opts);
+  }
+
+  /** The REST layer kubectl and `kubelab serve` use (one per cluster). */
+  get rest(): Rest {
+    return (this.restLayer ??= new Rest(this.api, this.ctx));
+  }
+  private restLayer: Rest | undefined;
+
+  /** The kubectl minor version `kubectl(...)` prints as: 32 (default) or 20 (Debian's kubernetes-client). */
+  kubectlClientMinor = 32;
+
+  private get kubectlHost(): KubectlHost {
+    return {
+      clientMinor: this.kubectlClientMinor,
+      rest: this.rest,
+      advance: (ms) => this.advance(ms),
+      nextTaskTime: () => this.ctx.loop.peekTime(),
+      readManifests: (src) => (looksLikePath(src) ? loadManifestFile(src) : loadManifests(src)),
+    };
   }
 
   /**
@@ -668,6 +716,24 @@ export class NodeIptables {
   save(): string {
     return this.rules.save();
   }
+  /**
+   * The `iptables-save` lines matching `re`, each under its table's `*nat`/`*filter` header (an
+   * excerpt that still says which table a chain is in; tables with no match are left out).
+   * @example cluster.node("node-1").iptables.grep(/hello-world/)
+   */
+  grep(re: RegExp): string {
+    const out: string[] = [];
+    let header: string | undefined;
+    for (const line of this.save().split("\n")) {
+      if (line.startsWith("*")) header = line;
+      else if (re.test(line)) {
+        if (header !== undefined) out.push(header);
+        header = undefined;
+        out.push(line);
+      }
+    }
+    return out.join("\n");
+  }
   /** Table rows: chain, rule number, matches, target, probability and effective share. */
   rows(): ReturnType<IptablesRuleset["rows"]> {
     return this.rules.rows();
@@ -881,15 +947,6 @@ function singular(resource: string): string {
   return resource.endsWith("ses") ? resource.slice(0, -2) : resource.replace(/s$/, "");
 }
 
-export function compareIPs(a: string, b: string): number {
-  if (isIP(a) === 4 && isIP(b) === 4) {
-    const pa = a.split(".").map(Number);
-    const pb = b.split(".").map(Number);
-    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-    return 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Columns separated by three spaces, like kubectl's tabwriter. */
 export function alignColumns(rows: string[][]): string {

@@ -20,3 +20,5 @@ export { Cluster, ApplyResult, ServiceEndpoints, NodeView, NodeIptables, NodeIpv
 export { ClusterDNS, DigAnswer, ResolverWalk } from "./dns/component";
 export { Check, check, checks } from "./exercises";
 export * as render from "./render";
+export { KubectlOutput } from "./kubectl/kubectl";
+export { StatusError, type Status } from "./kubectl/status";

@@ -60,7 +60,7 @@ export interface DataPathHost {
 /** Where a connection from outside comes from unless told otherwise (TEST-NET-2). */
 export const DEFAULT_EXTERNAL_CLIENT = "198.51.100.7";
 
-export class DataPath {
+export class DataPathAdapter {
   private calls = 0;
   constructor(private readonly host: DataPathHost) {}
 

@@ -1,13 +1,14 @@
 /**
- * kubeadm's CoreDNS addon: the `coredns` Deployment (2 replicas) and the `kube-dns` Service at the
- * 10th address of the service CIDR, in `kube-system`, as `kubeadm init` installs them.
+ * kubeadm's CoreDNS addon: the `coredns` ConfigMap (its Corefile, with the cluster domain), the
+ * `coredns` Deployment (2 replicas) and the `kube-dns` Service at the 10th address of the service
+ * CIDR, in `kube-system`, as `kubeadm init` installs them.
  *
  * @example
  * ```ts
  * for (const o of coreDNSObjects("10.96.0.10", "cluster.local")) api.create("kubeadm", o);
  * ```
  */
-import type { Deployment, KubeObject, Service } from "../api/types";
+import type { ConfigMap, Deployment, KubeObject, Service } from "../api/types";
 
 export const COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3";
 
@@ -37,7 +38,12 @@ export function corefile(clusterDomain: string): string {
 }
 
 export function coreDNSObjects(dnsIP: string, clusterDomain: string): KubeObject[] {
-  void clusterDomain;
+  const config: ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "coredns", namespace: "kube-system" },
+    data: { Corefile: corefile(clusterDomain) },
+  };
   const labels = { "k8s-app": "kube-dns" };
   const svc: Service = {
     apiVersion: "v1",
@@ -95,5 +101,5 @@ export function coreDNSObjects(dnsIP: string, clusterDomain: string): KubeObject
       },
     },
   };
-  return [svc, dep];
+  return [config, svc, dep];
 }

@@ -30,6 +30,8 @@ export const kinds: readonly KindInfo[] = [
   { kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", resource: "endpointslices", shortNames: [], namespaced: true, etcdPrefix: "/registry/endpointslices" },
   { kind: "Deployment", apiVersion: "apps/v1", resource: "deployments", shortNames: ["deploy"], namespaced: true, etcdPrefix: "/registry/deployments" },
   { kind: "ReplicaSet", apiVersion: "apps/v1", resource: "replicasets", shortNames: ["rs"], namespaced: true, etcdPrefix: "/registry/replicasets" },
+  { kind: "ConfigMap", apiVersion: "v1", resource: "configmaps", shortNames: ["cm"], namespaced: true, etcdPrefix: "/registry/configmaps" },
+  { kind: "Secret", apiVersion: "v1", resource: "secrets", shortNames: [], namespaced: true, etcdPrefix: "/registry/secrets" },
 ];
 
 const byKind = new Map<string, KindInfo>(kinds.map((k) => [k.kind, k]));

@@ -113,6 +113,8 @@ const schemas: Record<Kind, Schema> = {
     spec: obj({ replicas: "int", selector: labelSelector, template: podTemplate, minReadySeconds: "int" }),
     status: anyStatus,
   }),
+  ConfigMap: obj({ data: "stringMap", binaryData: "stringMap", immutable: "bool" }),
+  Secret: obj({ type: "string", data: "stringMap", stringData: "stringMap", immutable: "bool" }),
 };
 
 /** Unknown fields and type mismatches in a document of a known kind. */

@@ -316,6 +316,33 @@ export interface EndpointSubset {
   ports?: { name?: string; port: number; protocol?: Protocol; appProtocol?: string }[];
 }
 
+/** Configuration for pods: string values in `data`, base64 bytes in `binaryData` (1 MiB in all). */
+export interface ConfigMap {
+  apiVersion: "v1";
+  kind: "ConfigMap";
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
+  /** Values are base64-encoded bytes. */
+  binaryData?: Record<string, string>;
+  /** Once true, data and binaryData can no longer change (and immutable cannot be unset). */
+  immutable?: boolean;
+}
+
+/**
+ * A Secret: base64 values in `data`. `stringData` is write-only: the API server encodes it into
+ * `data` (overriding keys of the same name) and never stores it.
+ */
+export interface Secret {
+  apiVersion: "v1";
+  kind: "Secret";
+  metadata: ObjectMeta;
+  /** Default `Opaque`; e.g. `kubernetes.io/tls` requires `tls.crt` and `tls.key`. */
+  type?: string;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  immutable?: boolean;
+}
+
 // ---------------------------------------------------------------- discovery.k8s.io/v1
 
 export interface EndpointConditions {
@@ -412,7 +439,9 @@ export type KubeObject =
   | Endpoints
   | EndpointSlice
   | Deployment
-  | ReplicaSet;
+  | ReplicaSet
+  | ConfigMap
+  | Secret;
 
 export type Kind = KubeObject["kind"];
 

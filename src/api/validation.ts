@@ -8,7 +8,7 @@
  * // ['spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535']
  * ```
  */
-import { isIP } from "node:net";
+import { isIP } from "../util/ip";
 import type { FieldError, FieldPath } from "./errors";
 import { duplicate, forbidden, invalid, notSupported, required } from "./errors";
 import {
@@ -19,8 +19,10 @@ import {
   matchesSelector,
   qualifiedNameErrors,
 } from "./labels";
+import { base64Error, decodedLength } from "./base64";
 import { parseQuantity } from "./quantity";
 import type {
+  ConfigMap,
   Container,
   DeepReadonly,
   Deployment,
@@ -32,6 +34,7 @@ import type {
   PodSpec,
   Probe,
   ReplicaSet,
+  Secret,
   Service,
 } from "./types";
 
@@ -72,8 +75,93 @@ export function validateObject(o: R<KubeObject>, old?: R<KubeObject>): FieldErro
       break;
     case "Namespace":
       break;
+    case "ConfigMap":
+      validateConfigMap(o, old?.kind === "ConfigMap" ? old : undefined, errs);
+      break;
+    case "Secret":
+      validateSecret(o, old?.kind === "Secret" ? old : undefined, errs);
+      break;
   }
   return errs;
+}
+
+/** core.MaxSecretSize: the most a ConfigMap's or Secret's data may hold. */
+export const MAX_DATA_SIZE = 1024 * 1024;
+
+/** IsConfigMapKey: the keys of ConfigMap and Secret data (they become file names in volumes). */
+function configKeyErrors(k: string): string[] {
+  const errs: string[] = [];
+  if (k.length > 253) errs.push("must be no more than 253 characters");
+  if (!/^[-._a-zA-Z0-9]+$/.test(k))
+    errs.push("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
+  if (k === ".") errs.push("must not be '.'");
+  else if (k === "..") errs.push("must not be '..'");
+  else if (k.startsWith("..")) errs.push("must not start with '..'");
+  return errs;
+}
+
+function validateImmutable(
+  o: R<{ immutable?: boolean }>,
+  old: R<{ immutable?: boolean }> | undefined,
+  fields: [string, unknown, unknown][],
+  errs: FieldError[],
+): void {
+  if (!old?.immutable) return;
+  if (!o.immutable) errs.push(forbidden(["immutable"], "field is immutable when `immutable` is set"));
+  for (const [f, now, before] of fields)
+    if (stableJSON(now) !== stableJSON(before)) errs.push(forbidden([f], "field is immutable when `immutable` is set"));
+}
+
+function stableJSON(v: unknown): string {
+  return JSON.stringify(v ?? {}, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+}
+
+function validateConfigMap(c: R<ConfigMap>, old: R<ConfigMap> | undefined, errs: FieldError[]): void {
+  let size = 0;
+  for (const [k, v] of Object.entries(c.data ?? {})) {
+    for (const e of configKeyErrors(k)) errs.push(invalid(["data"], k, e));
+    size += k.length + utf8Length(v);
+  }
+  for (const [k, v] of Object.entries(c.binaryData ?? {})) {
+    for (const e of configKeyErrors(k)) errs.push(invalid(["binaryData"], k, e));
+    if (c.data && k in c.data) errs.push(invalid(["data"], k, "duplicate of key present in binaryData"));
+    const bad = base64Error(v);
+    if (bad) errs.push(invalid(["binaryData", { key: k }], v, bad));
+    else size += k.length + decodedLength(v);
+  }
+  if (size > MAX_DATA_SIZE) errs.push({ type: "Too long", field: [], detail: `must have at most ${MAX_DATA_SIZE} bytes` });
+  validateImmutable(c, old, [["data", c.data, old?.data], ["binaryData", c.binaryData, old?.binaryData]], errs);
+}
+
+/** Keys each built-in Secret type requires in its data. */
+const requiredSecretKeys: Record<string, string[]> = {
+  "kubernetes.io/dockercfg": [".dockercfg"],
+  "kubernetes.io/dockerconfigjson": [".dockerconfigjson"],
+  "kubernetes.io/ssh-auth": ["ssh-privatekey"],
+  "kubernetes.io/tls": ["tls.crt", "tls.key"],
+};
+
+function validateSecret(s: R<Secret>, old: R<Secret> | undefined, errs: FieldError[]): void {
+  let size = 0;
+  for (const [k, v] of Object.entries(s.data ?? {})) {
+    for (const e of configKeyErrors(k)) errs.push(invalid(["data"], k, e));
+    const bad = base64Error(v);
+    if (bad) errs.push(invalid(["data", { key: k }], v, bad));
+    else size += decodedLength(v);
+  }
+  if (size > MAX_DATA_SIZE) errs.push({ type: "Too long", field: ["data"], detail: `must have at most ${MAX_DATA_SIZE} bytes` });
+  const type = s.type ?? "Opaque";
+  for (const k of requiredSecretKeys[type] ?? []) if (!(k in (s.data ?? {}))) errs.push(required(["data", { key: k }]));
+  if (type === "kubernetes.io/basic-auth" && !("username" in (s.data ?? {})) && !("password" in (s.data ?? {})))
+    errs.push(required(["data", { key: "username" }], "either `username` or `password` is required"));
+  if (type === "kubernetes.io/service-account-token" && !s.metadata.annotations?.["kubernetes.io/service-account.name"])
+    errs.push(required(["metadata", "annotations", { key: "kubernetes.io/service-account.name" }]));
+  if (old && (old.type ?? "Opaque") !== type) errs.push(invalid(["type"], type, "field is immutable"));
+  validateImmutable(s, old, [["data", s.data, old?.data]], errs);
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
 }
 
 function validateMeta(m: R<ObjectMeta> | undefined, nameCheck: (s: string) => string[], namespaced: boolean, errs: FieldError[]): void {
@@ -157,13 +245,16 @@ function validateService(s: R<Service>, old: R<Service> | undefined, errs: Field
       else validatePort(p.nodePort, [...at, "nodePort"], errs);
     }
   });
-  const nodePorts = new Set<number>();
+  // A nodePort is unique per protocol: TCP and UDP may share one (the allocator even prefers it).
+  const nodePorts = new Set<string>();
   ports.forEach((p, i) => {
     if (!p.nodePort) return;
     const key = `${p.nodePort}/${p.protocol ?? "TCP"}`;
-    if (nodePorts.has(p.nodePort) && seen.has(key)) errs.push(duplicate(["spec", "ports", i, "nodePort"], p.nodePort));
-    nodePorts.add(p.nodePort);
+    if (nodePorts.has(key)) errs.push(duplicate(["spec", "ports", i, "nodePort"], p.nodePort));
+    nodePorts.add(key);
   });
+  if (spec.healthCheckNodePort && !(type === "LoadBalancer" && spec.externalTrafficPolicy === "Local"))
+    errs.push(invalid(["spec", "healthCheckNodePort"], spec.healthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
   validateLabels(spec.selector, ["spec", "selector"], errs);
   const aff = spec.sessionAffinity ?? "None";
   if (aff !== "None" && aff !== "ClientIP") errs.push(notSupported(["spec", "sessionAffinity"], aff, ["ClientIP", "None"]));

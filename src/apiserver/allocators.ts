@@ -7,12 +7,12 @@
  *
  * @example
  * ```ts
- * const ips = new IPAllocator(parseCIDR("10.96.0.0/12"), new Rng(1));
+ * const ips = new IPAllocator(parseCidr("10.96.0.0/12"), new Rng(1));
  * ips.allocate("10.96.0.10"); // reserves kube-dns' address
  * ips.allocateNext();         // e.g. "10.104.137.9"
  * ```
  */
-import { type CIDR, formatIP, parseIP, cidrContains } from "../api/cidr";
+import { type Cidr, formatIPv4, parseIPv4, cidrContains } from "../util/ipv4";
 import type { Rng } from "../sim/rng";
 
 /** A range of integers with random, band-aware allocation. */
@@ -58,7 +58,7 @@ class BandAllocator {
 export class IPAllocator {
   private readonly a: BandAllocator;
   constructor(
-    readonly cidr: CIDR,
+    readonly cidr: Cidr,
     rng: Rng,
   ) {
     // The network address and (for IPv4) the broadcast address are never handed out.
@@ -69,27 +69,27 @@ export class IPAllocator {
 
   /** Why `ip` cannot be allocated, or undefined if it can. */
   check(ip: string): string | undefined {
-    if (!cidrContains(this.cidr, ip) || parseIP(ip) === this.cidr.base || parseIP(ip) === this.cidr.base + this.cidr.size - 1)
+    if (!cidrContains(this.cidr, ip) || parseIPv4(ip) === this.cidr.base || parseIPv4(ip) === this.cidr.base + this.cidr.size - 1)
       return `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.cidr.text}`;
-    if (this.a.has(parseIP(ip))) return `failed to allocate IP ${ip}: provided IP is already allocated`;
+    if (this.a.has(parseIPv4(ip))) return `failed to allocate IP ${ip}: provided IP is already allocated`;
     return undefined;
   }
 
   allocate(ip: string): void {
     const err = this.check(ip);
     if (err) throw new Error(err);
-    this.a.take(parseIP(ip));
+    this.a.take(parseIPv4(ip));
   }
 
   allocateNext(): string {
     const n = this.a.next();
     if (n === undefined) throw new Error(`failed to allocate a serviceIP: range is full`);
     this.a.take(n);
-    return formatIP(n);
+    return formatIPv4(n);
   }
 
   release(ip: string): void {
-    if (cidrContains(this.cidr, ip)) this.a.release(parseIP(ip));
+    if (cidrContains(this.cidr, ip)) this.a.release(parseIPv4(ip));
   }
 
   get used(): number {

@@ -13,7 +13,8 @@
  * api.create("kubectl", { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
  * ```
  */
-import { type CIDR, parseCIDR } from "../api/cidr";
+import { type Cidr, parseCidr } from "../util/ipv4";
+import { randomSuffix } from "../util/names";
 import type { FieldError } from "../api/errors";
 import { ApplyError, NotFoundError, invalid } from "../api/errors";
 import { cacheKey, etcdKey, etcdKeyOf, kindInfo, traceRef } from "../api/meta";
@@ -67,11 +68,10 @@ export const WATCH_LATENCY_MS = 1;
 /** Above this many instances, a fan-out is traced as one event to `name@*` (see WatchOptions.instances). */
 export const TRACE_FANOUT_LIMIT = 50;
 
-const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"; // utilrand: no vowels, no look-alikes
 
 export class ApiServer {
   readonly etcd = new Etcd<KubeObject>();
-  readonly serviceCIDR: CIDR;
+  readonly serviceCIDR: Cidr;
   readonly clusterIPs: IPAllocator;
   readonly nodePorts: PortAllocator;
   private readonly cache = new Map<Kind, Map<string, KubeObject>>();
@@ -90,7 +90,7 @@ export class ApiServer {
     private readonly ctx: SimContext,
     opts: ApiServerOptions,
   ) {
-    this.serviceCIDR = parseCIDR(opts.serviceCIDR);
+    this.serviceCIDR = parseCidr(opts.serviceCIDR);
     this.clusterIPs = new IPAllocator(this.serviceCIDR, ctx.rng.fork());
     const [lo, hi] = opts.nodePortRange ?? [30000, 32767];
     this.nodePorts = new PortAllocator(lo, hi, ctx.rng.fork());
@@ -180,6 +180,21 @@ export class ApiServer {
     return items;
   }
 
+  /** Stop a watch started with {@link watch} (the same handler); a no-op if it already stopped. */
+  unwatch<K extends Kind>(kind: K, handler: WatchHandler<K>): void {
+    const h = handler as unknown as WatchHandler<Kind>;
+    const drop = (m: Map<string, Watcher[]>, key: string): void => {
+      const list = m.get(key);
+      if (!list) return;
+      const rest = list.filter((w) => w.handler !== h);
+      if (rest.length) m.set(key, rest);
+      else m.delete(key);
+    };
+    drop(this.watchers as Map<string, Watcher[]>, kind);
+    for (const k of [...this.podWatchersByNode.keys()]) if (kind === "Pod") drop(this.podWatchersByNode, k);
+    for (const k of [...this.watchersByName.keys()]) if (k.startsWith(`${kind}/`)) drop(this.watchersByName, k);
+  }
+
   private notify(type: WatchEventType, obj: KubeObject, old: KubeObject | undefined): void {
     // Watchers and the event type each sees, side by side (no pair arrays: a write has ~5 targets).
     const watchers: Watcher[] = [];
@@ -236,7 +251,7 @@ export class ApiServer {
     const info = kindInfo(obj.kind);
     if (info.namespaced) obj.metadata.namespace ||= "default";
     else delete obj.metadata.namespace;
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + this.ctx.rng.string(5, ALPHANUMS);
+    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomSuffix(this.ctx.rng);
     applyDefaults(obj);
     const old = this.get(obj.kind, obj.metadata.namespace, obj.metadata.name ?? "");
     if (obj.kind === "Service" && old) inheritAllocations(obj, old as Stored<"Service">);
@@ -265,8 +280,11 @@ export class ApiServer {
     }
     const oldPorts = new Set((old?.spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => !!n));
     if (old?.spec.healthCheckNodePort) oldPorts.add(old.spec.healthCheckNodePort);
+    const mine = new Set<number>();
     (s.spec.ports ?? []).forEach((p, i) => {
-      if (!p.nodePort || oldPorts.has(p.nodePort)) return;
+      // The same nodePort on two ports of this Service (TCP and UDP) is one allocation.
+      if (!p.nodePort || oldPorts.has(p.nodePort) || mine.has(p.nodePort)) return;
+      mine.add(p.nodePort);
       const msg = this.nodePorts.check(p.nodePort) ?? (batch?.ports.has(p.nodePort) ? "provided port is already allocated" : undefined);
       if (msg) errs.push(invalid(["spec", "ports", i, "nodePort"], p.nodePort, msg));
       batch?.ports.add(p.nodePort);
@@ -297,13 +315,19 @@ export class ApiServer {
     if (old?.spec.clusterIP && old.spec.clusterIP !== "None" && old.spec.clusterIP !== spec.clusterIP) this.clusterIPs.release(old.spec.clusterIP);
     const wantsNodePorts = type === "NodePort" || (type === "LoadBalancer" && spec.allocateLoadBalancerNodePorts !== false);
     const keep = new Set<number>();
-    for (const p of spec.ports ?? []) {
+    const ports = spec.ports ?? [];
+    // initNodePorts: ports with the same number (TCP and UDP of one service) share a nodePort,
+    // the one the user asked for on any of them, else one allocated for the first.
+    const byPort = new Map<number, number>();
+    for (const p of ports) {
       if (!wantsNodePorts && !(type === "LoadBalancer" && p.nodePort)) {
         delete p.nodePort;
         continue;
       }
-      if (!p.nodePort) p.nodePort = this.nodePorts.allocateNext();
-      else if (!(old?.spec.ports ?? []).some((o) => o.nodePort === p.nodePort)) this.nodePorts.allocate(p.nodePort);
+      const shared = byPort.get(p.port);
+      if (!p.nodePort) p.nodePort = shared ?? ports.find((q) => q.port === p.port && q.nodePort)?.nodePort ?? this.nodePorts.allocateNext();
+      if (!keep.has(p.nodePort) && !(old?.spec.ports ?? []).some((o) => o.nodePort === p.nodePort) && this.nodePorts.check(p.nodePort) === undefined) this.nodePorts.allocate(p.nodePort);
+      if (shared === undefined) byPort.set(p.port, p.nodePort);
       keep.add(p.nodePort);
     }
     const needsHealthCheck = type === "LoadBalancer" && spec.externalTrafficPolicy === "Local";
@@ -328,7 +352,7 @@ export class ApiServer {
    * Create an object. Controllers call this with objects they built; user input goes through
    * `admit` first (Cluster.apply does that for every document before writing any).
    */
-  create<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean } = {}): Stored<K> {
+  create<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean; uid?: string } = {}): Stored<K> {
     const obj = input as KubeObject;
     this.request(client, "create", traceRef(ensureNamed(obj, this.ctx.rng)), "");
     if (!opts.admitted) this.admitOrThrow(obj);
@@ -336,11 +360,14 @@ export class ApiServer {
       throw new Error(`${kindInfo(obj.kind).resource} "${obj.metadata.name}" already exists`);
     if (obj.kind === "Service") this.allocateService(obj, undefined);
     const m = obj.metadata;
-    m.uid = this.ctx.rng.uuid();
+    m.uid = opts.uid ?? this.ctx.rng.uuid();
     m.creationTimestamp = this.ctx.timestamp();
     m.generation = 1;
+    // The registries' PrepareForCreate: status is the system's, whatever the request carried.
     if (obj.kind === "Namespace") obj.status = { phase: "Active" };
-    if (obj.kind === "Pod") obj.status ??= { phase: "Pending" };
+    if (obj.kind === "Pod") obj.status = { phase: "Pending" };
+    if (obj.kind === "Service") obj.status = { loadBalancer: {} };
+    if (obj.kind === "Deployment" || obj.kind === "ReplicaSet") delete obj.status;
     this.persist(obj, undefined);
     return obj as Stored<K>;
   }
@@ -496,7 +523,7 @@ function inheritAllocations(s: Service, old: Stored<"Service">): void {
 }
 
 function ensureNamed(obj: KubeObject, rng: { string(n: number, a: string): string }): KubeObject {
-  if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + rng.string(5, ALPHANUMS);
+  if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomSuffix(rng);
   return obj;
 }
 

@@ -10,6 +10,7 @@
  * svc.spec.ports[0].targetPort;  // 80
  * ```
  */
+import { encodeBase64 } from "../api/base64";
 import type { Container, KubeObject, PodSpec, Probe } from "../api/types";
 
 export function applyDefaults(o: KubeObject): void {
@@ -73,6 +74,15 @@ export function applyDefaults(o: KubeObject): void {
       break;
     case "Node":
       o.spec ??= {};
+      break;
+    case "Secret":
+      o.type ||= "Opaque";
+      // Convert_v1_Secret_To_core_Secret: stringData is merged into data, then dropped.
+      if (o.stringData) {
+        o.data = { ...o.data };
+        for (const [k, v] of Object.entries(o.stringData)) o.data[k] = encodeBase64(typeof v === "string" ? v : String(v));
+        delete o.stringData;
+      }
       break;
   }
 }

@@ -6,12 +6,12 @@
  *
  * @example
  * ```ts
- * new CloudServiceController(ctx, api, parseCIDR("203.0.113.0/24")).start();
+ * new CloudServiceController(ctx, api, parseCidr("203.0.113.0/24")).start();
  * ```
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
-import { type CIDR, formatIP, cidrContains } from "../api/cidr";
+import { type Cidr, formatIPv4, cidrContains } from "../util/ipv4";
 import { cacheKey } from "../api/meta";
 import type { SimContext } from "../sim/context";
 
@@ -28,7 +28,7 @@ export class CloudServiceController {
   constructor(
     ctx: SimContext,
     private readonly api: ApiServer,
-    private readonly pool: CIDR,
+    private readonly pool: Cidr,
   ) {
     this.services = new Informer(api, CLOUD_CONTROLLER, "Service");
     this.queue = new WorkQueue(ctx, "cloud load balancer", (k) => this.sync(k), LB_PROVISION_MS);
@@ -60,7 +60,7 @@ export class CloudServiceController {
     if (s.status?.loadBalancer?.ingress?.length) return;
     let ip = s.spec.loadBalancerIP && cidrContains(this.pool, s.spec.loadBalancerIP) && !this.used.has(s.spec.loadBalancerIP) ? s.spec.loadBalancerIP : undefined;
     for (let i = 1; !ip && i < this.pool.size - 1; i++) {
-      const cand = formatIP(this.pool.base + i);
+      const cand = formatIPv4(this.pool.base + i);
       if (!this.used.has(cand)) ip = cand;
     }
     if (!ip) return; // pool exhausted: the Service stays <pending>, as with a real cloud quota

@@ -18,23 +18,19 @@ import { cacheKey } from "../api/meta";
 import type { Deployment, ReplicaSet } from "../api/types";
 import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
+import { fnv1a32 } from "../util/hash";
+import { safeEncode } from "../util/names";
 import { clone, controllerOf, ownerRef, stableKey, stableStringify } from "./controller";
 
 export const DEPLOYMENT_CONTROLLER = "deployment-controller";
-const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
 
 /**
  * The pod-template-hash: FNV-32a over the template (and collision count), printed in decimal and
  * mapped through `rand.SafeEncodeString`, which is why hashes look like `7d4b9c8f5`.
  */
 export function podTemplateHash(template: unknown, collisionCount = 0): string {
-  let h = 0x811c9dc5;
   const s = stableStringify(template) + (collisionCount ? String(collisionCount) : "");
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i) & 0xff;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return [...String(h)].map((c) => ALPHANUMS[c.charCodeAt(0) % ALPHANUMS.length]).join("");
+  return safeEncode(String(fnv1a32(s)));
 }
 
 /** maxSurge rounds up, maxUnavailable rounds down; both zero would stall, so unavailable becomes 1. */

@@ -25,10 +25,10 @@ import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { isPodReady, ownerRef, stableStringify } from "./controller";
 import { PodServiceMemo, SelectorIndex, managesEndpoints, podEndpointsChanged, portsKey, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
+import { randomSuffix } from "../util/names";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice-controller";
 export const MAX_ENDPOINTS_PER_SLICE = 100;
-const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
 
 export class EndpointSliceController {
   readonly services: Informer<"Service">;
@@ -106,10 +106,18 @@ export class EndpointSliceController {
       g.endpoints.set(p.status!.podIP!, e.endpoint);
     }
 
-    const existing = [...(this.managed.get(key) ?? [])]
-      .map((k) => this.slices.get(k))
-      .filter((s): s is Stored<"EndpointSlice"> => !!s)
-      .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+    // The API server's cache, not the informer's: a slice the garbage collector just deleted (its
+    // Service was deleted and created again) must not be updated. Slices owned by an earlier
+    // Service of the same name are deleted, as the reconciler's ownedBy check does.
+    const existing: Stored<"EndpointSlice">[] = [];
+    for (const k of this.managed.get(key) ?? []) {
+      const cached = this.slices.get(k);
+      const s = cached && this.api.get("EndpointSlice", cached.metadata.namespace, cached.metadata.name!);
+      if (!s) continue;
+      if (s.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid)) existing.push(s);
+      else this.api.delete(ENDPOINTSLICE_CONTROLLER, "EndpointSlice", s.metadata.namespace, s.metadata.name!);
+    }
+    existing.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
     const used = new Set<string>();
     const writes: { ports: EndpointPort[]; endpoints: Endpoint[]; old?: Stored<"EndpointSlice"> }[] = [];
     for (const [pk, g] of groups) {
@@ -208,7 +216,7 @@ export class EndpointSliceController {
       apiVersion: "discovery.k8s.io/v1",
       kind: "EndpointSlice",
       metadata: {
-        name: old?.metadata.name ?? `${svc.metadata.name}-${this.ctx.rng.string(5, ALPHANUMS)}`,
+        name: old?.metadata.name ?? `${svc.metadata.name}-${randomSuffix(this.ctx.rng)}`,
         generateName: `${svc.metadata.name}-`,
         namespace: svc.metadata.namespace!,
         labels,

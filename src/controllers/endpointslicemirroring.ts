@@ -24,7 +24,8 @@
  * new EndpointSliceMirroringController(ctx, api).start();
  * ```
  */
-import { isIP } from "node:net";
+import { isIP } from "../util/ip";
+import { randomSuffix } from "../util/names";
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer, WorkQueue } from "../client/informer";
 import { CONTROLLER_MANAGER_LIMIT } from "../client/ratelimit";
@@ -38,7 +39,6 @@ import { portsKey } from "./endpointutil";
 export const ENDPOINTSLICE_MIRRORING_CONTROLLER = "endpointslicemirroring-controller";
 /** `--mirroring-max-endpoints-per-subset` (default 1000). */
 export const MAX_MIRRORED_PER_SUBSET = 1000;
-const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
 /** Annotations not copied to mirrored slices. */
 const DROPPED_ANNOTATIONS = new Set(["endpoints.kubernetes.io/last-change-trigger-time", "kubectl.kubernetes.io/last-applied-configuration"]);
 const LEADER_ANNOTATION = "control-plane.alpha.kubernetes.io/leader";
@@ -149,7 +149,7 @@ export class EndpointSliceMirroringController {
     }
     if (!ep.metadata.deletionTimestamp) {
       for (const s of toCreate) {
-        s.metadata.name = `${s.metadata.generateName}${this.ctx.rng.string(5, ALPHANUMS)}`;
+        s.metadata.name = `${s.metadata.generateName}${randomSuffix(this.ctx.rng)}`;
         const errs = this.api.admit(s);
         if (errs.length) continue; // what the real one logs as a failed create; nothing to mirror
         const created = this.api.create(ENDPOINTSLICE_MIRRORING_CONTROLLER, s, { admitted: true });

@@ -5,12 +5,12 @@
  *
  * @example
  * ```ts
- * new NodeIpamController(ctx, api, parseCIDR("10.244.0.0/16"), 24).start();
+ * new NodeIpamController(ctx, api, parseCidr("10.244.0.0/16"), 24).start();
  * ```
  */
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { Informer } from "../client/informer";
-import { type CIDR, subnet } from "../api/cidr";
+import { type Cidr, subnet } from "../util/ipv4";
 import type { Node } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { clone } from "./controller";
@@ -25,7 +25,7 @@ export class NodeIpamController {
   constructor(
     ctx: SimContext,
     private readonly api: ApiServer,
-    private readonly clusterCIDR: CIDR,
+    private readonly clusterCIDR: Cidr,
     private readonly maskSize: number,
   ) {
     this.nodes = new Informer(api, NODE_IPAM_CONTROLLER, "Node");

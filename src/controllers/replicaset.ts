@@ -21,9 +21,9 @@ import type { OwnerReference, Pod, ReplicaSet } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { virtualTime } from "../sim/context";
 import { clone, controllerOf, isPodActive, isPodReady, ownerRef } from "./controller";
+import { randomSuffix } from "../util/names";
 
 export const RS_CONTROLLER = "replicaset-controller";
-const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
 /** Most pods created or deleted in one sync (the controller's burstReplicas). */
 export const BURST_REPLICAS = 500;
 
@@ -151,7 +151,7 @@ export class ReplicaSetController {
       apiVersion: "v1",
       kind: "Pod",
       metadata: {
-        name: `${rs.metadata.name}-${this.ctx.rng.string(5, ALPHANUMS)}`,
+        name: `${rs.metadata.name}-${randomSuffix(this.ctx.rng)}`,
         generateName: `${rs.metadata.name}-`,
         namespace: rs.metadata.namespace!,
         labels: proto.labels,

@@ -28,7 +28,18 @@ export class CoreDNS {
   readonly store: KubernetesDns;
 
   constructor(ctx: SimContext, api: ApiServer, opts: { zone: string; upstream?: UpstreamRecords }) {
-    this.store = new KubernetesDns({ zone: opts.zone, ...(opts.upstream ? { upstream: opts.upstream } : {}), namespaces: [], now: () => 1735689600 + Math.floor(ctx.now / 1000) });
+    this.store = new KubernetesDns({
+      zone: opts.zone,
+      ...(opts.upstream ? { upstream: opts.upstream } : {}),
+      namespaces: [],
+      now: () => 1735689600 + Math.floor(ctx.now / 1000),
+      // The answering CoreDNS pod's address. Every replica backs kube-dns, so any one gives the
+      // same NS answer; read from the API server's cache (CoreDNS itself only asks its interfaces).
+      localIPs: () => {
+        const pod = api.list("Pod", "kube-system").find((p) => p.metadata.labels?.["k8s-app"] === "kube-dns" && p.status?.podIP && !p.metadata.deletionTimestamp);
+        return pod ? [pod.status!.podIP!] : [];
+      },
+    });
     const s = this.store;
     new Informer(api, COREDNS, "Namespace").on({ add: (n) => s.upsertNamespace(n), update: (n) => s.upsertNamespace(n), delete: (n) => s.deleteNamespace(n.metadata.name!) }).start();
     new Informer(api, COREDNS, "Service").on({ add: (x) => s.upsertService(x), update: (x) => s.upsertService(x), delete: (x) => s.deleteService(x.metadata.namespace!, x.metadata.name!) }).start();

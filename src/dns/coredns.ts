@@ -28,7 +28,7 @@
  * dns.query("web.default.svc.cluster.local", "A").answer; // [{ type: "A", address: "10.96.0.20", ttl: 30, ... }]
  * ```
  */
-import * as net from "node:net";
+import { isIP, isIPv4, isIPv6 } from "../util/ip";
 import type { DeepReadonly, EndpointSlice, Namespace, Service, ServiceType } from "../api/types";
 import { wellKnown } from "../api/types";
 import { DnsAnswer, QType, RR, SOARecord, fqdn } from "./types";
@@ -47,8 +47,12 @@ export interface KubernetesDnsOptions {
   upstream?: UpstreamRecords | Upstream;
   /** Namespaces that exist from the start (CoreDNS answers only for existing namespaces). */
   namespaces?: readonly string[];
-  /** The CoreDNS pods' own IPs: they decide the NS records (`kube-dns.kube-system.svc.<zone>` when they back it). */
-  localIPs?: readonly string[];
+  /**
+   * The CoreDNS pod's own IPs (its interface addresses): they decide the NS records
+   * (`kube-dns.kube-system.svc.<zone>` when they back it). A function is read at query time, as
+   * the pod's IP is only known once it runs.
+   */
+  localIPs?: readonly string[] | (() => readonly string[]);
   /** Clock in Unix seconds, read on each service/endpoint change; the SOA serial is the last such time. */
   now?: () => number;
 }
@@ -122,7 +126,7 @@ export class KubernetesDns {
   private readonly slicesByService = new Map<string, Set<string>>(); // index → slice keys
   private readonly servicesByIP = new Map<string, Set<string>>();
   private readonly slicesByIP = new Map<string, Set<string>>();
-  private readonly localIPs: string[];
+  private readonly localIPsOf: () => readonly string[];
   private readonly now: (() => number) | undefined;
   private changes = 0;
   private modified = 0;
@@ -132,7 +136,8 @@ export class KubernetesDns {
     this.ttl = opts.ttl ?? 30;
     this.upstream = opts.upstream instanceof Upstream ? opts.upstream : new Upstream(opts.upstream ?? {});
     for (const ns of opts.namespaces ?? ["default", "kube-system", "kube-public", "kube-node-lease"]) this.namespaces.add(ns);
-    this.localIPs = [...(opts.localIPs ?? [])];
+    const ips = opts.localIPs ?? [];
+    this.localIPsOf = typeof ips === "function" ? ips : () => ips;
     this.now = opts.now;
   }
 
@@ -161,7 +166,7 @@ export class KubernetesDns {
       name,
       type,
       headless,
-      clusterIPs: type === "ExternalName" || headless ? [] : clusterIPs.filter((ip) => net.isIP(ip) !== 0),
+      clusterIPs: type === "ExternalName" || headless ? [] : clusterIPs.filter((ip) => isIP(ip) !== 0),
       externalName: svc.spec.externalName ?? "",
       ports: (svc.spec.ports ?? []).map((p) => ({ name: p.name ?? "", protocol: p.protocol ?? "TCP", port: p.port })),
     };
@@ -284,7 +289,7 @@ export class KubernetesDns {
         const r = this.lookupServices(ctx, lname, "CNAME");
         nameError = r.nameError;
         const first = r.items[0];
-        if (first && net.isIP(first.host) === 0) records = [{ name: qname, ttl: first.ttl, class: "IN", type: "CNAME", target: fqdn(first.host) }];
+        if (first && isIP(first.host) === 0) records = [{ name: qname, ttl: first.ttl, class: "IN", type: "CNAME", target: fqdn(first.host) }];
         break;
       }
       case "PTR": {
@@ -292,7 +297,7 @@ export class KubernetesDns {
         nameError = r.nameError;
         const seen = new Set<string>();
         for (const s of r.items) {
-          if (net.isIP(s.host) !== 0 || seen.has(s.host)) continue;
+          if (isIP(s.host) !== 0 || seen.has(s.host)) continue;
           seen.add(s.host);
           records.push({ name: qname, ttl: s.ttl, class: "IN", type: "PTR", target: fqdn(s.host) });
         }
@@ -358,11 +363,11 @@ export class KubernetesDns {
       if (!this.namespaces.has(svc.namespace)) continue;
       const svcName = `${svc.name}.${svc.namespace}.svc.${zone}`;
       if (svc.type === "ExternalName") {
-        if (svc.externalName && net.isIP(svc.externalName) === 0) out.push({ name: svcName, ttl, class: "IN", type: "CNAME", target: fqdn(svc.externalName) });
+        if (svc.externalName && isIP(svc.externalName) === 0) out.push({ name: svcName, ttl, class: "IN", type: "CNAME", target: fqdn(svc.externalName) });
         continue;
       }
       const addr = (name: string, ip: string): RR =>
-        net.isIPv6(ip) ? { name, ttl, class: "IN", type: "AAAA", address: ip } : { name, ttl, class: "IN", type: "A", address: ip };
+        isIPv6(ip) ? { name, ttl, class: "IN", type: "AAAA", address: ip } : { name, ttl, class: "IN", type: "A", address: ip };
       if (!svc.headless) {
         if (svc.ports.length === 0) continue; // no port entry matches: the plugin answers NXDOMAIN
         for (const ip of svc.clusterIPs) out.push(addr(svcName, ip));
@@ -433,7 +438,7 @@ export class KubernetesDns {
     const dup = new Set<string>();
     const qlower = qname.toLowerCase();
     for (const s of svcs.items) {
-      const family = net.isIP(s.host);
+      const family = isIP(s.host);
       if (family === 0) {
         const target = fqdn(s.host);
         const tl = target.toLowerCase();
@@ -485,13 +490,13 @@ export class KubernetesDns {
     }
     if (lname === `ns.dns.${ctx.zoneLower}`) {
       const items = this.nsAddrs(ctx.zone)
-        .filter((a) => (type === "A" && net.isIPv4(a.ip)) || (type === "AAAA" && net.isIPv6(a.ip)))
+        .filter((a) => (type === "A" && isIPv4(a.ip)) || (type === "AAAA" && isIPv6(a.ip)))
         .map((a) => ({ host: a.ip, port: 0, ttl: this.ttl, key: lname }));
       return { items, nameError: false };
     }
     const r = this.recordsFor(ctx, lname);
     if (type !== "SRV") return r;
-    return { items: r.items.filter((s) => net.isIP(s.host) !== 0), nameError: r.nameError };
+    return { items: r.items.filter((s) => isIP(s.host) !== 0), nameError: r.nameError };
   }
 
   /** Kubernetes.Records. */
@@ -522,7 +527,7 @@ export class KubernetesDns {
     if (!svc) return { items, nameError };
     const svcDomain = `${svc.name}.${svc.namespace}.svc.${this.zone}`;
     if (svc.type === "ExternalName") {
-      if (r.endpoint === "" && svc.externalName !== "" && net.isIP(svc.externalName) === 0) {
+      if (r.endpoint === "" && svc.externalName !== "" && isIP(svc.externalName) === 0) {
         items.push({ host: svc.externalName, port: 0, ttl: this.ttl, key: svcDomain });
         nameError = false;
       }
@@ -575,7 +580,7 @@ export class KubernetesDns {
       const addrKey = `${target}\u0000${s.host}\u00000`;
       if (!dup.has(addrKey)) {
         dup.add(addrKey);
-        extra.push(net.isIPv6(s.host)
+        extra.push(isIPv6(s.host)
           ? { name: target, ttl: s.ttl, class: "IN", type: "AAAA", address: s.host }
           : { name: target, ttl: s.ttl, class: "IN", type: "A", address: s.host });
       }
@@ -608,7 +613,8 @@ export class KubernetesDns {
   /** The addresses CoreDNS advertises as its name servers (Kubernetes.nsAddrs). */
   private nsAddrs(zone: string): { name: string; ip: string }[] {
     const out: { name: string; ip: string }[] = [];
-    for (const local of this.localIPs) {
+    const localIPs = this.localIPsOf();
+    for (const local of localIPs) {
       for (const key of [...(this.slicesByIP.get(local) ?? [])].sort()) {
         const ep = this.slices.get(key) as SliceEntry;
         const svc = this.svcs.get(ep.index);
@@ -622,7 +628,7 @@ export class KubernetesDns {
       }
     }
     if (out.length > 0) return out;
-    return this.localIPs.map((ip) => ({ name: `ns.dns.${zone}`, ip }));
+    return localIPs.map((ip) => ({ name: `ns.dns.${zone}`, ip }));
   }
 
   /** plugin.NS: `<zone> NS <name>` per distinct name server, its address in ADDITIONAL. */
@@ -632,7 +638,7 @@ export class KubernetesDns {
     const seen = new Set<string>();
     for (const a of this.nsAddrs(ctx.zone)) {
       const target = fqdn(a.name);
-      extra.push(net.isIPv6(a.ip) ? { name: target, ttl: this.ttl, class: "IN", type: "AAAA", address: a.ip } : { name: target, ttl: this.ttl, class: "IN", type: "A", address: a.ip });
+      extra.push(isIPv6(a.ip) ? { name: target, ttl: this.ttl, class: "IN", type: "AAAA", address: a.ip } : { name: target, ttl: this.ttl, class: "IN", type: "A", address: a.ip });
       if (seen.has(target)) continue;
       seen.add(target);
       records.push({ name: ctx.qname, ttl: this.ttl, class: "IN", type: "NS", target });
@@ -662,7 +668,7 @@ export function dashed(ip: string): string {
 
 /** The in-addr.arpa / ip6.arpa name of an IP. @example reverseName("10.96.0.1") // "1.0.96.10.in-addr.arpa." */
 export function reverseName(ip: string): string {
-  if (net.isIPv4(ip)) return ip.split(".").reverse().join(".") + ".in-addr.arpa.";
+  if (isIPv4(ip)) return ip.split(".").reverse().join(".") + ".in-addr.arpa.";
   const hex = expandIPv6(ip).replaceAll(":", "");
   return hex.split("").reverse().join(".") + ".ip6.arpa.";
 }
@@ -682,7 +688,7 @@ function addressFromReverse(lname: string): string {
     const parts = name.slice(0, -".in-addr.arpa".length).split(".");
     if (parts.length !== 4) return "";
     const ip = parts.reverse().join(".");
-    return net.isIPv4(ip) ? ip : "";
+    return isIPv4(ip) ? ip : "";
   }
   if (name.endsWith(".ip6.arpa")) {
     const nibbles = name.slice(0, -".ip6.arpa".length).split(".");
@@ -751,8 +757,8 @@ function matchPortAndProtocol(aPort: string, bPort: string, aProto: string, bPro
 
 /** Go's net.ParseIP: dotted quad without leading zeros, or an IPv6 literal. */
 function goParseIP(ip: string): boolean {
-  if (net.isIPv4(ip)) return ip.split(".").every((p) => p === "0" || !p.startsWith("0"));
-  return net.isIPv6(ip) && !ip.includes("%");
+  if (isIPv4(ip)) return ip.split(".").every((p) => p === "0" || !p.startsWith("0"));
+  return isIPv6(ip) && !ip.includes("%");
 }
 
 function addIndex(m: Map<string, Set<string>>, k: string, v: string): void {

@@ -22,7 +22,7 @@
  * // ["web.default.svc.cluster.local. A", "web.default.svc.cluster.local. AAAA"]
  * ```
  */
-import * as net from "node:net";
+import { isIP } from "../util/ip";
 import { DnsAnswer, RR, Rcode, fqdn } from "./types";
 import type { ResolvConf } from "./resolvconf";
 
@@ -85,7 +85,7 @@ export function resolve(name: string, conf: ResolvConf, ask: AskFn, opts: Resolv
   if (name === "") throw new Error("resolve: empty name");
   const queries: WalkQuery[] = [];
   const bare = name.endsWith(".") ? name.slice(0, -1) : name;
-  if (net.isIP(bare) !== 0) return { queries, result: { addresses: [bare], source: "numeric" } };
+  if (isIP(bare) !== 0) return { queries, result: { addresses: [bare], source: "numeric" } };
   const fromHosts = lookupHosts(opts.hosts ?? "", name, families(conf, opts));
   if (fromHosts.length > 0) return { queries, result: { addresses: fromHosts, source: "files" } };
   const types = families(conf, opts);
@@ -219,7 +219,7 @@ function lookupHosts(text: string, name: string, types: ("A" | "AAAA")[]): strin
     if (line === "") continue;
     const [ip, ...names] = line.split(/\s+/);
     if (ip === undefined || !names.some((n) => n.toLowerCase() === want)) continue;
-    const fam = net.isIP(ip);
+    const fam = isIP(ip);
     if ((fam === 4 && types.includes("A")) || (fam === 6 && types.includes("AAAA"))) out.push(ip);
   }
   return out;

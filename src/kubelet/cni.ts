@@ -11,7 +11,7 @@
  * cni.add("cri@node-1", "pod/default/web-x2x7q", "sandbox-id").ip; // "10.244.1.2"
  * ```
  */
-import { type CIDR, formatIP, parseCIDR } from "../api/cidr";
+import { type Cidr, formatIPv4, parseCidr } from "../util/ipv4";
 import type { SimContext } from "../sim/context";
 
 /** What CNI ADD created for one pod sandbox. */
@@ -27,7 +27,7 @@ export interface PodNetwork {
 
 export class CNI {
   readonly name: string;
-  private cidr: CIDR | undefined;
+  private cidr: Cidr | undefined;
   private readonly used = new Set<number>();
   private last = -1;
   readonly networks = new Map<string, PodNetwork>();
@@ -40,7 +40,7 @@ export class CNI {
   }
 
   configure(podCIDR: string): void {
-    this.cidr = parseCIDR(podCIDR);
+    this.cidr = parseCidr(podCIDR);
   }
 
   get podCIDR(): string | undefined {
@@ -71,9 +71,9 @@ export class CNI {
       netns: `/var/run/netns/cni-${this.ctx.rng.uuid()}`,
       hostVeth: `veth${hex()}`,
       ifName: "eth0",
-      ip: formatIP(ip),
+      ip: formatIPv4(ip),
       prefix: c.prefix,
-      gateway: formatIP(c.base + 1),
+      gateway: formatIPv4(c.base + 1),
     };
     this.networks.set(sandboxId, net);
     this.ctx.record(caller, this.name, "ADD", object, `netns ${net.netns}; ${net.hostVeth}<->eth0 on cni0; ${net.ip}/${net.prefix}; default via ${net.gateway}`);
@@ -85,7 +85,7 @@ export class CNI {
     const net = this.networks.get(sandboxId);
     if (!net) return;
     this.networks.delete(sandboxId);
-    this.used.delete(parseCIDR(`${net.ip}/32`).base);
+    this.used.delete(parseCidr(`${net.ip}/32`).base);
     this.ctx.record(caller, this.name, "DEL", object, `${net.ip} released; ${net.hostVeth} and netns removed`);
   }
 }

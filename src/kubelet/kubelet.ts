@@ -26,6 +26,7 @@ import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { CNI, type PodNetwork } from "./cni";
 import { ContainerRuntime } from "./cri";
+import { FNV32_OFFSET, fnv1a32, fnv1a32Byte } from "../util/hash";
 
 export const KUBERNETES_VERSION = "v1.31.0";
 
@@ -44,7 +45,7 @@ export interface NodeConfig {
 export type FailureMode = "hang" | "crash";
 
 /** Runtime state of one container and the app in it. */
-export interface ContainerState {
+export interface RuntimeContainer {
   name: string;
   image: string;
   containerId?: string;
@@ -75,7 +76,7 @@ export interface PodRuntime {
   sandboxId?: string;
   network?: PodNetwork;
   ip?: string;
-  containers: ContainerState[];
+  containers: RuntimeContainer[];
   startedAt: number;
   terminating: boolean;
   conditionTimes: Map<string, { status: string; at: string }>;
@@ -330,7 +331,7 @@ export class Kubelet {
   }
 
   /** The app exits: the container terminates and, with restartPolicy Always, is restarted with back-off. */
-  private crash(rt: PodRuntime, cs: ContainerState, reason: string, exitCode: number): void {
+  private crash(rt: PodRuntime, cs: RuntimeContainer, reason: string, exitCode: number): void {
     if (cs.state !== "running" || rt.terminating) return;
     cs.epoch++;
     cs.lastTerminated = { exitCode, reason, startedAt: cs.startedAt ?? this.ctx.now, finishedAt: this.ctx.now };
@@ -342,7 +343,7 @@ export class Kubelet {
     this.restart(rt, cs);
   }
 
-  private restart(rt: PodRuntime, cs: ContainerState): void {
+  private restart(rt: PodRuntime, cs: RuntimeContainer): void {
     // CrashLoopBackOff: 0 s for the first restart, then 10 s doubling to 5 minutes.
     const delay = cs.restartCount === 0 ? 0 : Math.min(10_000 * 2 ** (cs.restartCount - 1), 300_000);
     if (delay > 0) {
@@ -359,7 +360,7 @@ export class Kubelet {
     });
   }
 
-  private nextProbe(cs: ContainerState, p: DeepReadonly<Probe>, after: number): number {
+  private nextProbe(cs: RuntimeContainer, p: DeepReadonly<Probe>, after: number): number {
     const first = (cs.startedAt ?? 0) + (p.initialDelaySeconds ?? 0) * 1000;
     const period = (p.periodSeconds ?? 10) * 1000;
     if (after <= first) return first;
@@ -374,7 +375,7 @@ export class Kubelet {
   }
 
   /** Schedule the readiness probes that will flip this container's readiness, if any. */
-  private scheduleReadiness(rt: PodRuntime, cs: ContainerState, p: DeepReadonly<Probe>): void {
+  private scheduleReadiness(rt: PodRuntime, cs: RuntimeContainer, p: DeepReadonly<Probe>): void {
     const epoch = cs.epoch;
     const period = (p.periodSeconds ?? 10) * 1000;
     const up = !cs.hung;
@@ -403,7 +404,7 @@ export class Kubelet {
     }
   }
 
-  private scheduleLiveness(rt: PodRuntime, cs: ContainerState, p: DeepReadonly<Probe>): void {
+  private scheduleLiveness(rt: PodRuntime, cs: RuntimeContainer, p: DeepReadonly<Probe>): void {
     const epoch = cs.epoch;
     const period = (p.periodSeconds ?? 10) * 1000;
     const first = this.nextProbe(cs, p, this.ctx.now + 1);
@@ -422,7 +423,7 @@ export class Kubelet {
    * so the runtime sends SIGTERM, waits up to that long for the app to exit, then sends SIGKILL (exit
    * code 137 only then). The probe's terminationGracePeriodSeconds overrides the pod's (default 30 s).
    */
-  private killContainer(rt: PodRuntime, cs: ContainerState, p: DeepReadonly<Probe>): void {
+  private killContainer(rt: PodRuntime, cs: RuntimeContainer, p: DeepReadonly<Probe>): void {
     const grace = p.terminationGracePeriodSeconds ?? rt.pod.spec.terminationGracePeriodSeconds ?? 30;
     cs.crashLoop = false;
     cs.stopping = { killAt: this.ctx.now + grace * 1000 };
@@ -438,7 +439,7 @@ export class Kubelet {
   }
 
   /** An app that answers handles SIGTERM: it exits (code 0) after its shutdown time, if that is within the grace period. */
-  private exitOnSigterm(rt: PodRuntime, cs: ContainerState): void {
+  private exitOnSigterm(rt: PodRuntime, cs: RuntimeContainer): void {
     const at = this.ctx.now + Number(rt.pod.metadata.annotations?.[wellKnown.appShutdownSeconds] ?? 1) * 1000;
     if (!cs.stopping || at >= cs.stopping.killAt) return;
     const epoch = cs.epoch;
@@ -522,10 +523,9 @@ function imageID(image: string): string {
 /** A stable 64-hex-digit digest for an image name (stands in for the registry digest). */
 function hash64(s: string): string {
   let out = "";
-  let h = 0x811c9dc5;
+  let h = FNV32_OFFSET;
   for (let round = 0; round < 8; round++) {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-    h = Math.imul(h ^ round, 0x01000193) >>> 0;
+    h = fnv1a32Byte(fnv1a32(s, h), round);
     out += h.toString(16).padStart(8, "0");
   }
   return out;

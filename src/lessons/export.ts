@@ -6,9 +6,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMarkdown } from "./markdown";
-import { joinText, type Cell, type MimeData, type Notebook, type Output } from "./notebook";
+import { joinText, type NotebookCell, type MimeData, type Notebook, type Output } from "./notebook";
 import { sanitizeMarkup } from "./sanitize";
-import { escapeHtml, stripAnsi } from "./text";
+import { stripAnsi } from "./text";
+import { escapeText as escapeHtml } from "../render/escape";
 import { PAGE_CSS, EMBED_SCRIPT } from "./assets";
 
 /** A link to another page of the course. */
@@ -29,6 +30,11 @@ export interface PageOptions {
   next?: PageLink;
   /** The browser builds of vega, vega-lite and vega-embed; default {@link vegaBundle}(). */
   vega?: VegaBundle;
+  /**
+   * Where this lesson runs live (the JupyterLite site, `npm run site`); default
+   * `../site/lab/index.html?path=<name>`, the site's place beside `build/lessons`; `false`: no link.
+   */
+  live?: string | false;
 }
 
 /** The JavaScript of vega, vega-lite and vega-embed, inlined into pages with charts. */
@@ -210,7 +216,7 @@ function renderOutput(o: Output, id: string): Rendered & { prompt: string } {
 }
 
 /** A cell's HTML id: its nbformat id when usable, else its position. */
-function cellId(c: Cell, index: number): string {
+function cellId(c: NotebookCell, index: number): string {
   return typeof c.id === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(c.id) ? `cell-${c.id}` : `cell-${index + 1}`;
 }
 
@@ -265,7 +271,9 @@ export function notebookHtml(nb: Notebook, opts: PageOptions): string {
     );
   });
   const nav = navHtml(opts);
-  const body = `${nav}\n<main class="kl-notebook">\n${cells.join("\n")}\n</main>\n${nav}\n<footer class="kl-footer">${escapeHtml(opts.name)}</footer>`;
+  const live = opts.live ?? `../site/lab/index.html?path=${encodeURIComponent(opts.name)}`;
+  const liveLink = live === false ? "" : `\n<p class="kl-run-live"><a href="${escapeHtml(live)}">Run this lesson live in JupyterLab</a> (in your browser, nothing to install)</p>`;
+  const body = `${nav}${liveLink}\n<main class="kl-notebook">\n${cells.join("\n")}\n</main>\n${nav}\n<footer class="kl-footer">${escapeHtml(opts.name)}</footer>`;
   let scripts = "";
   if (charts > 0) {
     const v = opts.vega ?? vegaBundle();

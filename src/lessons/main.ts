@@ -123,18 +123,6 @@ export async function exportNotebooks(paths: string[], opts: ExportOptions): Pro
 }
 
 /**
- * The directory holding kubelab's package.json (the repository or the installed package).
- *
- * @example
- * ```ts
- * packageRoot(); // → "/work/main"
- * ```
- */
-export function packageRoot(from: string = __dirname): string {
-  return findPackageRoot(from);
-}
-
-/**
  * The command line: `[--out DIR] [--timeout SECONDS] [NOTEBOOK…]`; without notebooks, the course in
  * `notebooks/` to `build/lessons/`. Returns the exit code; errors are printed to stderr.
  *
@@ -154,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     return v;
   };
   try {
-    const root = packageRoot();
+    const root = findPackageRoot(__dirname);
     const outArg = take("--out");
     const timeout = take("--timeout");
     const timeoutMs = timeout === undefined ? undefined : Number(timeout) * 1000;

@@ -73,14 +73,14 @@ export interface RawCell {
 }
 
 /** Any cell. */
-export type Cell = CodeCell | MarkdownCell | RawCell;
+export type NotebookCell = CodeCell | MarkdownCell | RawCell;
 
 /** A notebook document. */
 export interface Notebook {
   nbformat: number;
   nbformat_minor: number;
   metadata: Record<string, unknown>;
-  cells: Cell[];
+  cells: NotebookCell[];
 }
 
 /**
@@ -149,7 +149,7 @@ export function parseNotebook(text: string, name: string): Notebook {
     nbformat: 4,
     nbformat_minor: typeof json["nbformat_minor"] === "number" ? json["nbformat_minor"] : 0,
     metadata: isRecord(json["metadata"]) ? json["metadata"] : {},
-    cells: cells as Cell[],
+    cells: cells as NotebookCell[],
   };
 }
 

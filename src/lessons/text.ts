@@ -16,15 +16,3 @@ const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b
 export function stripAnsi(text: string): string {
   return text.replace(ANSI, "");
 }
-
-/**
- * Escapes text for HTML element content and double-quoted attribute values.
- *
- * @example
- * ```ts
- * escapeHtml('<a href="x">&</a>'); // → "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
- * ```
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}

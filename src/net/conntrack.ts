@@ -10,7 +10,7 @@
  * ct.lookup(tuple)?.dir;   // "orig" | "reply"
  * ```
  */
-import { formatIPv4 } from "./ipv4";
+import { formatIPv4 } from "../util/ipv4";
 
 export interface Tuple {
   proto: number;

@@ -26,9 +26,10 @@
 import type { Protocol } from "../api/types";
 import { Conntrack, type CtEntry, type Tuple } from "./conntrack";
 import { compileIpset, type Ipset } from "./ipset";
-import { type Cidr, cidrContains, formatIPv4, parseCidr, parseIPv4, tryParseIPv4 } from "./ipv4";
+import { fnv1a32 } from "../util/hash";
+import { type Cidr, cidrContains, formatIPv4, parseAddressOrCidr, parseCidr, parseIPv4, tryParseIPv4 } from "../util/ipv4";
 import { type IpvsDest, type IpvsKernelState, IpvsRuntime, type IpvsService } from "./ipvs";
-import { type Chooser, type EvalEnv, type EvalStats, type HookChain, type Netfilter, type Packet, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
+import { type Chooser, type EvalEnv, type EvalStats, type HookChain, type Netfilter, type NetPacket, type RuleStep, type TableResult, compileRuleset } from "./netfilter";
 import { CT, PROTO, parseRestore } from "./restore";
 import { compileNftables, NftRuntime, type NftTable } from "./nftables";
 import type { NetDestination, NetNode, NetPod, NetSource, NetWorld } from "./world";
@@ -177,8 +178,7 @@ function protoName(n: number): Protocol {
 /** Calico-style host-side veth name derived from the pod's name. */
 function vethOf(pod: NetPod): string {
   if (pod.hostIface) return pod.hostIface;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < pod.ref.length; i++) h = Math.imul(h ^ pod.ref.charCodeAt(i), 0x01000193) >>> 0;
+  const h = fnv1a32(pod.ref);
   return `cali${h.toString(16).padStart(8, "0")}abc`.slice(0, 15);
 }
 
@@ -268,7 +268,7 @@ export class Datapath {
         node: n,
         name: n.name,
         primary,
-        podCidr: parseCidr(n.podCIDR),
+        podCidr: parseAddressOrCidr(n.podCIDR),
         nf: cached.nf,
         locals,
         ct: new Conntrack(),
@@ -445,9 +445,9 @@ export class Datapath {
     rng: RandomSource,
     record: boolean,
     track: boolean,
-  ): { w: Walk; p: Packet; deliveredAt: Delivery; rules: number; ipvsDest: Walk["ipvsDest"] } {
+  ): { w: Walk; p: NetPacket; deliveredAt: Delivery; rules: number; ipvsDest: Walk["ipvsDest"] } {
     const w = this.newWalk(rng, record, track, false);
-    const p: Packet = { src: 0, dst, sport, dport, proto, mark: 0, inIface: "", outIface: "", ct: 0, ipvs: null };
+    const p: NetPacket = { src: 0, dst, sport, dport, proto, mark: 0, inIface: "", outIface: "", ct: 0, ipvs: null };
     let out: Delivery;
     if ("pod" in from) {
       const pod = this.pod(from.pod);
@@ -478,9 +478,9 @@ export class Datapath {
   }
 
   /** The endpoint answers: a packet from the receiver back to the (translated) source. */
-  private sendReply(req: Packet, at: Delivery, rng: RandomSource): PacketPath {
+  private sendReply(req: NetPacket, at: Delivery, rng: RandomSource): PacketPath {
     const w = this.newWalk(rng, true, true, true);
-    const p: Packet = { src: req.dst, dst: req.src, sport: req.dport, dport: req.sport, proto: req.proto, mark: 0, inIface: "", outIface: "", ct: 0, ipvs: null };
+    const p: NetPacket = { src: req.dst, dst: req.src, sport: req.dport, dport: req.sport, proto: req.proto, mark: 0, inIface: "", outIface: "", ct: 0, ipvs: null };
     let out: Delivery;
     if (at.pod && !at.pod.hostNetwork) {
       w.hops!.push(`pod ${at.pod.ref}`);
@@ -496,7 +496,7 @@ export class Datapath {
 
   // ------------------------------------------------------------------ hooks
 
-  private hook(n: NodeRuntime, chain: HookChain | undefined, table: "nat" | "filter", hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: Packet, w: Walk): TableResult {
+  private hook(n: NodeRuntime, chain: HookChain | undefined, table: "nat" | "filter", hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: NetPacket, w: Walk): TableResult {
     const r = this.iptHook(n, chain, table, hook, p, w);
     if (r.verdict !== "ACCEPT" || !n.nft || !n.nft.has(table, hook)) return r;
     // nftables base chains registered at the same hook (kube-proxy's `ip kube-proxy` table),
@@ -512,7 +512,7 @@ export class Datapath {
     return r;
   }
 
-  private iptHook(n: NodeRuntime, chain: HookChain | undefined, table: "nat" | "filter", hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: Packet, w: Walk): TableResult {
+  private iptHook(n: NodeRuntime, chain: HookChain | undefined, table: "nat" | "filter", hook: "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING", p: NetPacket, w: Walk): TableResult {
     if (chain === undefined) return ACCEPT_NO_RULE;
     if (chain.rules.length === 0) return chain.policy === "ACCEPT" ? ACCEPT_NO_RULE : DROP_NO_RULE;
     const before = w.stats.rulesEvaluated;
@@ -555,7 +555,7 @@ export class Datapath {
     }
   }
 
-  private blocked(n: NodeRuntime, r: TableResult, table: string, hook: string, p: Packet): Delivery {
+  private blocked(n: NodeRuntime, r: TableResult, table: string, hook: string, p: NetPacket): Delivery {
     const where = r.decidedBy ? `${table} ${r.decidedBy.chain} rule ${r.decidedBy.ruleNumber}` : `${table} ${hook} policy`;
     if (r.verdict === "REJECT") {
       return this.fail("rejected", `rejected by ${n.name} (${where}: ${r.rejectWith ?? "icmp-port-unreachable"})`, n, p);
@@ -563,11 +563,11 @@ export class Datapath {
     return this.fail("dropped", `dropped by ${n.name} (${where})`, n, p);
   }
 
-  private fail(verdict: Verdict, reason: string, n: NodeRuntime | null, p: Packet): Delivery {
+  private fail(verdict: Verdict, reason: string, n: NodeRuntime | null, p: NetPacket): Delivery {
     return new Delivery(verdict, reason, null, n, p.dst, p.dport, p.src, p.sport);
   }
 
-  private ctLookup(n: NodeRuntime, p: Packet, w: Walk): { entry: CtEntry; dir: "orig" | "reply" } | undefined {
+  private ctLookup(n: NodeRuntime, p: NetPacket, w: Walk): { entry: CtEntry; dir: "orig" | "reply" } | undefined {
     if (!w.track) return undefined;
     return n.ct.lookup(p);
   }
@@ -583,7 +583,7 @@ export class Datapath {
   }
 
   /** Conntrack translation for a known connection at a DST-manip hook (PREROUTING / OUTPUT). */
-  private ctDstManip(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" }, p: Packet, w: Walk, atLocalIn: boolean): void {
+  private ctDstManip(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" }, p: NetPacket, w: Walk, atLocalIn: boolean): void {
     const e = hit.entry;
     if (hit.dir === "orig" && e.dnat && e.ipvs === atLocalIn) {
       const from = fmtHP(p.dst, p.dport);
@@ -599,7 +599,7 @@ export class Datapath {
   }
 
   /** Conntrack translation at a SRC-manip hook (POSTROUTING / INPUT). */
-  private ctSrcManip(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" }, p: Packet, w: Walk): void {
+  private ctSrcManip(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" }, p: NetPacket, w: Walk): void {
     const e = hit.entry;
     if (hit.dir === "orig" && e.snat) {
       const from = fmtHP(p.src, p.sport);
@@ -655,7 +655,7 @@ export class Datapath {
   }
 
   /** The packet's tuple before any NAT (what conntrack records as the original direction). */
-  private origTuple(p: Packet, w: Walk): Tuple {
+  private origTuple(p: NetPacket, w: Walk): Tuple {
     return w.track ? { proto: p.proto, src: p.src, sport: p.sport, dst: p.dst, dport: p.dport } : NO_TUPLE;
   }
 
@@ -664,7 +664,7 @@ export class Datapath {
    * locally generated ones): a tracked connection reuses its translation and skips the nat table;
    * a new one walks it. Returns the delivery when the nat chain stopped the packet.
    */
-  private natEntry(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, hook: "PREROUTING" | "OUTPUT", p: Packet, w: Walk): Delivery | undefined {
+  private natEntry(n: NodeRuntime, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, hook: "PREROUTING" | "OUTPUT", p: NetPacket, w: Walk): Delivery | undefined {
     if (hit) {
       p.ct = CT.ESTABLISHED | (hit.entry.dnat ? CT.DNAT : 0) | (hit.entry.snat ? CT.SNAT : 0);
       this.note(w, { kind: "conntrack", node: n.name, detail: `${hit.dir === "orig" ? "ESTABLISHED" : "reply of"} connection ${hit.entry.id}: nat table skipped` });
@@ -678,7 +678,7 @@ export class Datapath {
   }
 
   /** A packet enters node `n` on `p.inIface`. */
-  private arrive(n: NodeRuntime, p: Packet, w: Walk): Delivery {
+  private arrive(n: NodeRuntime, p: NetPacket, w: Walk): Delivery {
     if (--w.hopsLeft < 0) return this.fail("dropped", `routing loop (TTL exceeded) at ${n.name}`, n, p);
     w.hops?.push(n.name);
     this.enter(n, w);
@@ -716,7 +716,7 @@ export class Datapath {
    * IPVS picks a real server for a new connection to a virtual server and rewrites the
    * destination (Masq). Returns the rejection when the virtual server has no real server.
    */
-  private ipvsDnat(n: NodeRuntime, vs: NonNullable<ReturnType<NonNullable<NodeRuntime["ipvs"]>["lookup"]>>, hook: "LOCAL_IN" | "LOCAL_OUT", p: Packet, w: Walk): Delivery | undefined {
+  private ipvsDnat(n: NodeRuntime, vs: NonNullable<ReturnType<NonNullable<NodeRuntime["ipvs"]>["lookup"]>>, hook: "LOCAL_IN" | "LOCAL_OUT", p: NetPacket, w: Walk): Delivery | undefined {
     const d = this.schedule(n, vs, p.src);
     if (!d) {
       if (w.events) this.note(w, { kind: "ipvs", node: n.name, detail: `virtual server ${protoName(p.proto)} ${fmtHP(p.dst, p.dport)} has no real server: ICMP port unreachable` });
@@ -737,7 +737,7 @@ export class Datapath {
   }
 
   /** After IPVS rewrote the destination: LOCAL_OUT (filter OUTPUT) and POSTROUTING towards the real server. */
-  private forwardOut(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, ipvs: boolean): Delivery {
+  private forwardOut(n: NodeRuntime, p: NetPacket, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, ipvs: boolean): Delivery {
     const rt = this.route(n, p.dst);
     if (w.events) this.note(w, { kind: "route", node: n.name, detail: this.describeRoute(n, p.dst, rt) });
     p.outIface = rt.iface;
@@ -748,7 +748,7 @@ export class Datapath {
     return this.postrouting(n, p, w, hit, orig, rt, ipvs);
   }
 
-  private postrouting(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, rt: Route, ipvs: boolean): Delivery {
+  private postrouting(n: NodeRuntime, p: NetPacket, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple, rt: Route, ipvs: boolean): Delivery {
     if (hit) this.ctSrcManip(n, hit, p, w);
     else {
       const r = this.hook(n, n.hooks.nat.POSTROUTING, "nat", "POSTROUTING", p, w);
@@ -761,7 +761,7 @@ export class Datapath {
     return this.transmit(n, p, w, rt);
   }
 
-  private transmit(n: NodeRuntime, p: Packet, w: Walk, rt: Route): Delivery {
+  private transmit(n: NodeRuntime, p: NetPacket, w: Walk, rt: Route): Delivery {
     if (rt.kind === "pod") return this.deliverPod(rt.pod!, n, p, w);
     if (rt.kind === "node") {
       p.inIface = "eth0";
@@ -775,7 +775,7 @@ export class Datapath {
     return new Delivery("left-cluster", WHY_LEFT, null, null, p.dst, p.dport, p.src, p.sport);
   }
 
-  private deliverPod(pod: NetPod, n: NodeRuntime, p: Packet, w: Walk): Delivery {
+  private deliverPod(pod: NetPod, n: NodeRuntime, p: NetPacket, w: Walk): Delivery {
     w.hops?.push(`pod ${pod.ref}`);
     const verdict: Verdict = w.reply ? "delivered" : pod.hung ? "timeout" : pod.listening(p.dport, protoName(p.proto)) ? "delivered" : "refused";
     const why = w.reply ? WHY_REPLY_POD : verdict === "timeout" ? WHY_TIMEOUT : verdict === "refused" ? WHY_REFUSED_POD : WHY_POD;
@@ -783,7 +783,7 @@ export class Datapath {
   }
 
   /** Delivery to the node's own stack (INPUT already passed): un-DNAT replies, then a socket. */
-  private deliverLocal(n: NodeRuntime, p: Packet, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple): Delivery {
+  private deliverLocal(n: NodeRuntime, p: NetPacket, w: Walk, hit: { entry: CtEntry; dir: "orig" | "reply" } | undefined, orig: Tuple): Delivery {
     if (hit) this.ctSrcManip(n, hit, p, w);
     else if (w.track) n.ct.confirm(orig, p, { ipvs: false });
     const host = (this.hostPods.get(n.name) ?? []).find((hp) => hp.listening(p.dport, protoName(p.proto)));
@@ -794,7 +794,7 @@ export class Datapath {
   }
 
   /** A packet generated on node `n` (host process or hostNetwork pod). */
-  private localOut(n: NodeRuntime, p: Packet, w: Walk): Delivery {
+  private localOut(n: NodeRuntime, p: NetPacket, w: Walk): Delivery {
     w.hops?.push(n.name);
     this.enter(n, w);
     const rt0 = this.route(n, p.dst);

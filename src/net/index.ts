@@ -6,7 +6,7 @@
  * import { Datapath, simulateTraffic } from "./net";
  * ```
  */
-export * from "./ipv4";
+export * from "../util/ipv4";
 export * from "./restore";
 export * from "./netfilter";
 export * from "./ipset";

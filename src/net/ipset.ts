@@ -9,7 +9,7 @@
  * s.test(pkt, ["dst", "dst"]);
  * ```
  */
-import { type Cidr, cidrContains, parseCidr, parseIPv4 } from "./ipv4";
+import { type Cidr, cidrContains, parseAddressOrCidr, parseIPv4 } from "../util/ipv4";
 import { PROTO } from "./restore";
 
 export type IpsetType = "hash:ip" | "hash:ip,port" | "hash:ip,port,ip" | "hash:ip,port,net" | "hash:net" | "bitmap:port";
@@ -61,7 +61,7 @@ export function compileIpset(spec: IpsetSpec): Ipset {
       return { spec, test: (p, d) => s.has(ipOf(p, d[0])) };
     }
     case "hash:net": {
-      const nets = spec.entries.map(parseCidr);
+      const nets = spec.entries.map(parseAddressOrCidr);
       return { spec, test: (p, d) => nets.some((c) => cidrContains(c, ipOf(p, d[0]))) };
     }
     case "bitmap:port": {
@@ -93,7 +93,7 @@ export function compileIpset(spec: IpsetSpec): Ipset {
         const ppk = parsePP(pp ?? "", e);
         let list = inner.get(ppk);
         if (!list) inner.set(ppk, (list = []));
-        list.push(spec.type === "hash:ip,port,ip" ? parseCidr(third ?? "") : parseCidr(third ?? ""));
+        list.push(spec.type === "hash:ip,port,ip" ? parseAddressOrCidr(third ?? "") : parseAddressOrCidr(third ?? ""));
       }
       return {
         spec,

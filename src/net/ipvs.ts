@@ -19,7 +19,7 @@
  */
 import type { Protocol } from "../api/types";
 import type { IpsetSpec } from "./ipset";
-import { parseIPv4 } from "./ipv4";
+import { parseIPv4 } from "../util/ipv4";
 import { PROTO } from "./restore";
 
 export type IpvsScheduler = "rr" | "wrr" | "lc" | "wlc" | "sh";

@@ -16,12 +16,12 @@
  * r.verdict;   // "ACCEPT"; pkt.dst may have been rewritten by DNAT
  * ```
  */
-import { cidrContains } from "./ipv4";
+import { cidrContains } from "../util/ipv4";
 import { type Ipset } from "./ipset";
-import { CT, type Match, type Rule, type Ruleset, type Target } from "./restore";
+import { CT, type Match, type Rule, type Ruleset, type RuleTarget } from "./restore";
 
 /** The mutable packet the hooks see. Addresses are unsigned 32-bit numbers. */
-export interface Packet {
+export interface NetPacket {
   src: number;
   dst: number;
   sport: number;
@@ -95,7 +95,7 @@ export interface TableResult {
   rejectWith?: string;
 }
 
-type MatchFn = (p: Packet, env: EvalEnv) => boolean;
+type MatchFn = (p: NetPacket, env: EvalEnv) => boolean;
 
 const T_NONE = 0, T_JUMP = 1, T_RETURN = 2, T_ACCEPT = 3, T_DROP = 4, T_REJECT = 5, T_MARK = 6, T_DNAT = 7, T_SNAT = 8, T_MASQ = 9;
 const OP_OR = 0, OP_XOR = 1, OP_AND = 2, OP_SET = 3, OP_XSET = 4;
@@ -120,7 +120,7 @@ interface CRule {
   readonly markValue: number;
   readonly markMask: number;
   readonly markNeg: boolean;
-  /** Target as a number (T_*) with its operands flattened, so the hot loop stays monomorphic. */
+  /** RuleTarget as a number (T_*) with its operands flattened, so the hot loop stays monomorphic. */
   readonly tcode: number;
   readonly tGoto: boolean;
   readonly tOp: number;
@@ -135,7 +135,7 @@ interface CRule {
   readonly decided: NonNullable<TableResult["decidedBy"]>;
   readonly rule: Rule;
   readonly fns: MatchFn[];
-  readonly target: Target;
+  readonly target: RuleTarget;
   jumpTo: CChain | null;
 }
 
@@ -188,7 +188,7 @@ function compileMatch(m: Match): MatchFn | null {
     case "in":
     case "out": {
       const { iface, prefix, neg } = m;
-      const get = m.kind === "in" ? (p: Packet) => p.inIface : (p: Packet) => p.outIface;
+      const get = m.kind === "in" ? (p: NetPacket) => p.inIface : (p: NetPacket) => p.outIface;
       return prefix ? (p) => get(p).startsWith(iface) !== neg : (p) => (get(p) === iface) !== neg;
     }
     case "port": {
@@ -443,7 +443,7 @@ function firstAtOrAfter(list: Int32Array | undefined, pos: number, best: number)
   return best;
 }
 
-function nextCandidate(ix: ChainIndex, p: Packet, pos: number): number {
+function nextCandidate(ix: ChainIndex, p: NetPacket, pos: number): number {
   let best = ix.nextPlain[pos]!;
   const pp = (p.proto << 16) | p.dport;
   const inner = ix.byDst.get(p.dst);
@@ -453,7 +453,7 @@ function nextCandidate(ix: ChainIndex, p: Packet, pos: number): number {
 }
 
 /** Human-readable description of what a matched rule's target did. */
-function describeTarget(t: Target): string {
+function describeTarget(t: RuleTarget): string {
   switch (t.kind) {
     case "jump":
       return `${t.goto ? "goto" : "jump"} ${t.chain}`;
@@ -525,7 +525,7 @@ export class Netfilter {
    * `trace` is given every tested rule is appended to it (and the index is not used, so the
    * trace shows each rule); the rule count is the same either way.
    */
-  run(table: string, hook: string, p: Packet, env: EvalEnv, stats: EvalStats, trace: RuleStep[] | null): TableResult {
+  run(table: string, hook: string, p: NetPacket, env: EvalEnv, stats: EvalStats, trace: RuleStep[] | null): TableResult {
     const start = this.tables.get(table)?.chains.get(hook);
     if (!start) return ACCEPTED;
     return this.runChain(start, table, p, env, stats, trace);
@@ -536,7 +536,7 @@ export class Netfilter {
   private readonly posStack: number[] = [];
 
   /** Traverse a built-in chain obtained from {@link hookChain}. */
-  runChain(start: HookChain, table: string, p: Packet, env: EvalEnv, stats: EvalStats, trace: RuleStep[] | null): TableResult {
+  runChain(start: HookChain, table: string, p: NetPacket, env: EvalEnv, stats: EvalStats, trace: RuleStep[] | null): TableResult {
     let chain = start as CChain;
     let pos = 0;
     const stack = this.stack;

@@ -20,8 +20,8 @@
  * rt.run("nat", "PREROUTING", pkt, env, stats, null);   // [{ chain: "nat-prerouting", result }]
  * ```
  */
-import { type Cidr, cidrContains, parseCidr, parseIPv4 } from "./ipv4";
-import type { EvalEnv, EvalStats, Packet, RuleStep, TableResult } from "./netfilter";
+import { type Cidr, cidrContains, parseCidr, parseIPv4 } from "../util/ipv4";
+import type { EvalEnv, EvalStats, NetPacket, RuleStep, TableResult } from "./netfilter";
 import { CT, PROTO } from "./restore";
 
 type Hook = "prerouting" | "input" | "forward" | "output" | "postrouting";
@@ -30,7 +30,7 @@ type Verdict =
   | { kind: "jump" | "goto"; chain: string; to: NChain | null }
   | { kind: "accept" | "drop" | "reject" | "return" };
 
-type Match = (p: Packet, env: EvalEnv, st: NftState) => boolean;
+type Match = (p: NetPacket, env: EvalEnv, st: NftState) => boolean;
 
 type Stmt =
   | { kind: "verdict"; v: Verdict }
@@ -121,7 +121,7 @@ function compileRule(text: string, number: number): NRule {
       let j = i + 2;
       const neg = words[j] === "!=";
       if (neg) j++;
-      const get = src ? (p: Packet) => p.src : (p: Packet) => p.dst;
+      const get = src ? (p: NetPacket) => p.src : (p: NetPacket) => p.dst;
       const arg = words[j]!;
       if (arg.startsWith("@")) {
         const set = arg.slice(1);
@@ -390,7 +390,7 @@ export class NftRuntime {
    * Run the base chains of a datapath step in priority order. Stops at the first chain that
    * drops or rejects; accept (or a NAT) ends only its own chain.
    */
-  run(table: string, hook: string, p: Packet, env: EvalEnv, stats: EvalStats, steps: RuleStep[] | null): NftChainResult[] {
+  run(table: string, hook: string, p: NetPacket, env: EvalEnv, stats: EvalStats, steps: RuleStep[] | null): NftChainResult[] {
     const out: NftChainResult[] = [];
     for (const c of this.chainsAt(table, hook)) {
       const before = stats.rulesEvaluated;
@@ -402,7 +402,7 @@ export class NftRuntime {
   }
 
   /** Run one base chain (policy accept) for a packet. */
-  runChain(start: NftBaseChain, p: Packet, env: EvalEnv, stats: EvalStats, steps: RuleStep[] | null): TableResult {
+  runChain(start: NftBaseChain, p: NetPacket, env: EvalEnv, stats: EvalStats, steps: RuleStep[] | null): TableResult {
     const st = this.state;
     const stack: { chain: NChain; pos: number }[] = [];
     let chain = start as NChain;

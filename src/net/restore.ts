@@ -15,7 +15,8 @@
  * rs.tables.get("nat")?.chains.get("KUBE-SERVICES")?.rules.length;  // 1
  * ```
  */
-import { type Cidr, parseCidr, parseIPv4 } from "./ipv4";
+import { type Cidr, parseAddressOrCidr, parseIPv4 } from "../util/ipv4";
+import { tokenize } from "../util/iptables/tokenize";
 
 /** IP protocol numbers used in rules. */
 export const PROTO = { tcp: 6, udp: 17, sctp: 132, icmp: 1 } as const;
@@ -51,7 +52,7 @@ export type Match =
   | { kind: "physdev-dev"; which: "in" | "out"; neg: boolean; iface: string; prefix: boolean }
   | { kind: "ipvs"; neg: boolean; vaddr?: Cidr; vproto?: number; vport?: number; ipvs?: boolean };
 
-export type Target =
+export type RuleTarget =
   | { kind: "ACCEPT" | "DROP" | "RETURN" }
   | { kind: "jump"; chain: string; goto: boolean }
   | { kind: "DNAT"; ip: number; port: number }
@@ -70,7 +71,7 @@ export interface Rule {
   /** The rule's text without the leading `-A CHAIN`. */
   readonly spec: string;
   readonly matches: readonly Match[];
-  readonly target: Target;
+  readonly target: RuleTarget;
 }
 
 export interface Chain {
@@ -81,13 +82,13 @@ export interface Chain {
   rules: Rule[];
 }
 
-export interface Table {
+export interface RuleTable {
   readonly name: string;
   readonly chains: Map<string, Chain>;
 }
 
 export interface Ruleset {
-  readonly tables: Map<string, Table>;
+  readonly tables: Map<string, RuleTable>;
 }
 
 /**
@@ -126,56 +127,17 @@ const builtinChains: Record<string, string[]> = {
  * ```
  */
 export function emptyRuleset(): Ruleset {
-  const tables = new Map<string, Table>();
+  const tables = new Map<string, RuleTable>();
   for (const [name, chains] of Object.entries(builtinChains)) tables.set(name, freshTable(name, chains));
   return { tables };
 }
 
-function freshTable(name: string, chains: string[]): Table {
-  const t: Table = { name, chains: new Map() };
+function freshTable(name: string, chains: string[]): RuleTable {
+  const t: RuleTable = { name, chains: new Map() };
   for (const c of chains) t.chains.set(c, { name: c, builtin: true, policy: "ACCEPT", rules: [] });
   return t;
 }
 
-/**
- * Split a line into words as iptables-restore does: double quotes group, backslash escapes a quote.
- *
- * @example
- * ```ts
- * tokenize('-m comment --comment "a b" -j X');   // ["-m", "comment", "--comment", "a b", "-j", "X"]
- * ```
- */
-export function tokenize(line: string): string[] {
-  // Most lines have no quotes: split on blanks without a character loop.
-  if (line.indexOf('"') < 0 && line.indexOf("\\") < 0) return line.split(/[ \t]+/).filter((w) => w !== "");
-  const out: string[] = [];
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    while (i < n && (line[i] === " " || line[i] === "\t")) i++;
-    if (i >= n) break;
-    let word = "";
-    let quoted = false;
-    while (i < n && (quoted || (line[i] !== " " && line[i] !== "\t"))) {
-      const ch = line[i]!;
-      if (ch === "\\" && i + 1 < n && (line[i + 1] === '"' || line[i + 1] === "\\")) {
-        word += line[i + 1];
-        i += 2;
-        continue;
-      }
-      if (ch === '"') {
-        quoted = !quoted;
-        i++;
-        continue;
-      }
-      word += ch;
-      i++;
-    }
-    if (quoted) throw new Error("unterminated quote");
-    out.push(word);
-  }
-  return out;
-}
 
 function parseNum(s: string | undefined, what: string): number {
   if (s === undefined || !/^(0x[0-9a-fA-F]+|\d+)$/.test(s)) throw new Error(`invalid ${what} "${s ?? ""}"`);
@@ -412,7 +374,7 @@ function finishModule(m: ModuleState, proto: { value: number; neg: boolean } | n
       for (const key of m.order) {
         const o = get(key)!;
         if (o.neg) mt.neg = true;
-        if (key === "--vaddr") mt.vaddr = parseCidr(o.args[0]!);
+        if (key === "--vaddr") mt.vaddr = parseAddressOrCidr(o.args[0]!);
         else if (key === "--vproto") mt.vproto = parseProto(o.args[0]);
         else if (key === "--vport") mt.vport = parseNum(o.args[0], "vport");
         else if (key === "--ipvs") mt.ipvs = true;
@@ -424,7 +386,7 @@ function finishModule(m: ModuleState, proto: { value: number; neg: boolean } | n
   throw new Error(`unknown match "${m.name}"`);
 }
 
-function finishTarget(name: string, opts: Map<string, string | undefined>, chains: ReadonlyMap<string, unknown>, isGoto: boolean): Target {
+function finishTarget(name: string, opts: Map<string, string | undefined>, chains: ReadonlyMap<string, unknown>, isGoto: boolean): RuleTarget {
   switch (name) {
     case "ACCEPT":
     case "DROP":
@@ -466,7 +428,7 @@ function parseRuleWords(
   words: string[],
   table: string,
   chainsInTable: ReadonlyMap<string, unknown>,
-): { matches: Match[]; target: Target } {
+): { matches: Match[]; target: RuleTarget } {
   const matches: Match[] = [];
   const modules: ModuleState[] = [];
   let target: { name: string; opts: Map<string, string | undefined>; goto: boolean } | null = null;
@@ -494,11 +456,11 @@ function parseRuleWords(
     switch (w) {
       case "-s":
       case "--source":
-        matches.push({ kind: "src", neg: wasNeg, cidr: parseCidr(need(w)) });
+        matches.push({ kind: "src", neg: wasNeg, cidr: parseAddressOrCidr(need(w)) });
         continue;
       case "-d":
       case "--destination":
-        matches.push({ kind: "dst", neg: wasNeg, cidr: parseCidr(need(w)) });
+        matches.push({ kind: "dst", neg: wasNeg, cidr: parseAddressOrCidr(need(w)) });
         continue;
       case "-p":
       case "--protocol": {
@@ -590,9 +552,9 @@ function parseRuleWords(
  */
 export function applyRestore(rs: Ruleset, text: string, opts: { noflush?: boolean } = {}): void {
   // Work on copies so a failed restore leaves the rule set as it was (iptables-restore is atomic per table).
-  const staged = new Map<string, Table>();
+  const staged = new Map<string, RuleTable>();
   const lines = text.split("\n");
-  let table: Table | null = null;
+  let table: RuleTable | null = null;
   let tableStart = 0;
   // Jumps are resolved at COMMIT so a chain may be declared after a rule that uses it... but
   // iptables-restore actually requires declaration first; chains are declared in the header.
@@ -684,7 +646,7 @@ export function applyRestore(rs: Ruleset, text: string, opts: { noflush?: boolea
         if (insertAt < 0 || insertAt > chain!.rules.length) fail(lineNo, `index of insertion too big`);
       }
     }
-    let parsed: { matches: Match[]; target: Target };
+    let parsed: { matches: Match[]; target: RuleTarget };
     try {
       parsed = parseRuleWords(rest, t.name, t.chains);
     } catch (e) {
@@ -716,7 +678,7 @@ export function applyRestore(rs: Ruleset, text: string, opts: { noflush?: boolea
   for (const [name, t] of staged) rs.tables.set(name, t);
 }
 
-function cloneTable(t: Table): Table {
+function cloneTable(t: RuleTable): RuleTable {
   const chains = new Map<string, Chain>();
   for (const [k, c] of t.chains) chains.set(k, { ...c, rules: [...c.rules] });
   return { name: t.name, chains };

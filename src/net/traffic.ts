@@ -13,12 +13,12 @@
  * ```
  */
 import { Datapath, type RandomSource } from "./datapath";
-import { formatIPv4 } from "./ipv4";
+import { endpointKey, formatIPv4, parseIPv4 } from "../util/ipv4";
 import type { Chooser } from "./netfilter";
 import { PROTO } from "./restore";
 import type { NetDestination, NetSource, NetWorld } from "./world";
 
-export interface TrafficOptions {
+export interface NetTrafficOptions {
   from: NetSource;
   to: NetDestination;
   connections: number;
@@ -62,12 +62,6 @@ export interface TrafficResult {
   requestsPerConnection: number;
 }
 
-function ipKey(endpoint: string): number {
-  const [ip, port] = endpoint.split(":");
-  const parts = (ip ?? "").split(".").map(Number);
-  return ((((parts[0]! * 256 + parts[1]!) * 256 + parts[2]!) * 256 + parts[3]!) * 65536) + Number(port);
-}
-
 /**
  * Open `connections` new connections from a source to a destination and count where they land.
  *
@@ -76,7 +70,7 @@ function ipKey(endpoint: string): number {
  * simulateTraffic(world, { from: { external: "203.0.113.9" }, to: { ip: "198.51.100.10", port: 80 }, connections: 1000, rng });
  * ```
  */
-export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficResult {
+export function simulateTraffic(world: NetWorld, opts: NetTrafficOptions): TrafficResult {
   const n = Math.floor(opts.connections);
   if (!(n >= 0)) throw new Error(`connections must be a non-negative number, got ${opts.connections}`);
   const rpc = Math.max(1, Math.floor(opts.requestsPerConnection ?? 1));
@@ -88,7 +82,7 @@ export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficR
   let rules = 0;
   let ok = 0;
   const ext = "external" in opts.from ? opts.from : null;
-  const dst = ipToNum(opts.to.ip);
+  const dst = parseIPv4(opts.to.ip);
   const port = opts.to.port;
   for (let i = 0; i < n; i++) {
     // Ephemeral ports cycle through Linux's default range 32768–60999.
@@ -107,8 +101,12 @@ export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficR
       c.ipvsDest.inactConns++;
     }
     const d = c.delivery;
-    const atPod = d.verdict === "delivered" || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null);
-    if (d.verdict !== "delivered") {
+    // DNATed to an endpoint outside the cluster (a selector-less Service's Endpoints): the connection
+    // reached that address; whether a machine there answers is outside the simulated world.
+    const outside = d.verdict === "left-cluster" && (d.dst !== dst || d.dport !== port);
+    const delivered = d.verdict === "delivered" || outside;
+    const atPod = delivered || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null);
+    if (!delivered) {
       const reason = d.reason;
       failures.set(reason, (failures.get(reason) ?? 0) + 1);
       if (!atPod) continue;
@@ -119,7 +117,7 @@ export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficR
       const r = d.result;
       tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: d.pod?.ref ?? null, node: r.node, count: 0, failed: 0, requests: 0, share: 0 }));
     }
-    if (d.verdict === "delivered") {
+    if (delivered) {
       t.count++;
       t.requests += rpc;
     } else t.failed++;
@@ -134,7 +132,7 @@ export function simulateTraffic(world: NetWorld, opts: TrafficOptions): TrafficR
       tallies.get(key)!.expectedShare = share;
     }
   }
-  const byEndpoint = [...tallies.values()].sort((a, b) => ipKey(a.endpoint) - ipKey(b.endpoint));
+  const byEndpoint = [...tallies.values()].sort((a, b) => endpointKey(a.endpoint) - endpointKey(b.endpoint));
   for (const t of byEndpoint) t.share = n > 0 ? t.count / n : 0;
   return {
     byEndpoint,
@@ -190,10 +188,4 @@ function expectedShares(world: NetWorld, from: NetSource, dst: number, port: num
     }
   }
   return out;
-}
-
-function ipToNum(s: string): number {
-  const parts = s.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((x) => !(x >= 0 && x <= 255))) throw new Error(`invalid IPv4 address "${s}"`);
-  return (((parts[0]! * 256 + parts[1]!) * 256 + parts[2]!) * 256 + parts[3]!) >>> 0;
 }

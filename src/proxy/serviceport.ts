@@ -20,6 +20,7 @@
  * ```
  */
 import type { DeepReadonly, EndpointSlice, Protocol, Service, ServiceType } from "../api/types";
+import { isIPv4, isIPv4Cidr } from "../util/ip";
 
 /** One port of one Service as kube-proxy sees it (kube-proxy's `ServicePort` interface). */
 export interface ServicePortInfo {
@@ -68,10 +69,6 @@ export interface EndpointInfo {
 
 const serviceNameLabel = "kubernetes.io/service-name";
 const defaultStickySeconds = 10800;
-
-function isIPv4(s: string): boolean {
-  return s.indexOf(":") < 0;
-}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -129,7 +126,7 @@ export function servicePorts(svc: DeepReadonly<Service>): ServicePortInfo[] {
       ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? defaultStickySeconds)
       : 0;
   const externalIPs = (spec.externalIPs ?? []).filter(isIPv4);
-  const sourceRanges = (spec.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter(isIPv4);
+  const sourceRanges = (spec.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter(isIPv4Cidr);
   const lbIPs: string[] = [];
   for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
     if (!ing.ip) continue;

@@ -34,7 +34,7 @@ export interface EndpointTraffic {
 }
 
 /** The result of `cluster.traffic(...)`. */
-export interface TrafficResult {
+export interface TrafficChartData {
   byEndpoint: readonly EndpointTraffic[];
   /** Connections attempted. */
   total: number;
@@ -47,7 +47,7 @@ export interface TrafficResult {
 /** A labelled traffic result, e.g. one step of a scale-up or one traffic policy. */
 export interface LabelledTraffic {
   label: string;
-  result: TrafficResult;
+  result: TrafficChartData;
 }
 
 /** kube-proxy cost for one configuration: rules a new connection traverses with `services` Services. */
@@ -84,11 +84,11 @@ function round(x: number, digits = 6): number {
   return Math.round(x * f) / f;
 }
 
-function successful(r: TrafficResult): number {
+function successful(r: TrafficChartData): number {
   return r.byEndpoint.reduce((n, e) => n + e.count, 0);
 }
 
-function failed(r: TrafficResult): number {
+function failed(r: TrafficChartData): number {
   return r.failures.reduce((n, f) => n + f.count, 0);
 }
 
@@ -102,7 +102,7 @@ function plural(n: number, word: string): string {
 }
 
 /** Requests per connection when above 1 (then charts count requests, not connections). */
-function keepAlive(r: TrafficResult): number {
+function keepAlive(r: TrafficChartData): number {
   return Math.max(1, Math.floor(r.requestsPerConnection ?? 1));
 }
 
@@ -110,7 +110,7 @@ const PREDICTED = "predicted share";
 /** Tableau 10 without its red, which marks failed connections. */
 const TABLEAU10 = ["#4e79a7", "#f28e2c", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab", "#86bcb6"];
 
-function subtitle(r: TrafficResult): string {
+function subtitle(r: TrafficChartData): string {
   const rpc = keepAlive(r);
   const parts = [rpc > 1 ? `${plural(r.total, "connection")} × ${rpc} requests (keep-alive)` : plural(r.total, "connection"), plural(r.byEndpoint.length, "endpoint")];
   const f = failed(r);
@@ -128,7 +128,7 @@ function subtitle(r: TrafficResult): string {
  * const spec = trafficSpec(cluster.traffic({ to: "web:80", connections: 10_000 }).result);
  * ```
  */
-export function trafficSpec(result: TrafficResult, opts: { title?: string } = {}): TopLevelSpec {
+export function trafficSpec(result: TrafficChartData, opts: { title?: string } = {}): TopLevelSpec {
   const denom = Math.max(1, successful(result));
   const rpc = keepAlive(result);
   // With keep-alive every request rides its connection's backend: count requests, the load a pod sees.
@@ -207,7 +207,7 @@ export function trafficSpec(result: TrafficResult, opts: { title?: string } = {}
  * console.log(trafficSummary(result));
  * ```
  */
-export function trafficSummary(result: TrafficResult, title = "Connections per endpoint"): string {
+export function trafficSummary(result: TrafficChartData, title = "Connections per endpoint"): string {
   const denom = Math.max(1, successful(result));
   const table = tableText({
     columns: [
@@ -526,7 +526,7 @@ export class Chart {
  * trafficChart(result, { title: "hello-world:80 from pod/client" });
  * ```
  */
-export function trafficChart(result: TrafficResult, opts: { title?: string } = {}): Chart {
+export function trafficChart(result: TrafficChartData, opts: { title?: string } = {}): Chart {
   return new Chart(trafficSpec(result, opts), trafficSummary(result, opts.title));
 }
 

@@ -126,10 +126,10 @@ export function getPods(pods: readonly R<Pod>[], opts: GetOptions): TableView {
  *
  * @example
  * ```ts
- * servicePorts([{ port: 80, nodePort: 30080, protocol: "TCP" }, { port: 443 }]); // "80:30080/TCP,443/TCP"
+ * servicePortsColumn([{ port: 80, nodePort: 30080, protocol: "TCP" }, { port: 443 }]); // "80:30080/TCP,443/TCP"
  * ```
  */
-export function servicePorts(ports: readonly R<ServicePort>[] | undefined): string {
+export function servicePortsColumn(ports: readonly R<ServicePort>[] | undefined): string {
   const s = (ports ?? [])
     .map((p) => (p.nodePort && p.nodePort > 0 ? `${p.port}:${p.nodePort}` : `${p.port}`) + `/${p.protocol ?? "TCP"}`)
     .join(",");
@@ -213,7 +213,7 @@ export function getServices(services: readonly R<Service>[], opts: GetOptions): 
       type: s.spec.type ?? "ClusterIP",
       clusterIP: s.spec.clusterIPs?.[0] || s.spec.clusterIP || NONE,
       externalIP: serviceExternalIP(s, opts.wide),
-      ports: servicePorts(s.spec.ports),
+      ports: servicePortsColumn(s.spec.ports),
       age: age(s.metadata.creationTimestamp, opts.now),
     };
     if (opts.wide) row["selector"] = selectorString(s.spec.selector);

@@ -9,7 +9,7 @@ import type { TableBundle } from "./bundle";
 import { preBundle, TableView, type Cell, type Column, type Table } from "./table";
 
 /** One iptables rule as a row: `-A <chain> <matches> -j <target>` in table `table`. */
-export interface IptablesRow {
+export interface IptablesTableRow {
   table: string;
   chain: string;
   /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
@@ -58,7 +58,7 @@ export function formatShare(s: number | undefined, digits = 1): Cell {
  * iptablesTable(node.iptables.rows("KUBE-SVC-…"), { title: "nat KUBE-SVC-…" });
  * ```
  */
-export function iptablesTable(rows: readonly IptablesRow[], opts: { title?: string; showTable?: boolean } = {}): TableView {
+export function iptablesTable(rows: readonly IptablesTableRow[], opts: { title?: string; showTable?: boolean } = {}): TableView {
   // The comment goes under the matches in one RULE cell, and cells wrap at spaces: the table fits
   // an 860 px column while TARGET keeps its address and PROBABILITY/SHARE stay in view.
   const columns: Column[] = [
@@ -97,7 +97,7 @@ export function iptablesTable(rows: readonly IptablesRow[], opts: { title?: stri
  * packetOrder(rows).map((r) => r.chain); // ["KUBE-SERVICES", …, "KUBE-SVC-…", "KUBE-SEP-…", …]
  * ```
  */
-export function packetOrder<R extends Pick<IptablesRow, "chain" | "target" | "ruleNumber">>(rows: readonly R[], entries: readonly string[] = ["PREROUTING", "OUTPUT", "KUBE-SERVICES", "KUBE-NODEPORTS", "POSTROUTING", "KUBE-POSTROUTING"]): R[] {
+export function packetOrder<R extends Pick<IptablesTableRow, "chain" | "target" | "ruleNumber">>(rows: readonly R[], entries: readonly string[] = ["PREROUTING", "OUTPUT", "KUBE-SERVICES", "KUBE-NODEPORTS", "POSTROUTING", "KUBE-POSTROUTING"]): R[] {
   const byChain = new Map<string, R[]>();
   for (const r of rows) {
     const list = byChain.get(r.chain) ?? [];
@@ -154,7 +154,7 @@ export function iptablesExcerpt(save: string, match: RegExp | string | ((line: s
 }
 
 /** One IPVS real server under its virtual server (`ipvsadm -Ln` flattened). */
-export interface IpvsRow {
+export interface IpvsTableRow {
   /** Virtual server `ip:port`. */
   virtualServer: string;
   protocol: string;
@@ -178,7 +178,7 @@ export interface IpvsRow {
  * ipvsTable([{ virtualServer: "10.96.0.10:53", protocol: "UDP", scheduler: "rr", realServer: "10.244.1.3:53", weight: 1 }]);
  * ```
  */
-export function ipvsTable(rows: readonly IpvsRow[], opts: { title?: string } = {}): TableView {
+export function ipvsTable(rows: readonly IpvsTableRow[], opts: { title?: string } = {}): TableView {
   const table: Table = {
     columns: [
       { key: "protocol", header: "Prot" },

@@ -5,7 +5,7 @@
 import type { DeepReadonly, EndpointSlice, Node, Pod, Service } from "../api/types";
 import type { SvgBundle } from "./bundle";
 import { escapeAttr, escapeText } from "./escape";
-import { servicePorts } from "./kubectl";
+import { servicePortsColumn } from "./kubectl";
 
 export interface TopologyInput {
   nodes: readonly DeepReadonly<Node>[];
@@ -94,7 +94,7 @@ export function topologyBundle(input: TopologyInput): SvgBundle {
     svcBoxes.push(
       `<g class="service" data-service="${escapeAttr(key(ns, name))}"><rect x="10" y="${num(sy)}" width="${num(svcW)}" height="44" rx="6" ` +
         `fill="#e7f5ff" stroke="#1c6fb5"/><text x="18" y="${num(sy + 17)}" font-weight="bold" fill="#212529">${escapeText(name)}</text>` +
-        `<text x="18" y="${num(sy + 34)}" fill="#495057">${escapeText(`${s.spec.clusterIP ?? ""} ${servicePorts(s.spec.ports)}`)}</text></g>`,
+        `<text x="18" y="${num(sy + 34)}" fill="#495057">${escapeText(`${s.spec.clusterIP ?? ""} ${servicePortsColumn(s.spec.ports)}`)}</text></g>`,
     );
     const slices = input.endpointSlices.filter(
       (e) => (e.metadata.namespace ?? "default") === ns && e.metadata.labels?.["kubernetes.io/service-name"] === name,

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { Rng } from "../../src/sim/rng";
 import { Datapath, tracePacket } from "../../src/net/datapath";
-import { parseIPv4 } from "../../src/net/ipv4";
+import { parseIPv4 } from "../../src/util/ipv4";
 import { simulateTraffic } from "../../src/net/traffic";
 import { NODE1_IP, twoNodeWorld } from "./fixtures";
 

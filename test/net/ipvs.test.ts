@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { Rng } from "../../src/sim/rng";
 import { Datapath } from "../../src/net/datapath";
-import { parseIPv4 } from "../../src/net/ipv4";
+import { parseIPv4 } from "../../src/util/ipv4";
 import { IpvsRuntime } from "../../src/net/ipvs";
 import { parseRestore } from "../../src/net/restore";
 import { simulateTraffic } from "../../src/net/traffic";

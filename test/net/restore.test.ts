@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
 import { Rng } from "../../src/sim/rng";
 import { Datapath } from "../../src/net/datapath";
-import { parseIPv4 } from "../../src/net/ipv4";
-import { compileRuleset, type EvalEnv, type Packet } from "../../src/net/netfilter";
-import { CT, RestoreParseError, parseRestore, tokenize } from "../../src/net/restore";
+import { parseIPv4 } from "../../src/util/ipv4";
+import { compileRuleset, type EvalEnv, type NetPacket } from "../../src/net/netfilter";
+import { CT, RestoreParseError, parseRestore } from "../../src/net/restore";
+import { tokenize } from "../../src/util/iptables/tokenize";
 import { clusterIPOf, manyServices, proxiedWorld } from "./cluster";
 import { twoNodeWorld } from "./fixtures";
 
@@ -23,7 +24,7 @@ function env(): EvalEnv {
   return { isLocal: () => false, ipset: () => undefined, recent: new Map(), rng: new Rng(1), now: 0, masqueradeAddress: () => 0 };
 }
 
-function pkt(dst: string, dport: number): Packet {
+function pkt(dst: string, dport: number): NetPacket {
   return { src: parseIPv4("10.244.1.2"), dst: parseIPv4(dst), sport: 40000, dport, proto: 6, mark: 0, inIface: "cali0", outIface: "", ct: CT.NEW, ipvs: null };
 }
 

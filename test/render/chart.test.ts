@@ -10,7 +10,7 @@ import {
   chartBundle,
   markItemCounts,
   VEGALITE_SCHEMA,
-  type TrafficResult,
+  type TrafficChartData,
 } from "../../src/render";
 import { traffic } from "./fixtures";
 
@@ -49,7 +49,7 @@ describe("render/chart: Vega-Lite specs", () => {
   });
 
   it("omits the expected-share layer when no share is known", async () => {
-    const r: TrafficResult = { ...traffic(3), byEndpoint: traffic(3).byEndpoint.map(({ expectedShare: _e, ...rest }) => rest) };
+    const r: TrafficChartData = { ...traffic(3), byEndpoint: traffic(3).byEndpoint.map(({ expectedShare: _e, ...rest }) => rest) };
     assert.deepEqual(await markItemCounts(trafficSpec(r)), { layer_0_marks: 3 });
   });
 
@@ -95,7 +95,7 @@ describe("render/chart: Vega-Lite specs", () => {
   });
 
   it("externalTrafficPolicy: per-node bars for both policies, dropped connections shown", async () => {
-    const local: TrafficResult = { ...traffic(2), total: 12_000, failures: [{ reason: "no local endpoint", count: 2000 }] };
+    const local: TrafficChartData = { ...traffic(2), total: 12_000, failures: [{ reason: "no local endpoint", count: 2000 }] };
     const chart = externalPolicyChart({ label: "Cluster", result: traffic(6) }, { label: "Local", result: local });
     // Cluster: node-1..3; Local: node-1, node-2 and (dropped).
     assert.deepEqual(await markItemCounts(chart.spec), { marks: 6 });
@@ -126,7 +126,7 @@ describe("render/chart: Vega-Lite specs", () => {
 describe("render/chart: charts that show the point", () => {
   it("a hung pod's failed connections are their own segment; the prediction tick is in the legend; keep-alive counts requests", async () => {
     const r = traffic(3, 900);
-    const hung: TrafficResult = {
+    const hung: TrafficChartData = {
       ...r,
       total: 1200,
       byEndpoint: r.byEndpoint.map((e, i) => (i === 0 ? { ...e, count: 0, requests: 0, failed: 300 } : e)),

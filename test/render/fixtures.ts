@@ -4,7 +4,7 @@
  */
 import type { TraceEvent } from "../../src/sim/trace";
 import type { Pod, Service, EndpointSlice, Node, Deployment, ReplicaSet } from "../../src/api/types";
-import type { TrafficResult } from "../../src/render/chart";
+import type { TrafficChartData } from "../../src/render/chart";
 
 export const T0 = Date.parse("2024-05-01T12:00:00Z");
 export const iso = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -63,7 +63,7 @@ export function longTrace(n: number): TraceEvent[] {
   return ev.slice(0, n);
 }
 
-export function traffic(n: number, total = 10_000): TrafficResult {
+export function traffic(n: number, total = 10_000): TrafficChartData {
   const base = Math.floor(total / n);
   return {
     byEndpoint: Array.from({ length: n }, (_, i) => ({

@@ -10,7 +10,7 @@ import {
   getNodes,
   getDeployments,
   getReplicaSets,
-  servicePorts,
+  servicePortsColumn,
   iptablesTable,
   resolverWalkTable,
   resolvConfBundle,
@@ -106,9 +106,9 @@ describe("render/kubectl: get views", () => {
   });
 
   it("PORT(S) exactly as kubectl prints them", () => {
-    assert.equal(servicePorts([{ port: 80, nodePort: 30080, protocol: "TCP" }, { port: 443 }]), "80:30080/TCP,443/TCP");
-    assert.equal(servicePorts([{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }]), "53/UDP,53/TCP");
-    assert.equal(servicePorts([]), "<none>");
+    assert.equal(servicePortsColumn([{ port: 80, nodePort: 30080, protocol: "TCP" }, { port: 443 }]), "80:30080/TCP,443/TCP");
+    assert.equal(servicePortsColumn([{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }]), "53/UDP,53/TCP");
+    assert.equal(servicePortsColumn([]), "<none>");
   });
 
   it("services: TYPE, CLUSTER-IP, EXTERNAL-IP <none>/<pending>/ips/externalName", () => {

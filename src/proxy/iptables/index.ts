@@ -23,4 +23,6 @@ export type { ServiceChainNames } from "./chains";
 export { kubeProxyProbability, savedProbability, kernelProbability, formatFixed } from "./format";
 export { nodeSetupOps, setupOpArgv, setupOpCheckArgv } from "./node";
 export type { SetupOp, TableName, NodeSetupOptions } from "./node";
-export { saveRule, parseRule, tokenize, saveString, canonicalCIDR } from "./save";
+export { saveRule, parseRule, saveString } from "./save";
+export { tokenize } from "../../util/iptables/tokenize";
+export { canonicalCidr } from "../../util/ipv4";

@@ -45,7 +45,8 @@ import {
   type SetupOp,
   type TableName,
 } from "./node";
-import { canonicalCIDR, cidrContains, formatSaved, parseRule, ruleComment, savedMatchesText, savedTargetText } from "./save";
+import { formatSaved, parseRule, ruleComment, savedMatchesText, savedTargetText } from "./save";
+import { canonicalCidr, cidrContains, parseAddressOrCidr } from "../../util/ipv4";
 
 /** The kube-proxy options that change iptables output (KubeProxyConfiguration + detected host features). */
 export interface KubeProxyConfig {
@@ -337,7 +338,7 @@ export class IptablesRuleset {
 
 function parseCIDROrNothing(s: string): string[] {
   try {
-    return [canonicalCIDR(s.trim())];
+    return [canonicalCidr(s.trim())];
   } catch {
     return [];
   }
@@ -362,13 +363,13 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
   const { node, config } = input;
   const masqueradeMark = masqueradeMarkOf(config.masqueradeBit ?? 14);
   const threshold = config.largeClusterEndpointsThreshold ?? 1000;
-  const nodePortAddresses = (config.nodePortAddresses ?? []).map(canonicalCIDR);
+  const nodePortAddresses = (config.nodePortAddresses ?? []).map(canonicalCidr);
   const matchAll = nodePortAddresses.length === 0 || nodePortAddresses.includes("0.0.0.0/0");
   // NewProxier: localhost NodePorts only when nodePortAddresses include 127.0.0.0/8 addresses.
   const localhostNodePorts =
-    (config.localhostNodePorts ?? true) && (matchAll || nodePortAddresses.some((c) => cidrContains(c, "127.0.0.1")));
+    (config.localhostNodePorts ?? true) && (matchAll || nodePortAddresses.some((c) => cidrContains(parseAddressOrCidr(c), "127.0.0.1")));
   const nfacct = config.nfacct ?? false;
-  const clusterCIDR = config.clusterCIDR ? canonicalCIDR(config.clusterCIDR) : "";
+  const clusterCIDR = config.clusterCIDR ? canonicalCidr(config.clusterCIDR) : "";
   const ifLocal = clusterCIDR ? `-s ${clusterCIDR}` : "";
   const ifNotLocal = clusterCIDR ? `! -s ${clusterCIDR}` : "";
   const nodeIP = node.ips[0] ?? "";
@@ -571,7 +572,7 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
       let allowFromNode = false;
       for (const c of sourceRanges) {
         natRules.push(`${args} -s ${c} -j ${externalTrafficChain}`);
-        if (nodeIP && cidrContains(c, nodeIP)) allowFromNode = true;
+        if (nodeIP && cidrContains(parseAddressOrCidr(c), nodeIP)) allowFromNode = true;
       }
       if (allowFromNode) for (const ip of sp.loadBalancerIPs) natRules.push(`${args} -s ${ip} -j ${externalTrafficChain}`);
       natRules.push(`-A ${fwChain} -m comment --comment "other traffic to ${spn} will be dropped by KUBE-PROXY-FIREWALL"`);
@@ -628,7 +629,7 @@ export function syncIptables(input: SyncIptablesInput): IptablesRuleset {
     // GetNodeIPs: local addresses (loopback first, as interface lo is listed first) inside the CIDRs.
     const local = ["127.0.0.1", ...node.ips];
     for (const ip of local) {
-      if (!nodePortAddresses.some((c) => cidrContains(c, ip))) continue;
+      if (!nodePortAddresses.some((c) => cidrContains(parseAddressOrCidr(c), ip))) continue;
       if (ip.startsWith("127.") && !localhostNodePorts) continue;
       natRules.push(`-A KUBE-SERVICES ${npComment} -d ${ip} -j KUBE-NODEPORTS`);
     }

@@ -25,34 +25,9 @@
  * ```
  */
 import { savedProbability } from "./format";
+import { canonicalCidr } from "../../util/ipv4";
+import { tokenize } from "../../util/iptables/tokenize";
 
-/** Split an iptables-restore rule line into arguments (double quotes group, backslash escapes). */
-export function tokenize(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    while (i < n && line.charCodeAt(i) === 32) i++;
-    if (i >= n) break;
-    if (line[i] === '"') {
-      let s = "";
-      i++;
-      while (i < n && line[i] !== '"') {
-        if (line[i] === "\\" && i + 1 < n) i++;
-        s += line[i];
-        i++;
-      }
-      i++; // closing quote
-      out.push(s);
-    } else {
-      let j = i;
-      while (j < n && line.charCodeAt(j) !== 32) j++;
-      out.push(line.slice(i, j));
-      i = j;
-    }
-  }
-  return out;
-}
 
 const noQuote = /^[A-Za-z0-9_-]+$/;
 
@@ -60,51 +35,6 @@ const noQuote = /^[A-Za-z0-9_-]+$/;
 export function saveString(s: string): string {
   if (noQuote.test(s)) return s;
   return '"' + s.replace(/["\\']/g, (c) => "\\" + c) + '"';
-}
-
-function ipToInt(ip: string): number {
-  const p = ip.split(".");
-  if (p.length !== 4) throw new Error(`not an IPv4 address: ${ip}`);
-  let v = 0;
-  for (const x of p) {
-    const o = Number(x);
-    if (!Number.isInteger(o) || o < 0 || o > 255 || x === "") throw new Error(`not an IPv4 address: ${ip}`);
-    v = v * 256 + o;
-  }
-  return v;
-}
-
-function intToIp(v: number): string {
-  return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}`;
-}
-
-/**
- * An IPv4 address or CIDR in canonical `a.b.c.d/len` form with host bits cleared, as iptables
- * stores it (and as Go's `net.IPNet.String()` prints a parsed CIDR).
- *
- * @example
- * ```ts
- * canonicalCIDR("203.0.113.7/25")   // "203.0.113.0/25"
- * ```
- */
-export function canonicalCIDR(s: string): string {
-  const slash = s.indexOf("/");
-  const ip = slash < 0 ? s : s.slice(0, slash);
-  const len = slash < 0 ? 32 : Number(s.slice(slash + 1));
-  if (!Number.isInteger(len) || len < 0 || len > 32) throw new Error(`bad prefix length in ${s}`);
-  const v = ipToInt(ip);
-  const size = 2 ** (32 - len);
-  return `${intToIp(v - (v % size))}/${len}`;
-}
-
-/** True when `ip` lies in `cidr`. */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const c = canonicalCIDR(cidr);
-  const slash = c.indexOf("/");
-  const base = ipToInt(c.slice(0, slash));
-  const size = 2 ** (32 - Number(c.slice(slash + 1)));
-  const v = ipToInt(ip);
-  return v >= base && v < base + size;
 }
 
 function hexMark(s: string): string {
@@ -331,8 +261,8 @@ function saveTarget(target: string, args: string[], out: string[]): void {
  */
 export function formatSaved(r: ParsedRule): string {
   const out: string[] = ["-A", r.chain];
-  if (r.src) out.push(bang(r.src.neg) + "-s", canonicalCIDR(r.src.addr));
-  if (r.dst) out.push(bang(r.dst.neg) + "-d", canonicalCIDR(r.dst.addr));
+  if (r.src) out.push(bang(r.src.neg) + "-s", canonicalCidr(r.src.addr));
+  if (r.dst) out.push(bang(r.dst.neg) + "-d", canonicalCidr(r.dst.addr));
   if (r.proto) out.push(bang(r.proto.neg) + "-p", r.proto.name);
   for (const m of r.matches) saveMatch(m, out);
   if (r.target !== undefined) saveTarget(r.target, r.targetArgs, out);
@@ -355,8 +285,8 @@ export function saveRule(line: string): string {
 /** The match part of a parsed rule in iptables-save spelling, without comment and target (for tables). */
 export function savedMatchesText(r: ParsedRule): string {
   const out: string[] = [];
-  if (r.src) out.push(bang(r.src.neg) + "-s", canonicalCIDR(r.src.addr));
-  if (r.dst) out.push(bang(r.dst.neg) + "-d", canonicalCIDR(r.dst.addr));
+  if (r.src) out.push(bang(r.src.neg) + "-s", canonicalCidr(r.src.addr));
+  if (r.dst) out.push(bang(r.dst.neg) + "-d", canonicalCidr(r.dst.addr));
   if (r.proto) out.push(bang(r.proto.neg) + "-p", r.proto.name);
   for (const m of r.matches) if (m.name !== "comment") saveMatch(m, out);
   return out.join(" ");

@@ -14,7 +14,7 @@
  * //   -> 10.244.1.5:8080              Masq    1      0          0
  * ```
  */
-import { parseIPv4 } from "../../net/ipv4";
+import { parseIPv4 } from "../../util/ipv4";
 import type { IpvsRuntime, IpvsVirtualServer } from "../../net/ipvs";
 import { PROTO } from "../../net/restore";
 

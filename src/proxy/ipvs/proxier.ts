@@ -24,7 +24,7 @@
  */
 import type { DeepReadonly, EndpointSlice, Service } from "../../api/types";
 import type { IpsetSpec, IpsetType } from "../../net/ipset";
-import { cidrContains, formatCidr, parseCidr, parseIPv4 } from "../../net/ipv4";
+import { cidrContains, parseAddressOrCidr } from "../../util/ipv4";
 import type { IpvsKernelState, IpvsRuntime, IpvsScheduler, IpvsVirtualServer } from "../../net/ipvs";
 import { categorizeEndpoints, endpointsFor, servicePorts, type EndpointInfo, type ServicePortInfo } from "../serviceport";
 import { formatIpvsadm, ipvsRows, type IpvsRow } from "./ipvsadm";
@@ -270,9 +270,9 @@ export function syncIpvs(input: SyncIpvsInput): IpvsRuleset {
         add("KUBE-LOAD-BALANCER-FW", entry);
         let allowFromNode = false;
         for (const r of sp.loadBalancerSourceRanges) {
-          const c = parseCidr(r);
-          add("KUBE-LOAD-BALANCER-SOURCE-CIDR", `${entry},${formatCidr(c)}`);
-          if (node.ips[0] !== undefined && cidrContains(c, parseIPv4(node.ips[0]))) allowFromNode = true;
+          const c = parseAddressOrCidr(r);
+          add("KUBE-LOAD-BALANCER-SOURCE-CIDR", `${entry},${c.text}`);
+          if (node.ips[0] !== undefined && cidrContains(c, node.ips[0])) allowFromNode = true;
         }
         if (allowFromNode) add("KUBE-LOAD-BALANCER-SOURCE-IP", `${entry},${ip}`);
         else lbNoNodeAccess.push({ ip, proto, port: sp.port });

@@ -25,7 +25,7 @@
  */
 import type { DeepReadonly, EndpointSlice, Service } from "../../api/types";
 import { categorizeEndpoints, endpointsFor, externallyAccessible, servicePorts, usesClusterEndpoints, usesLocalEndpoints, type EndpointInfo, type ServicePortInfo } from "../serviceport";
-import { canonicalCIDR, cidrContains } from "../iptables/save";
+import { canonicalCidr, cidrContains, parseAddressOrCidr } from "../../util/ipv4";
 import { endpointChainBase, nftServiceNames } from "./names";
 import { NftTransaction, type NftHook, type NftTableModel } from "./table";
 import { formatNftList } from "./list";
@@ -208,7 +208,7 @@ export function syncNftables(input: SyncNftablesInput): NftablesRuleset {
     // GetNodeIPs: the node's addresses inside the configured CIDRs.
     for (const ip of node.ips) {
       if (ip.startsWith("127.")) continue;
-      if (npa.some((c) => cidrContains(c, ip))) tx.addElement("nodeport-ips", ip);
+      if (npa.some((c) => cidrContains(parseAddressOrCidr(c), ip))) tx.addElement("nodeport-ips", ip);
     }
   }
   tx.addSet("map", "no-endpoint-services", MAP3, { comment: "vmap to drop or reject packets to services with no endpoints" });
@@ -236,15 +236,37 @@ export function syncNftables(input: SyncNftablesInput): NftablesRuleset {
 
   // syncProxyRules: one block per service port.
   const sps: { sp: ServicePortInfo; eps: EndpointInfo[] }[] = [];
-  for (const svc of input.services) for (const sp of servicePorts(svc)) sps.push({ sp, eps: endpointsFor(sp, input.endpointSlices, node.name) });
+  // Index slices by Service once, so each port scans only its own slices.
+  const slicesBySvc = new Map<string, DeepReadonly<EndpointSlice>[]>();
+  for (const sl of input.endpointSlices) {
+    const svcName = sl.metadata.labels?.["kubernetes.io/service-name"];
+    if (!svcName) continue;
+    const key = `${sl.metadata.namespace ?? "default"}/${svcName}`;
+    let l = slicesBySvc.get(key);
+    if (!l) slicesBySvc.set(key, (l = []));
+    l.push(sl);
+  }
+  for (const svc of input.services) {
+    for (const sp of servicePorts(svc)) {
+      const own = slicesBySvc.get(`${sp.namespace}/${sp.name}`);
+      sps.push({ sp, eps: own ? endpointsFor(sp, own, node.name) : [] });
+    }
+  }
   sps.sort((a, b) => cmp(a.sp.servicePortName, b.sp.servicePortName) || cmp(a.sp.protocol, b.sp.protocol));
   const views: NftServicePortRules[] = [];
 
   for (const { sp, eps } of sps) {
     const protocol = sp.protocol.toLowerCase();
     const names = nftServiceNames(sp.namespace, sp.name, sp.protocol, sp.portName);
-    const epChain = (e: EndpointInfo) => "endpoint-" + endpointChainBase(sp.namespace, sp.name, sp.protocol, sp.portName, e.endpoint);
-    const affinitySet = (e: EndpointInfo) => "affinity-" + endpointChainBase(sp.namespace, sp.name, sp.protocol, sp.portName, e.endpoint);
+    // One hash per endpoint: its chain and affinity set share the base name.
+    const bases = new Map<EndpointInfo, string>();
+    const base = (e: EndpointInfo) => {
+      let b = bases.get(e);
+      if (b === undefined) bases.set(e, (b = endpointChainBase(sp.namespace, sp.name, sp.protocol, sp.portName, e.endpoint)));
+      return b;
+    };
+    const epChain = (e: EndpointInfo) => "endpoint-" + base(e);
+    const affinitySet = (e: EndpointInfo) => "affinity-" + base(e);
     const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints: hasEndpoints } = categorizeEndpoints(eps, sp);
     const affinity = sp.sessionAffinityTimeoutSeconds > 0;
     const chainsUsed: string[] = [];
@@ -325,12 +347,12 @@ export function syncNftables(input: SyncNftablesInput): NftablesRuleset {
       for (const r of sp.loadBalancerSourceRanges) {
         let c: string;
         try {
-          c = canonicalCIDR(r);
+          c = canonicalCidr(r);
         } catch {
           continue; // kube-proxy ignores unparsable ranges
         }
         sources.push(c);
-        if (nodeIP && cidrContains(c, nodeIP)) allowFromNode = true;
+        if (nodeIP && cidrContains(parseAddressOrCidr(c), nodeIP)) allowFromNode = true;
       }
       if (allowFromNode) sources.push(...sp.loadBalancerIPs);
       tx.addRule(names.firewall, `ip saddr != { ${sources.join(" , ")} } drop`);

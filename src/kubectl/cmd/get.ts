@@ -1,0 +1,176 @@
+/**
+ * `kubectl get`: server-side Tables printed as kubectl prints them, `-o wide|yaml|json|name|jsonpath`,
+ * `-l`, `-A`, `--show-labels`, several kinds (`pods,svc`, `all`), and `-w` over virtual time.
+ */
+import type { Kind } from "../../api/types";
+import type { Stored } from "../../apiserver/apiserver";
+import { TableView } from "../../render/table";
+import { serverTable } from "../printers/columns";
+import { jsonpath, listOf, toJSON, toYAML } from "../printers/output";
+import { TabWriter, printTable, tableGrid } from "../printers/table";
+import { type ResourceInfo, kindName, resourceFor, resources } from "../rest";
+import { StatusError, kubectlErrorText } from "../status";
+import { type CommandContext, CommandError, boolFlag, flag } from "./context";
+
+/** Parse `pods`, `pods,svc`, `all`, `pod/web`, `svc/a svc/b` into (resource, names) groups. */
+export function resolveArgs(args: readonly string[]): { resource: ResourceInfo; names: string[] }[] {
+  if (args.length === 0) throw new CommandError("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.");
+  const groups: { resource: ResourceInfo; names: string[] }[] = [];
+  const lookup = (name: string): ResourceInfo => {
+    const r = resourceFor(name);
+    if (!r) throw new CommandError(`the server doesn't have a resource type "${name}"`);
+    return r;
+  };
+  if (args.some((a) => a.includes("/"))) {
+    for (const a of args) {
+      const [type, name] = a.split("/", 2) as [string, string | undefined];
+      if (!name) throw new CommandError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'`);
+      const r = lookup(type);
+      const g = groups.find((x) => x.resource === r);
+      if (g) g.names.push(name);
+      else groups.push({ resource: r, names: [name] });
+    }
+    return groups;
+  }
+  const [types, ...names] = args as [string, ...string[]];
+  for (const t of types.split(",")) {
+    if (t === "all") for (const r of resources.filter((x) => x.categories.includes("all"))) groups.push({ resource: r, names });
+    else groups.push({ resource: lookup(t), names });
+  }
+  return groups;
+}
+
+/** `kubectl get …` */
+export function get(ctx: CommandContext): number {
+  const groups = resolveArgs(ctx.args);
+  const output = flag(ctx, "output") ?? "";
+  const all = boolFlag(ctx, "all-namespaces");
+  const ns = all ? undefined : ctx.namespace;
+  const listOpts = { ...(flag(ctx, "selector") ? { labelSelector: flag(ctx, "selector")! } : {}), ...(flag(ctx, "field-selector") ? { fieldSelector: flag(ctx, "field-selector")! } : {}) };
+  const withKind = groups.length > 1 || ctx.args[0] === "all" || ctx.args.some((a) => a.includes("/"));
+  const fetched: { resource: ResourceInfo; objects: Stored<Kind>[] }[] = [];
+  let exit = 0;
+  for (const g of groups) {
+    const objects: Stored<Kind>[] = [];
+    if (g.names.length) {
+      for (const n of g.names) {
+        try {
+          objects.push(ctx.rest.get(g.resource, ns ?? ctx.namespace, n));
+        } catch (e) {
+          if (!(e instanceof StatusError)) throw e;
+          ctx.err.push(kubectlErrorText(e.status));
+          exit = 1;
+        }
+      }
+    } else objects.push(...ctx.rest.list(g.resource, ns, listOpts).items);
+    fetched.push({ resource: g.resource, objects });
+  }
+  const everything = fetched.flatMap((f) => f.objects);
+  const named = groups.every((g) => g.names.length > 0);
+
+  if (output === "yaml" || output === "json") {
+    const single = named && everything.length === 1 && groups.length === 1 && groups[0]!.names.length === 1;
+    const value = single ? everything[0] : listOf(everything, ctx.host.clientMinor ?? 32);
+    if (everything.length || named) ctx.out.push((output === "yaml" ? toYAML(value) : toJSON(value)).replace(/\n$/, ""));
+    else noResources(ctx, ns, groups);
+    return exit;
+  }
+  if (output === "name") {
+    for (const f of fetched) for (const o of f.objects) ctx.out.push(`${kindName(f.resource)}/${o.metadata.name}`);
+    if (!everything.length && !named) noResources(ctx, ns, groups);
+    return exit;
+  }
+  if (output.startsWith("jsonpath=") || output.startsWith("jsonpath-as-json=")) {
+    const template = output.slice(output.indexOf("=") + 1).replace(/^'(.*)'$/s, "$1");
+    const single = named && everything.length === 1;
+    ctx.out.push(jsonpath(template, single ? everything[0] : listOf(everything)));
+    return exit;
+  }
+  if (output !== "" && output !== "wide") throw new CommandError(`unable to match a printer suitable for the output format "${output}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml`);
+
+  const opts = { wide: output === "wide", withNamespace: all, showLabels: boolFlag(ctx, "show-labels"), noHeaders: boolFlag(ctx, "no-headers") };
+  const w = new TabWriter();
+  let printedSince = false;
+  const htmlTables: { headers: string[]; rows: string[][] }[] = [];
+  fetched.forEach((f, i) => {
+    if (!f.objects.length) return;
+    if (i > 0 && printedSince && !opts.noHeaders) {
+      w.line("");
+      w.reset();
+    }
+    const table = serverTable(f.resource.kind, f.objects, ctx.rest.now());
+    const po = { ...opts, ...(withKind ? { withKind: kindName(f.resource) } : {}) };
+    printTable(table, po, w);
+    htmlTables.push(tableGrid(table, po));
+    printedSince = true;
+  });
+  const text = w.flush().replace(/\n$/, "");
+  if (text) ctx.out.push(text);
+  if (!everything.length && !named && !boolFlag(ctx, "watch")) noResources(ctx, ns, groups);
+  if (htmlTables.length === 1) ctx.table = gridView(htmlTables[0]!);
+
+  if (boolFlag(ctx, "watch") || boolFlag(ctx, "watch-only")) watch(ctx, fetched.map((f) => f.resource), ns, listOpts, opts, w, everything.length > 0);
+  return exit;
+}
+
+function gridView(g: { headers: string[]; rows: string[][] }): TableView {
+  const columns = g.headers.map((h, i) => ({ key: String(i), header: h }));
+  return new TableView({ columns, rows: g.rows.map((r) => Object.fromEntries(r.map((c, i) => [String(i), c]))) });
+}
+
+function noResources(ctx: CommandContext, ns: string | undefined, groups: { resource: ResourceInfo }[]): void {
+  const namespaced = groups.some((g) => g.resource.namespaced);
+  ctx.err.push(ns !== undefined && namespaced ? `No resources found in ${ns} namespace.` : "No resources found");
+}
+
+/** How long an in-cell `get -w` watches when the cluster never goes idle (`--request-timeout` overrides). */
+const WATCH_LIMIT_MS = 10 * 60_000;
+
+/**
+ * `get -w` in a cell: virtual time runs until the cluster is idle (or `--request-timeout`), and
+ * every change prints a row, with the widths of the table above it.
+ */
+function watch(
+  ctx: CommandContext,
+  types: ResourceInfo[],
+  ns: string | undefined,
+  listOpts: { labelSelector?: string; fieldSelector?: string },
+  opts: { wide: boolean; withNamespace: boolean; showLabels: boolean; noHeaders: boolean },
+  w: TabWriter,
+  printedHeader: boolean,
+): void {
+  if (types.length !== 1) throw new CommandError("you may only specify a single resource type");
+  const r = types[0]!;
+  let headerDone = printedHeader;
+  const lines: string[] = [];
+  const stop = ctx.rest.watch(r, ns, { ...listOpts, resourceVersion: ctx.rest.resourceVersion }, (e) => {
+    const table = serverTable(r.kind, [e.object], ctx.rest.now());
+    printTable(table, { ...opts, noHeaders: opts.noHeaders || headerDone }, w);
+    headerDone = true;
+    lines.push(w.flush().replace(/\n$/, ""));
+  });
+  try {
+    const timeout = parseDuration(flag(ctx, "request-timeout") ?? "0");
+    const end = ctx.rest.ctx.now + (timeout || WATCH_LIMIT_MS);
+    for (;;) {
+      const next = ctx.host.nextTaskTime();
+      if (next === undefined || next > end) {
+        if (timeout) ctx.host.advance(Math.max(0, end - ctx.rest.ctx.now));
+        break;
+      }
+      ctx.host.advance(Math.max(0, next - ctx.rest.ctx.now));
+    }
+  } finally {
+    stop();
+  }
+  if (lines.length) ctx.out.push(lines.join("\n"));
+}
+
+/** `30s`, `2m`, `1h`, or plain seconds → milliseconds (0 = no limit). */
+export function parseDuration(s: string): number {
+  const m = s.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
+  if (!m) throw new CommandError(`invalid duration "${s}"`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  return n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000);
+}

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { Cluster } from "../../src/cluster";
+import type { Service } from "../../src/api/types";
+import { serverTable, tableColumns } from "../../src/kubectl/printers/columns";
+import { TabWriter, printTable } from "../../src/kubectl/printers/table";
+import { goTabwriter } from "../../src/kubectl/printers/describe";
+import { kubectlErrorText, notFound, invalidObject, alreadyExists } from "../../src/kubectl/status";
+import { parseFlags, tokenize } from "../../src/kubectl/kubectl";
+import { jsonpath } from "../../src/kubectl/printers/output";
+import { mergePatch, strategicMerge, jsonPatch } from "../../src/kubectl/patch";
+import { parseLabelSelector } from "../../src/kubectl/selectors";
+
+describe("kubectl printers", () => {
+  // The columns kube-apiserver's printers register (pkg/printers/internalversion); priority 1 = -o wide.
+  const cases: [string, string[], string[]][] = [
+    ["Pod", ["Name", "Ready", "Status", "Restarts", "Age"], ["IP", "Node", "Nominated Node", "Readiness Gates"]],
+    ["Deployment", ["Name", "Ready", "Up-to-date", "Available", "Age"], ["Containers", "Images", "Selector"]],
+    ["ReplicaSet", ["Name", "Desired", "Current", "Ready", "Age"], ["Containers", "Images", "Selector"]],
+    ["Service", ["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age"], ["Selector"]],
+    ["Endpoints", ["Name", "Endpoints", "Age"], []],
+    ["EndpointSlice", ["Name", "AddressType", "Ports", "Endpoints", "Age"], []],
+    ["Node", ["Name", "Status", "Roles", "Age", "Version"], ["Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime"]],
+    ["Namespace", ["Name", "Status", "Age"], []],
+    ["ConfigMap", ["Name", "Data", "Age"], []],
+    ["Event", ["Last Seen", "Type", "Reason", "Object", "Message"], ["Subobject", "Source", "First Seen", "Count", "Name"]],
+  ];
+  for (const [kind, normal, wide] of cases) {
+    it(`${kind}: the API server's columns`, () => {
+      const cols = tableColumns(kind);
+      assert.deepEqual(cols.filter((c) => c.priority === 0).map((c) => c.name), normal);
+      assert.deepEqual(cols.filter((c) => c.priority === 1).map((c) => c.name), wide);
+    });
+  }
+
+  it("tabwriter: minimum width 6, padding 3, last column unpadded, widths remembered", () => {
+    const w = new TabWriter();
+    w.row(["NAME", "AGE"]);
+    w.row(["a", "5s"]);
+    assert.equal(w.flush(), "NAME   AGE\na      5s\n");
+    w.row(["longer-name", "2m10s"]);
+    assert.equal(w.flush(), "longer-name   2m10s\n");
+    w.row(["b", "1s"]);
+    assert.equal(w.flush(), "b             1s\n");
+  });
+
+  it("Go tabwriter (describe): columns align over runs of lines that have them", () => {
+    assert.equal(goTabwriter([["Name:", "web"], ["Port:", "<unset>", "80/TCP"], ["Events:", "<none>"]], 0, 2), "Name:    web\nPort:    <unset>  80/TCP\nEvents:  <none>\n");
+  });
+
+  it("ages and <none> as the server prints them", () => {
+    const now = Date.parse("2025-01-01T00:02:10Z");
+    const svc: Service = { apiVersion: "v1", kind: "Service", metadata: { name: "web", creationTimestamp: "2025-01-01T00:00:00Z", labels: { app: "web" } }, spec: { type: "LoadBalancer", clusterIP: "10.96.0.12", ports: [{ port: 80, nodePort: 30080, protocol: "TCP" }] } };
+    const t = serverTable("Service", [svc], now);
+    assert.deepEqual(t.rows[0]!.cells, ["web", "LoadBalancer", "10.96.0.12", "<pending>", "80:30080/TCP", "2m10s", "<none>"]);
+    const w = new TabWriter();
+    printTable(t, { withNamespace: true, showLabels: true }, w);
+    assert.equal(w.flush(), "NAMESPACE   NAME   TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)        AGE     LABELS\n            web    LoadBalancer   10.96.0.12   <pending>     80:30080/TCP   2m10s   app=web\n");
+  });
+});
+
+describe("kubectl errors", () => {
+  it("prints metav1.Status as kubectl does", () => {
+    assert.equal(kubectlErrorText(notFound("pods", "", "nope").status), 'Error from server (NotFound): pods "nope" not found');
+    assert.equal(kubectlErrorText(alreadyExists("deployments", "apps", "web").status), 'Error from server (AlreadyExists): deployments.apps "web" already exists');
+    const one = invalidObject("Service", "", "bad", [{ type: "Invalid value", field: ["spec", "ports", 0, "port"], value: 0, detail: "must be between 1 and 65535, inclusive" }]);
+    assert.equal(kubectlErrorText(one.status), 'The Service "bad" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive');
+    assert.equal(one.status.code, 422);
+    const two = invalidObject("Service", "", "bad", [
+      { type: "Required value", field: ["spec", "ports"] },
+      { type: "Invalid value", field: ["metadata", "name"], value: "Bad", detail: "x" },
+    ]);
+    assert.equal(kubectlErrorText(two.status), 'The Service "bad" is invalid: \n* spec.ports: Required value\n* metadata.name: Invalid value: "Bad": x');
+  });
+});
+
+describe("kubectl command line", () => {
+  it("tokenizes like a shell and parses flags", () => {
+    assert.deepEqual(tokenize(`kubectl get pods -o jsonpath='{.items[*].metadata.name}' -n "kube-system"`), ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}", "-n", "kube-system"]);
+    const { args, flags } = parseFlags(["get", "pods", "-owide", "-A", "--show-labels", "-l", "app=web", "--replicas=3"]);
+    assert.deepEqual(args, ["get", "pods"]);
+    assert.equal(flags.get("output"), "wide");
+    assert.equal(flags.get("all-namespaces"), true);
+    assert.equal(flags.get("selector"), "app=web");
+    assert.equal(flags.get("replicas"), "3");
+  });
+
+  it("jsonpath, selectors and patches", () => {
+    assert.equal(jsonpath("{range .items[*]}{.metadata.name}{\"\\n\"}{end}", { items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }] }), "a\nb\n");
+    assert.equal(parseLabelSelector("app=web,env in (prod,dev),!canary")({ app: "web", env: "dev" }), true);
+    assert.equal(parseLabelSelector("app!=web")({ app: "web" }), false);
+    assert.deepEqual(mergePatch({ a: 1, b: { c: 2 } }, { b: { c: null, d: 3 } }), { a: 1, b: { d: 3 } });
+    assert.deepEqual(
+      strategicMerge({ spec: { containers: [{ name: "a", image: "x" }, { name: "b", image: "y" }] } }, { spec: { containers: [{ name: "b", image: "z" }] } }),
+      { spec: { containers: [{ name: "a", image: "x" }, { name: "b", image: "z" }] } },
+    );
+    assert.deepEqual(jsonPatch({ a: [1, 2] }, [{ op: "add", path: "/a/-", value: 3 }, { op: "replace", path: "/a/0", value: 0 }]), { a: [0, 2, 3] });
+  });
+});
+
+describe("cluster.kubectl", () => {
+  it("the seed's workflow: create, expose, rollout status, get, scale, errors change nothing", () => {
+    const c = new Cluster({ nodes: 2, seed: 7 });
+    assert.equal(c.kubectl("create deployment hello-world --image=nginx --replicas=3").stdout, "deployment.apps/hello-world created");
+    assert.equal(c.kubectl`expose deployment hello-world --port=${80}`.stdout, "service/hello-world exposed");
+    const status = c.kubectl("rollout status deployment/hello-world");
+    assert.match(status.stdout, /deployment "hello-world" successfully rolled out$/);
+    const pods = c.kubectl("get pods -o wide");
+    assert.match(pods.stdout.split("\n")[0]!, /^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE +NOMINATED NODE +READINESS GATES$/);
+    assert.equal(pods.stdout.split("\n").length, 4);
+    assert.ok(pods.table, "get returns a table bundle");
+    assert.equal(c.kubectl("scale deployment hello-world --replicas=5").stdout, "deployment.apps/hello-world scaled");
+    c.settle();
+    assert.equal(c.kubectl("get deploy").stdout.split("\n")[1]!.replace(/\s+/g, " "), "hello-world 5/5 5 5 " + c.kubectl("get deploy").stdout.split(/\s+/).pop());
+    const before = c.snapshot().length;
+    const nf = c.kubectl("get pods nope");
+    assert.equal(nf.exitCode, 1);
+    assert.equal(nf.stderr, 'Error from server (NotFound): pods "nope" not found');
+    const bad = c.kubectl("create deployment Bad_Name --image=nginx");
+    assert.match(bad.stderr, /^error: failed to create deployment: Deployment.apps "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"/);
+    assert.equal(c.snapshot().length, before, "a failed command changes nothing");
+    assert.equal(c.kubectl("get pods -n nowhere").stderr, "No resources found in nowhere namespace.");
+  });
+
+  it("apply -f: created, then unchanged, then configured", () => {
+    const c = new Cluster({ nodes: 1, seed: 3 });
+    const yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    assert.equal(c.kubectl`apply -f ${yaml}`.stdout, "service/web created");
+    assert.equal(c.kubectl`apply -f ${yaml}`.stdout, "service/web unchanged");
+    assert.equal(c.kubectl`apply -f ${yaml.replace("80", "8080")}`.stdout, "service/web configured");
+    assert.equal(c.get<"Service">("service/web").spec.ports![0]!.port, 8080);
+  });
+
+  it("delete pod: the ReplicaSet replaces it", () => {
+    const c = new Cluster({ nodes: 1, seed: 5 });
+    c.kubectl("create deployment web --image=nginx");
+    c.settle();
+    const pod = c.pods()[0]!.metadata.name!;
+    assert.equal(c.kubectl(`delete pod ${pod}`).stdout, `pod "${pod}" deleted`);
+    c.settle();
+    const now = c.pods().map((p) => p.metadata.name);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], pod);
+  });
+});

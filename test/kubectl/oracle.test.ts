@@ -1,0 +1,169 @@
+/**
+ * The real kubectl is the oracle: the seed's workflow runs through a real kubectl against
+ * `kubelab serve` and through `cluster.kubectl(...)` on an identical cluster, and both must print
+ * the same (ages and timestamps normalised; `rollout status` compared by its final line, since how
+ * many "Waiting for…" lines a real client sees depends on wall-clock timing).
+ *
+ * Clients: the `kubectl` on PATH (a dispatcher that runs the client matching the server's 1.32)
+ * and Debian's `kubernetes-client` 1.20, unpacked by `.ci/run` into build/kubernetes-client.
+ */
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { Cluster } from "../../src/cluster";
+import { serveCluster } from "../../src/serve/http";
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, "../../..");
+
+interface Client {
+  label: string;
+  bin: string;
+  /** The minor version `cluster.kubectl` prints as for this client. */
+  minor: number;
+  /** Extra flags for `apply` (1.20 validates with OpenAPI v2 protobuf, which kubelab does not serve). */
+  applyFlags: string[];
+}
+
+function clients(): Client[] {
+  const onPath = "kubectl";
+  const deb = process.env["KUBECTL_1_20"] ?? path.join(REPO, "build/kubernetes-client/usr/bin/kubectl");
+  return [
+    { label: "kubectl on PATH (1.32 for a 1.32 server)", bin: onPath, minor: 32, applyFlags: [] },
+    { label: "Debian kubernetes-client 1.20", bin: deb, minor: 20, applyFlags: ["--validate=false"] },
+  ];
+}
+
+async function clientVersion(bin: string, kubeconfig: string): Promise<string> {
+  try {
+    const { stdout } = await run(bin, ["--kubeconfig", kubeconfig, "version", "-o", "json"], { timeout: 30_000 });
+    const v = JSON.parse(stdout) as { clientVersion: { gitVersion: string } };
+    return v.clientVersion.gitVersion;
+  } catch (e) {
+    throw new Error(
+      `${bin} is not runnable (${(e as Error).message.split("\n")[0]}): install kubectl (Debian package kubectl) and Debian's kubernetes-client ` +
+        `(apt-get download kubernetes-client && dpkg-deb -x kubernetes-client_*.deb build/kubernetes-client, as .ci/run does)`,
+    );
+  }
+}
+
+/** Ages (`5s`, `2m10s`, `<invalid>`), RFC 3339 timestamps and RFC 1123 dates vary with wall time. */
+function normalise(text: string): string {
+  return text
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, "<time>")
+    .replace(/[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000/g, "<time>")
+    .replace(/(?<=\s)(\d+[smhdy])+(?=(\s|$))/g, "<age>")
+    .replace(/ +$/gm, "")
+    .replace(/\s+$/, "");
+}
+
+async function idle(cluster: Cluster, quietMs = 300): Promise<void> {
+  // The served cluster runs on wall time: wait until nothing is pending.
+  const deadline = Date.now() + 60_000;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    if (cluster.ctx.loop.peekTime() !== undefined) since = Date.now();
+    else if (Date.now() - since >= quietMs) return;
+  }
+  throw new Error("served cluster never went idle");
+}
+
+describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", function () {
+  this.timeout(300_000);
+  for (const client of clients()) {
+    it(`seed workflow: ${client.label}`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-kubectl-"));
+      const served = new Cluster({ nodes: 2, seed: 7 });
+      const cell = new Cluster({ nodes: 2, seed: 7 });
+      cell.kubectlClientMinor = client.minor;
+      const server = await serveCluster(served, { port: 0 });
+      const kubeconfig = path.join(dir, "kubeconfig");
+      fs.writeFileSync(kubeconfig, server.kubeconfig());
+      try {
+        const version = await clientVersion(client.bin, kubeconfig);
+        console.log(`      kubectl client ${version} (${client.bin}) against kubelab serve ${server.url}`);
+        const manifest = path.join(dir, "web.yaml");
+        fs.writeFileSync(manifest, "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: hello-world\n  ports:\n  - port: 8080\n");
+        const invalid = path.join(dir, "bad.yaml");
+        fs.writeFileSync(invalid, "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 70000\n");
+        const real = async (args: string[]): Promise<string> => {
+          const r = await run(client.bin, ["--kubeconfig", kubeconfig, ...args], { timeout: 120_000 }).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? "", stderr: e.stderr ?? "" }));
+          return [r.stdout.replace(/\n$/, ""), r.stderr.replace(/\n$/, "")].filter(Boolean).join("\n");
+        };
+        const firstPod = (): string => cell.pods()[0]!.metadata.name!;
+        const steps: { args: () => string[]; cellLine?: () => string; compare?: (s: string) => string }[] = [
+          { args: () => ["create", "deployment", "hello-world", "--image=nginx", "--replicas=3"] },
+          { args: () => ["expose", "deployment", "hello-world", "--port=80", "--target-port=8080"] },
+          { args: () => ["rollout", "status", "deployment/hello-world"], compare: (s) => s.split("\n").filter((l) => !l.startsWith("Waiting for")).join("\n") },
+          { args: () => ["get", "pods", "-o", "wide"] },
+          { args: () => ["scale", "deployment", "hello-world", "--replicas=5"] },
+          { args: () => ["get", "endpointslices", "-o", "yaml"] },
+          { args: () => ["describe", "svc", "hello-world"] },
+          { args: () => ["apply", ...client.applyFlags, "-f", manifest], cellLine: () => `apply -f ${manifest}` },
+          { args: () => ["apply", ...client.applyFlags, "-f", manifest], cellLine: () => `apply -f ${manifest}` },
+          { args: () => ["get", "svc", "web", "-o", "yaml"] },
+          { args: () => ["delete", "pod", firstPod()] },
+          { args: () => ["get", "pods"] },
+          { args: () => ["get", "pods", "nope"] },
+          { args: () => ["apply", ...client.applyFlags, "-f", invalid], cellLine: () => `apply -f ${invalid}` },
+          { args: () => ["get", "all"] },
+        ];
+        const mismatches: string[] = [];
+        for (const step of steps) {
+          const args = step.args();
+          const realOut = await real(args);
+          await idle(served);
+          const cellOut = cell.kubectl(step.cellLine?.() ?? args.join(" ")).toString();
+          cell.settle();
+          const cmp = step.compare ?? ((s: string) => s);
+          const a = normalise(cmp(realOut));
+          const b = normalise(cmp(cellOut));
+          if (a !== b) mismatches.push(`$ kubectl ${args.join(" ")}\n--- real ${version}\n${a}\n--- cluster.kubectl\n${b}`);
+        }
+        assert.equal(mismatches.length, 0, `${mismatches.length} command(s) printed differently:\n\n${mismatches.join("\n\n")}`);
+      } finally {
+        await server.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it("kubectl get pods -w shows new pods within a second of kubectl scale", async () => {
+    const served = new Cluster({ nodes: 2, seed: 11 });
+    served.kubectl("create deployment web --image=nginx --replicas=1");
+    served.settle();
+    const server = await serveCluster(served, { port: 0 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-kubectl-"));
+    const kubeconfig = path.join(dir, "kubeconfig");
+    fs.writeFileSync(kubeconfig, server.kubeconfig());
+    const watch = spawn("kubectl", ["--kubeconfig", kubeconfig, "get", "pods", "-w"], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      let resolveSeen: (t: number) => void = () => undefined;
+      const before = new Set(served.pods().map((p) => p.metadata.name!));
+      const seen = new Promise<number>((r) => (resolveSeen = r));
+      watch.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const names = out.split("\n").map((l) => l.split(/\s+/)[0]!).filter((n) => n.startsWith("web-"));
+        if (names.filter((n) => !before.has(n)).length > 0) resolveSeen(Date.now());
+      });
+      const start = Date.now();
+      while (!out.includes("web-") && Date.now() - start < 30_000) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(out.includes("web-"), `kubectl get pods -w printed the current pod: ${out}`);
+      const t0 = Date.now();
+      await run("kubectl", ["--kubeconfig", kubeconfig, "scale", "deployment", "web", "--replicas=3"], { timeout: 30_000 });
+      const t1 = await Promise.race([seen, new Promise<number>((r) => setTimeout(() => r(Infinity), 5_000))]);
+      const ms = t1 - t0;
+      console.log(`      new pod row ${ms} ms (wall) after kubectl scale`);
+      assert.ok(ms < 1000, `a new pod appeared in kubectl get pods -w ${ms} ms after scale (wanted < 1000 ms); output:\n${out}`);
+    } finally {
+      watch.kill();
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
