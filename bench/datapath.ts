@@ -1,7 +1,7 @@
 /**
  * Data-path benchmark: simulated new connections per second through a ClusterIP's rules (a
  * 3-endpoint Service alone, and the same Service among 10,000), and the rules the kernel
- * evaluates per new connection in iptables vs IPVS mode at 10/100/1,000/10,000 Services.
+ * evaluates per new connection in iptables, IPVS and nftables mode at 10/100/1,000/10,000 Services.
  *
  * Run: `npm run build && node dist/bench/datapath.js`
  *
@@ -35,7 +35,7 @@ function connectionsPerSecond(world: NetWorld, ip: string, connections: number):
 export function main(): void {
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   console.log("data path: simulated new connections through a ClusterIP (pod → Service, 3 endpoints)");
-  for (const [mode, services] of [["iptables", 1], ["iptables", 10_000], ["ipvs", 1], ["ipvs", 10_000]] as const) {
+  for (const [mode, services] of [["iptables", 1], ["iptables", 10_000], ["ipvs", 1], ["ipvs", 10_000], ["nftables", 1], ["nftables", 10_000]] as const) {
     const t0 = performance.now();
     const world = proxiedWorld(mode, manyServices(services));
     new Datapath(world);
@@ -53,10 +53,10 @@ export function main(): void {
     }
   }
   console.log("rules evaluated per new connection (mean over ClusterIPs spread through the table, pod → Service)");
-  console.log("  Services   iptables       ipvs");
+  console.log("  Services   iptables       ipvs   nftables");
   for (const services of [10, 100, 1000, 10_000]) {
     const row: string[] = [];
-    for (const mode of ["iptables", "ipvs"] as const) {
+    for (const mode of ["iptables", "ipvs", "nftables"] as const) {
       const world = proxiedWorld(mode, manyServices(services));
       const dp = new Datapath(world);
       let total = 0;

@@ -15,7 +15,7 @@
 import type { EndpointSlice, Service } from "../src/api/types";
 import { syncIptables } from "../src/proxy/iptables";
 
-function workload(nServices: number, perService: number): { services: Service[]; slices: EndpointSlice[] } {
+export function workload(nServices: number, perService: number): { services: Service[]; slices: EndpointSlice[] } {
   const services: Service[] = [];
   const slices: EndpointSlice[] = [];
   for (let s = 0; s < nServices; s++) {

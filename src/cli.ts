@@ -26,6 +26,7 @@ import type * as KernelInstall from "../kernel/install";
 import type * as KernelMain from "../kernel/main";
 import type * as KernelTemplate from "../kernel/nbconvert";
 import type * as LessonsMain from "./lessons/main";
+import type * as SiteServer from "./siteserver";
 import type * as ServeHttp from "./serve/http";
 import { writeFileSync } from "node:fs";
 
@@ -196,6 +197,18 @@ async function main(argv: string[]): Promise<void> {
     }
     case "start":
       return start(args);
+    case "site": {
+      // The JupyterLite course (`npm run site` builds it); --serve serves it on loopback.
+      const dir = flag(args, "--dir") ?? path.join(packageRoot(), "build", "site");
+      if (!args.includes("--serve")) {
+        process.stdout.write(`${dir}: the course as static files (build it with \`npm run site\`); serve it with \`kubelab site --serve [--port N]\`\n`);
+        return;
+      }
+      const { serveSite } = require("./siteserver") as typeof SiteServer;
+      const s = await serveSite(dir, { port: Number(flag(args, "--port") ?? 8000) });
+      process.stdout.write(`serving ${dir} at ${s.url}lab/index.html (cross-origin isolated); Ctrl-C stops\n`);
+      return new Promise<void>(() => {});
+    }
     case "install": {
       const { installKernelspec } = require("../kernel/install") as typeof KernelInstall;
       const prefix = flag(args, "--prefix");
@@ -216,6 +229,7 @@ async function main(argv: string[]): Promise<void> {
         "usage: kubelab demo [--nodes N] [--seed S] [--replicas R]\n" +
           "       kubelab dns --listen HOST:PORT [manifest.yaml …]\n" +
           "       kubelab start [jupyter options]\n" +
+          "       kubelab site --serve [--port N] [--dir build/site]\n" +
           "       kubelab export NOTEBOOK.ipynb… [--out DIR]\n" +
           "       kubelab install [--user | --prefix DIR]\n" +
           "       kubelab kernel CONNECTION_FILE\n",

@@ -172,7 +172,41 @@ export class DataPathAdapter {
       ...(opts.requestsPerConnection ? { requestsPerConnection: opts.requestsPerConnection } : {}),
       rng: this.rng(),
     });
+    this.addIdleEndpoints(opts.to, ns, result);
     return new Traffic(describeSource(opts.from), `${to.ip}:${to.port}`, result);
+  }
+
+  /**
+   * Ready endpoints of the target Service that got no connection are listed with 0, so a chart
+   * shows the pods a scheduler (IPVS `sh`, session affinity) left idle instead of hiding them.
+   */
+  private addIdleEndpoints(to: Target, namespace: string, result: TrafficResult): void {
+    const ref = typeof to === "string" ? (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(to) ? null : { service: to.replace(/^(service|svc)\//, "").split(":")[0]!, port: to.split(":")[1] }) : { service: to.service, port: to.port === undefined ? undefined : String(to.port) };
+    if (!ref) return;
+    const svcNs = typeof to === "object" && to.namespace ? to.namespace : namespace;
+    const svc = this.host.services().find((s) => s.metadata.name === ref.service && (s.metadata.namespace ?? "default") === svcNs);
+    const sp = ref.port === undefined ? svc?.spec.ports?.[0] : svc?.spec.ports?.find((p) => String(p.port) === ref.port || p.name === ref.port);
+    if (!svc || !sp) return;
+    const have = new Set(result.byEndpoint.map((e) => e.endpoint));
+    const pods = new Map(this.host.pods().map((p) => [p.status?.podIP ?? "", p]));
+    let added = false;
+    for (const sl of this.host.kubeProxy.synced.endpointSlices) {
+      if ((sl.metadata.namespace ?? "default") !== svcNs || sl.metadata.labels?.[wellKnown.serviceName] !== ref.service) continue;
+      const port = (sl.ports ?? []).find((p) => (p.name ?? "") === (sp.name ?? ""))?.port;
+      if (port === undefined) continue;
+      for (const e of sl.endpoints) {
+        if (e.conditions?.ready === false) continue;
+        for (const ip of e.addresses) {
+          const endpoint = `${ip}:${port}`;
+          if (have.has(endpoint)) continue;
+          have.add(endpoint);
+          const pod = pods.get(ip);
+          result.byEndpoint.push({ endpoint, pod: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : null, node: e.nodeName ?? pod?.spec.nodeName ?? null, count: 0, requests: 0, failed: 0, share: 0 });
+          added = true;
+        }
+      }
+    }
+    if (added) result.byEndpoint.sort((a, b) => endpointKey(a.endpoint) - endpointKey(b.endpoint));
   }
 
   packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
@@ -216,6 +250,12 @@ function healthCheck(proxy: KubeProxy, node: string, port: number): { localEndpo
     for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions?.ready ?? true)) n++;
   }
   return { localEndpoints: n };
+}
+
+function endpointKey(endpoint: string): number {
+  const [ip, port] = endpoint.split(":");
+  const p = (ip ?? "").split(".").map(Number);
+  return (((p[0]! * 256 + p[1]!) * 256 + p[2]!) * 256 + p[3]!) * 65536 + Number(port);
 }
 
 function describeTarget(t: Target, d: NetDestination): string {

@@ -106,10 +106,18 @@ export class EndpointSliceController {
       g.endpoints.set(p.status!.podIP!, e.endpoint);
     }
 
-    const existing = [...(this.managed.get(key) ?? [])]
-      .map((k) => this.slices.get(k))
-      .filter((s): s is Stored<"EndpointSlice"> => !!s)
-      .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+    // The API server's cache, not the informer's: a slice the garbage collector just deleted (its
+    // Service was deleted and created again) must not be updated. Slices owned by an earlier
+    // Service of the same name are deleted, as the reconciler's ownedBy check does.
+    const existing: Stored<"EndpointSlice">[] = [];
+    for (const k of this.managed.get(key) ?? []) {
+      const cached = this.slices.get(k);
+      const s = cached && this.api.get("EndpointSlice", cached.metadata.namespace, cached.metadata.name!);
+      if (!s) continue;
+      if (s.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid)) existing.push(s);
+      else this.api.delete(ENDPOINTSLICE_CONTROLLER, "EndpointSlice", s.metadata.namespace, s.metadata.name!);
+    }
+    existing.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
     const used = new Set<string>();
     const writes: { ports: EndpointPort[]; endpoints: Endpoint[]; old?: Stored<"EndpointSlice"> }[] = [];
     for (const [pk, g] of groups) {

@@ -39,6 +39,8 @@ summary { cursor: pointer; font-weight: 600; }
 .kl-output .kl-prompt { padding-top: 0.3rem; }
 .kl-output-body { flex: 1 1 auto; min-width: 0; overflow-x: auto; }
 .kl-output pre { background: transparent; padding: 0.25rem 0; margin: 0; }
+/* Output text wraps as JupyterLab and the classic notebook wrap it: no scrollbar hides the end of a rule. */
+.kl-output pre.kl-stream, .kl-output pre.kl-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .kl-stderr { background: var(--kl-stderr-bg) !important; padding: 0.25rem 0.5rem !important; }
 .kl-error pre { background: var(--kl-error-bg); color: var(--kl-error-fg); padding: 0.6rem 0.9rem; border-radius: 6px; }
 .kl-svg svg { max-width: 100%; height: auto; }

@@ -30,6 +30,11 @@ export interface PageOptions {
   next?: PageLink;
   /** The browser builds of vega, vega-lite and vega-embed; default {@link vegaBundle}(). */
   vega?: VegaBundle;
+  /**
+   * Where this lesson runs live (the JupyterLite site, `npm run site`); default
+   * `../site/lab/index.html?path=<name>`, the site's place beside `build/lessons`; `false`: no link.
+   */
+  live?: string | false;
 }
 
 /** The JavaScript of vega, vega-lite and vega-embed, inlined into pages with charts. */
@@ -266,7 +271,9 @@ export function notebookHtml(nb: Notebook, opts: PageOptions): string {
     );
   });
   const nav = navHtml(opts);
-  const body = `${nav}\n<main class="kl-notebook">\n${cells.join("\n")}\n</main>\n${nav}\n<footer class="kl-footer">${escapeHtml(opts.name)}</footer>`;
+  const live = opts.live ?? `../site/lab/index.html?path=${encodeURIComponent(opts.name)}`;
+  const liveLink = live === false ? "" : `\n<p class="kl-run-live"><a href="${escapeHtml(live)}">Run this lesson live in JupyterLab</a> (in your browser, nothing to install)</p>`;
+  const body = `${nav}${liveLink}\n<main class="kl-notebook">\n${cells.join("\n")}\n</main>\n${nav}\n<footer class="kl-footer">${escapeHtml(opts.name)}</footer>`;
   let scripts = "";
   if (charts > 0) {
     const v = opts.vega ?? vegaBundle();

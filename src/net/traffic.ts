@@ -101,8 +101,12 @@ export function simulateTraffic(world: NetWorld, opts: NetTrafficOptions): Traff
       c.ipvsDest.inactConns++;
     }
     const d = c.delivery;
-    const atPod = d.verdict === "delivered" || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null);
-    if (d.verdict !== "delivered") {
+    // DNATed to an endpoint outside the cluster (a selector-less Service's Endpoints): the connection
+    // reached that address; whether a machine there answers is outside the simulated world.
+    const outside = d.verdict === "left-cluster" && (d.dst !== dst || d.dport !== port);
+    const delivered = d.verdict === "delivered" || outside;
+    const atPod = delivered || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null);
+    if (!delivered) {
       const reason = d.reason;
       failures.set(reason, (failures.get(reason) ?? 0) + 1);
       if (!atPod) continue;
@@ -113,7 +117,7 @@ export function simulateTraffic(world: NetWorld, opts: NetTrafficOptions): Traff
       const r = d.result;
       tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: d.pod?.ref ?? null, node: r.node, count: 0, failed: 0, requests: 0, share: 0 }));
     }
-    if (d.verdict === "delivered") {
+    if (delivered) {
       t.count++;
       t.requests += rpc;
     } else t.failed++;

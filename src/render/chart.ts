@@ -27,6 +27,8 @@ export interface EndpointTraffic {
   count: number;
   /** Requests carried by those connections. */
   requests: number;
+  /** Connections the rules sent here that the pod did not answer (a hung or crashed app). */
+  failed?: number;
   /** The share kube-proxy's rules predict (e.g. 1/n), if known. */
   expectedShare?: number;
 }
@@ -38,6 +40,8 @@ export interface TrafficChartData {
   total: number;
   failures: readonly { reason: string; count: number }[];
   rulesEvaluatedPerConnection?: number;
+  /** Requests sent on each connection (keep-alive); above 1 the charts count requests. */
+  requestsPerConnection?: number;
 }
 
 /** A labelled traffic result, e.g. one step of a scale-up or one traffic policy. */
@@ -72,6 +76,7 @@ const CONFIG = {
 
 const UNKNOWN_NODE = "(unknown node)";
 const DROPPED = "(dropped)";
+const FAILED = "failed (no answer)";
 
 /** Round shares so the spec's numbers print the same everywhere. */
 function round(x: number, digits = 6): number {
@@ -92,8 +97,22 @@ function barStep(n: number): number {
   return Math.max(6, Math.min(40, Math.floor(900 / Math.max(1, n))));
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Requests per connection when above 1 (then charts count requests, not connections). */
+function keepAlive(r: TrafficChartData): number {
+  return Math.max(1, Math.floor(r.requestsPerConnection ?? 1));
+}
+
+const PREDICTED = "predicted share";
+/** Tableau 10 without its red, which marks failed connections. */
+const TABLEAU10 = ["#4e79a7", "#f28e2c", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab", "#86bcb6"];
+
 function subtitle(r: TrafficChartData): string {
-  const parts = [`${r.total} connections`, `${r.byEndpoint.length} endpoints`];
+  const rpc = keepAlive(r);
+  const parts = [rpc > 1 ? `${plural(r.total, "connection")} × ${rpc} requests (keep-alive)` : plural(r.total, "connection"), plural(r.byEndpoint.length, "endpoint")];
   const f = failed(r);
   if (f > 0) parts.push(`${f} failed (${r.failures.map((x) => `${x.reason}: ${x.count}`).join(", ")})`);
   if (r.rulesEvaluatedPerConnection !== undefined) parts.push(`${round(r.rulesEvaluatedPerConnection, 2)} rules per connection`);
@@ -111,15 +130,19 @@ function subtitle(r: TrafficChartData): string {
  */
 export function trafficSpec(result: TrafficChartData, opts: { title?: string } = {}): TopLevelSpec {
   const denom = Math.max(1, successful(result));
+  const rpc = keepAlive(result);
+  // With keep-alive every request rides its connection's backend: count requests, the load a pod sees.
+  const unit = rpc > 1 ? "requests" : "connections";
   const values = result.byEndpoint.map((e) => ({
     endpoint: e.endpoint,
     pod: e.pod ?? "(no pod)",
     node: e.node ?? UNKNOWN_NODE,
     count: e.count,
     requests: e.requests,
+    value: rpc > 1 ? e.requests : e.count,
     share: round(e.count / denom),
     ...(e.expectedShare !== undefined
-      ? { expectedShare: round(e.expectedShare), expected: round(e.expectedShare * denom, 3) }
+      ? { expectedShare: round(e.expectedShare), expected: round(e.expectedShare * denom * (rpc > 1 ? rpc : 1), 3) }
       : {}),
   }));
   const x = { field: "endpoint", type: "nominal", sort: null, title: "endpoint (pod IP:port)", axis: { labelAngle: -45 } } as const;
@@ -132,9 +155,14 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
     { field: "share", type: "quantitative", title: "share", format: ".1%" },
   ] as const;
   const hasExpected = values.some((v) => v.expectedShare !== undefined);
+  // One colour scale for nodes and the prediction tick, so the tick has its own legend entry.
+  const nodes = [...new Set(values.map((v) => v.node))].sort();
+  const domain = hasExpected ? [...nodes, PREDICTED] : nodes;
+  const range = [...nodes.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), ...(hasExpected ? ["#222222"] : [])];
+  const color = { field: "node", type: "nominal", title: "node", scale: { domain, range } } as const;
   return {
     $schema: VEGALITE_SCHEMA,
-    title: { text: opts.title ?? "Connections per endpoint", subtitle: subtitle(result) },
+    title: { text: opts.title ?? (rpc > 1 ? "Requests per endpoint" : "Connections per endpoint"), subtitle: subtitle(result) },
     config: CONFIG,
     width: { step: barStep(values.length) },
     height: 260,
@@ -144,8 +172,8 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
         mark: { type: "bar" },
         encoding: {
           x,
-          y: { field: "count", type: "quantitative", title: "connections" },
-          color: { field: "node", type: "nominal", title: "node", scale: { scheme: "tableau10" } },
+          y: { field: "value", type: "quantitative", title: unit },
+          color,
           tooltip: [...tooltip],
         },
       },
@@ -153,14 +181,15 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
         ? [
             {
               transform: [{ filter: "isValid(datum.expected)" }],
-              mark: { type: "tick", color: "#222222", thickness: 2 },
+              mark: { type: "tick", thickness: 2 },
               encoding: {
                 x,
                 y: { field: "expected", type: "quantitative" },
+                color: { datum: PREDICTED, scale: { domain, range }, title: "node" },
                 tooltip: [
                   { field: "endpoint", type: "nominal", title: "endpoint" },
                   { field: "expectedShare", type: "quantitative", title: "expected share", format: ".1%" },
-                  { field: "expected", type: "quantitative", title: "expected connections", format: ".1f" },
+                  { field: "expected", type: "quantitative", title: `expected ${unit}`, format: ".1f" },
                 ],
               },
             } as const,
@@ -213,22 +242,32 @@ export function trafficSummary(result: TrafficChartData, title = "Connections pe
  */
 export function scalingSpec(steps: readonly LabelledTraffic[], opts: { title?: string } = {}): TopLevelSpec {
   const values = steps.flatMap((s, stepIndex) => {
-    const denom = Math.max(1, successful(s.result));
-    return s.result.byEndpoint.map((e, i) => ({
-      step: s.label,
-      stepIndex,
-      order: i,
-      endpoint: e.endpoint,
-      pod: e.pod ?? "(no pod)",
-      node: e.node ?? UNKNOWN_NODE,
-      count: e.count,
-      share: round(e.count / denom),
-      endpoints: s.result.byEndpoint.length,
-    }));
+    const denom = Math.max(1, s.result.total);
+    const rows: Record<string, string | number>[] = [];
+    let order = 0;
+    let failedAtPods = 0;
+    for (const e of s.result.byEndpoint) {
+      const base = { step: s.label, stepIndex, endpoint: e.endpoint, pod: e.pod ?? "(no pod)", node: e.node ?? UNKNOWN_NODE, endpoints: s.result.byEndpoint.length };
+      rows.push({ ...base, order: order++, segment: e.node ?? UNKNOWN_NODE, outcome: "answered", count: e.count, share: round(e.count / denom) });
+      // Connections a pod got and did not answer are their own segment: a hung pod's share stays visible.
+      if (e.failed) {
+        failedAtPods += e.failed;
+        rows.push({ ...base, order: order++, segment: FAILED, outcome: "failed", count: e.failed, share: round(e.failed / denom) });
+      }
+    }
+    const elsewhere = failed(s.result) - failedAtPods;
+    if (elsewhere > 0) {
+      rows.push({ step: s.label, stepIndex, endpoint: "(none)", pod: "(none)", node: "(none)", endpoints: s.result.byEndpoint.length, order: order++, segment: FAILED, outcome: "failed", count: elsewhere, share: round(elsewhere / denom) });
+    }
+    return rows;
   });
+  const nodes = [...new Set(values.map((v) => String(v["segment"])).filter((x) => x !== FAILED))].sort();
+  const hasFailed = values.some((v) => v["segment"] === FAILED);
+  const domain = hasFailed ? [...nodes, FAILED] : nodes;
+  const range = [...nodes.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), ...(hasFailed ? ["#c92a2a"] : [])];
   return {
     $schema: VEGALITE_SCHEMA,
-    title: { text: opts.title ?? "Share of connections per endpoint while scaling", subtitle: "one segment per endpoint" },
+    title: { text: opts.title ?? "Share of connections per endpoint while scaling", subtitle: "one segment per endpoint; failed connections in red" },
     config: CONFIG,
     width: { step: Math.max(24, Math.min(80, Math.floor(700 / Math.max(1, steps.length)))) },
     height: 260,
@@ -237,14 +276,15 @@ export function scalingSpec(steps: readonly LabelledTraffic[], opts: { title?: s
     encoding: {
       x: { field: "step", type: "nominal", sort: steps.map((s) => s.label), title: "step", axis: { labelAngle: -30 } },
       y: { field: "count", type: "quantitative", stack: "normalize", title: "share of connections", axis: { format: "%" } },
-      color: { field: "node", type: "nominal", title: "node", scale: { scheme: "tableau10" } },
-      detail: { field: "endpoint", type: "nominal" },
+      color: { field: "segment", type: "nominal", title: "node / outcome", scale: { domain, range } },
+      detail: { field: "order", type: "quantitative" },
       order: { field: "order", type: "quantitative" },
       tooltip: [
         { field: "step", type: "nominal" },
         { field: "endpoint", type: "nominal" },
         { field: "pod", type: "nominal" },
         { field: "node", type: "nominal" },
+        { field: "outcome", type: "nominal" },
         { field: "count", type: "quantitative", title: "connections" },
         { field: "share", type: "quantitative", format: ".1%" },
         { field: "endpoints", type: "quantitative", title: "endpoints at this step" },

@@ -28,6 +28,8 @@ export {
 } from "./kubectl";
 export {
   iptablesTable,
+  iptablesExcerpt,
+  packetOrder,
   ipvsTable,
   nftablesTable,
   dnsRecordsTable,

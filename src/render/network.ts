@@ -59,32 +59,98 @@ export function formatShare(s: number | undefined, digits = 1): Cell {
  * ```
  */
 export function iptablesTable(rows: readonly IptablesTableRow[], opts: { title?: string; showTable?: boolean } = {}): TableView {
+  // The comment goes under the matches in one RULE cell, and cells wrap at spaces: the table fits
+  // an 860 px column while TARGET keeps its address and PROBABILITY/SHARE stay in view.
   const columns: Column[] = [
-    { key: "chain", header: "Chain" },
-    { key: "n", header: "#", align: "right" },
-    { key: "matches", header: "Matches" },
+    { key: "chain", header: "Chain", nowrap: true },
+    { key: "n", header: "#", align: "right", nowrap: true },
+    { key: "rule", header: "Rule" },
     { key: "target", header: "Target" },
-    { key: "probability", header: "Probability", align: "right" },
-    { key: "share", header: "Share", align: "right" },
-    { key: "comment", header: "Comment" },
+    { key: "probability", header: "Probability", align: "right", nowrap: true },
+    { key: "share", header: "Share", align: "right", nowrap: true },
   ];
-  if (opts.showTable) columns.unshift({ key: "table", header: "Table" });
+  if (opts.showTable) columns.unshift({ key: "table", header: "Table", nowrap: true });
   const table: Table = {
     columns,
     rows: rows.map((r) => ({
       table: r.table,
       chain: r.chain,
       n: r.ruleNumber,
-      matches: r.matches,
+      rule: [r.matches, r.comment ? `/* ${r.comment} */` : ""].filter(Boolean).join(" ") || null,
       target: r.target,
       probability: formatProbability(r.probability),
       share: formatShare(r.effectiveShare),
-      comment: r.comment ?? null,
     })),
     empty: "No rules.",
   };
   if (opts.title) table.title = opts.title;
   return new TableView(table);
+}
+
+/**
+ * Chains in the order a packet meets them: from the entry chains (`KUBE-SERVICES`, then
+ * `KUBE-NODEPORTS`, …) each chain's jump targets depth-first in rule order — KUBE-SVC before its
+ * KUBE-SEPs — then any chain nothing jumps to, in name order. Rules keep their order in a chain.
+ *
+ * @example
+ * ```ts
+ * packetOrder(rows).map((r) => r.chain); // ["KUBE-SERVICES", …, "KUBE-SVC-…", "KUBE-SEP-…", …]
+ * ```
+ */
+export function packetOrder<R extends Pick<IptablesTableRow, "chain" | "target" | "ruleNumber">>(rows: readonly R[], entries: readonly string[] = ["PREROUTING", "OUTPUT", "KUBE-SERVICES", "KUBE-NODEPORTS", "POSTROUTING", "KUBE-POSTROUTING"]): R[] {
+  const byChain = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = byChain.get(r.chain) ?? [];
+    list.push(r);
+    byChain.set(r.chain, list);
+  }
+  for (const list of byChain.values()) list.sort((a, b) => a.ruleNumber - b.ruleNumber);
+  const out: R[] = [];
+  const seen = new Set<string>();
+  const visit = (chain: string): void => {
+    if (seen.has(chain) || !byChain.has(chain)) return;
+    seen.add(chain);
+    const list = byChain.get(chain)!;
+    out.push(...list);
+    for (const r of list) visit(r.target.split(" ")[0]!);
+  };
+  for (const e of entries) visit(e);
+  for (const c of [...byChain.keys()].sort()) visit(c);
+  return out;
+}
+
+/**
+ * An excerpt of `iptables-save` output that keeps its structure: for each table with a matching
+ * line, the `*table` header, the `:CHAIN` declarations of the chains shown, the matching rules and
+ * `COMMIT` — so the filter and nat tables never run together.
+ *
+ * @example
+ * ```ts
+ * iptablesExcerpt(node.iptables.save(), /hello-world/);
+ * // "*nat\n:KUBE-SVC-… - [0:0]\n-A KUBE-SERVICES … hello-world …\nCOMMIT"
+ * ```
+ */
+export function iptablesExcerpt(save: string, match: RegExp | string | ((line: string) => boolean)): string {
+  const test = typeof match === "function" ? match : typeof match === "string" ? (l: string) => l.includes(match) : (l: string) => new RegExp(match.source, match.flags.replace("g", "")).test(l);
+  const out: string[] = [];
+  let header = "";
+  let decls: string[] = [];
+  let rules: string[] = [];
+  const flush = (): void => {
+    if (rules.length === 0 && decls.every((d) => !test(d))) return;
+    const chains = new Set(rules.map((r) => /^-A (\S+)/.exec(r)?.[1]).filter((c): c is string => !!c));
+    out.push(header, ...decls.filter((d) => test(d) || chains.has(/^:(\S+)/.exec(d)?.[1] ?? "")), ...rules, "COMMIT");
+  };
+  for (const line of save.split("\n")) {
+    if (line.startsWith("*")) {
+      header = line;
+      decls = [];
+      rules = [];
+    } else if (line.startsWith(":")) decls.push(line);
+    else if (line === "COMMIT") flush();
+    else if (line.startsWith("-A ") && test(line)) rules.push(line);
+  }
+  return out.join("\n");
 }
 
 /** One IPVS real server under its virtual server (`ipvsadm -Ln` flattened). */

@@ -17,6 +17,8 @@ export interface Column {
   header: string;
   /** Horizontal alignment in HTML (text output is always left-aligned, like kubectl). */
   align?: "left" | "right" | "center";
+  /** Keep the cell on one line in HTML (short values: names, numbers). Others wrap at spaces to fit the page. */
+  nowrap?: boolean;
 }
 
 export interface Table {
@@ -103,14 +105,16 @@ const STYLE = {
   table:
     "border-collapse:collapse;font-family:var(--jp-code-font-family, SFMono-Regular, Menlo, Consolas, monospace);" +
     "font-size:var(--jp-code-font-size, 12px);color:var(--jp-ui-font-color1, #1f1f1f);" +
-    "background:var(--jp-layout-color0, transparent);margin:0.25em 0;",
+    "background:var(--jp-layout-color0, transparent);margin:0.25em 0;max-width:100%;",
   title:
     "font-family:var(--jp-ui-font-family, system-ui, sans-serif);font-weight:600;" +
     "color:var(--jp-ui-font-color1, #1f1f1f);margin:0.25em 0;",
   th:
-    "padding:3px 10px;border-bottom:2px solid var(--jp-border-color1, #9e9e9e);" +
-    "color:var(--jp-ui-font-color1, #1f1f1f);font-weight:600;white-space:nowrap;",
-  td: "padding:2px 10px;border-bottom:1px solid var(--jp-border-color2, #e0e0e0);white-space:nowrap;",
+    "padding:3px 6px;border-bottom:2px solid var(--jp-border-color1, #9e9e9e);" +
+    "color:var(--jp-ui-font-color1, #1f1f1f);font-weight:600;vertical-align:bottom;",
+  // Cells wrap at spaces (never inside an address or a name), so a table fits the output area.
+  td: "padding:2px 6px;border-bottom:1px solid var(--jp-border-color2, #e0e0e0);vertical-align:top;white-space:normal;overflow-wrap:normal;",
+  nowrap: "white-space:nowrap;",
   none: "color:var(--jp-ui-font-color2, #757575);",
   caption: "font-family:var(--jp-ui-font-family, system-ui, sans-serif);color:var(--jp-ui-font-color2, #616161);font-size:90%;margin:0.25em 0;",
 } as const;
@@ -129,9 +133,10 @@ export function tableHtml(table: Table): string {
   if (table.rows.length === 0) {
     parts.push(`<div style="${STYLE.caption}">${escapeText(table.empty ?? "No resources found.")}</div>`);
   } else {
+    const fit = wrapMode(table);
     parts.push(`<table style="${STYLE.table}"><thead><tr>`);
     for (const c of table.columns) {
-      parts.push(`<th style="${STYLE.th}text-align:${align(c)};">${escapeText(c.header.toUpperCase())}</th>`);
+      parts.push(`<th style="${STYLE.th}text-align:${align(c)};${c.nowrap ? STYLE.nowrap : ""}">${escapeText(c.header.toUpperCase())}</th>`);
     }
     parts.push("</tr></thead><tbody>");
     for (const r of table.rows) {
@@ -140,7 +145,8 @@ export function tableHtml(table: Table): string {
         const v = r[c.key];
         const text = cellText(v);
         const dim = v === null || v === undefined || v === "" || text === NONE ? STYLE.none : "";
-        parts.push(`<td style="${STYLE.td}text-align:${align(c)};${dim}">${escapeText(text)}</td>`);
+        const body = c.nowrap ? escapeText(text) : fit === "spaces" ? spacesOnly(text) : escapeText(text);
+        parts.push(`<td style="${STYLE.td}text-align:${align(c)};${c.nowrap ? STYLE.nowrap : ""}${fit === "anywhere" && !c.nowrap ? "overflow-wrap:anywhere;" : ""}${dim}">${body}</td>`);
       }
       parts.push("</tr>");
     }
@@ -149,6 +155,36 @@ export function tableHtml(table: Table): string {
   if (table.caption) parts.push(`<div style="${STYLE.caption}">${escapeText(table.caption)}</div>`);
   parts.push("</div>");
   return parts.join("");
+}
+
+/** What the HTML table may fit in, px: the exported page's output column (859 px) less a margin. */
+const FIT_PX = 840;
+/** Width of a character of the table's 12 px monospace font, and a cell's horizontal padding, px. */
+const CELL_CHAR_PX = 7.3;
+const CELL_PAD_PX = 13;
+
+/**
+ * How cells may wrap so the table fits {@link FIT_PX}: at spaces only when that is enough (names
+ * and addresses stay whole), else also after hyphens and slashes, else anywhere.
+ */
+function wrapMode(table: Table): "spaces" | "hyphens" | "anywhere" {
+  const minWidth = (split: RegExp): number =>
+    table.columns.reduce((px, c) => {
+      const cells = [c.header.toUpperCase(), ...table.rows.map((r) => oneLine(cellText(r[c.key])))];
+      const longest = Math.max(...cells.map((t, i) => (c.nowrap && i > 0 ? textWidth(t) : Math.max(0, ...t.split(split).map(textWidth)))));
+      return px + longest * CELL_CHAR_PX + CELL_PAD_PX;
+    }, 0);
+  if (minWidth(/ /) <= FIT_PX) return "spaces";
+  if (minWidth(/(?<=[-/])| /) <= FIT_PX) return "hyphens";
+  return "anywhere";
+}
+
+/** Escaped text that wraps only at spaces: a word with a hyphen or slash (`KUBE-SVC-…`, `default/web`) stays whole. */
+function spacesOnly(text: string): string {
+  return text
+    .split(" ")
+    .map((w) => (/[-/]/.test(w) ? `<span style="${STYLE.nowrap}">${escapeText(w)}</span>` : escapeText(w)))
+    .join(" ");
 }
 
 function align(c: Column): string {
@@ -181,7 +217,9 @@ export function preBundle(text: string, title?: string): TableBundle {
   const pre =
     `<pre style="font-family:var(--jp-code-font-family, monospace);font-size:var(--jp-code-font-size, 12px);` +
     `color:var(--jp-content-font-color1, #1f1f1f);background:var(--jp-layout-color2, #f5f5f5);` +
-    `border:1px solid var(--jp-border-color2, #e0e0e0);padding:6px 10px;margin:0.25em 0;overflow-x:auto;">` +
+    `border:1px solid var(--jp-border-color2, #e0e0e0);padding:6px 10px;margin:0.25em 0;overflow-x:auto;` +
+    // Long lines (iptables rules) wrap as Jupyter wraps stream output, instead of hiding behind a scrollbar.
+    `white-space:pre-wrap;overflow-wrap:anywhere;">` +
     `${escapeText(text)}</pre>`;
   return { "text/html": `<div class="kubelab-pre">${head}${pre}</div>`, "text/plain": text };
 }

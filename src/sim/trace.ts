@@ -14,6 +14,8 @@
  * ```
  */
 
+import { etcdKey, lookupKind } from "../api/meta";
+
 /** One message on the virtual clock. */
 export interface TraceEvent {
   /** Position in the whole trace (0-based, unique, increasing). */
@@ -55,11 +57,23 @@ export class TraceView {
   }
 
   /**
-   * Only events concerning one object, e.g. `trace.for("pod/web-abc12")`.
-   * @example `cluster.trace.for("deployment/web")`
+   * Only events concerning one object, e.g. `trace.for("pod/web-abc12")`; given several objects, the
+   * events of any of them including their etcd writes (one pod's story from its Deployment on).
+   * @example `cluster.trace.for("deployment/web")`, `cluster.trace.for("deployment/web", "replicaset/web-5d4c8b7f9", "pod/web-5d4c8b7f9-x2x7q")`
    */
-  for(object: string): TraceView {
-    return this.filter({ object });
+  for(...objects: string[]): TraceView {
+    if (objects.length === 1) return this.filter({ object: objects[0]! });
+    // Several objects: their events, and their etcd writes (`/registry/...` keys), in order.
+    const want = new Set<string>();
+    for (const o of objects) {
+      const ref = normalizeObjectRef(o);
+      want.add(ref);
+      const [kind, ns, name] = ref.split("/");
+      const info = kind ? lookupKind(kind) : undefined;
+      if (info && name !== undefined) want.add(etcdKey(info.kind, info.namespaced ? ns : undefined, name));
+      else if (info && ns !== undefined) want.add(etcdKey(info.kind, undefined, ns));
+    }
+    return new TraceView(this.events.filter((e) => want.has(e.object)));
   }
 
   /** Only events a component sent or received, e.g. `trace.by("kube-scheduler")`. */

@@ -171,6 +171,13 @@ describe("lessons: pages", () => {
     assert.ok(!noCharts.includes("<script"), "pages without charts carry no scripts");
   });
 
+  it("links the lesson to its live version in the JupyterLite site", () => {
+    assert.ok(page.includes(`<p class="kl-run-live"><a href="../site/lab/index.html?path=01.ipynb">Run this lesson live in JupyterLab</a>`));
+    const hosted = notebookHtml(executed, { name: "01.ipynb", vega, live: "https://course.example/lab/index.html?path=01.ipynb&x=1" });
+    assert.ok(hosted.includes(`href="https://course.example/lab/index.html?path=01.ipynb&amp;x=1"`));
+    assert.ok(!notebookHtml(executed, { name: "01.ipynb", vega, live: false }).includes("kl-run-live"));
+  });
+
   it("loads nothing from the network", () => {
     const tags = page.replace(/<script\b[\s\S]*?<\/script>/g, "");
     assert.deepEqual(tags.match(/<(?!a\s)[a-z]+[^>]*\s(?:src|href)\s*=\s*"(?:https?:)?\/\/[^"]*"/gi) ?? [], []);

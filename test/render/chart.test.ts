@@ -2,6 +2,8 @@ import * as assert from "node:assert/strict";
 import {
   trafficChart,
   trafficSpec,
+  trafficSummary,
+  scalingSpec,
   scalingChart,
   externalPolicyChart,
   ruleCostChart,
@@ -118,5 +120,28 @@ describe("render/chart: Vega-Lite specs", () => {
     );
     assert.equal(b["text/plain"], "two bars");
     assert.equal(svgItems(b["image/svg+xml"], "marks"), 2);
+  });
+});
+
+describe("render/chart: charts that show the point", () => {
+  it("a hung pod's failed connections are their own segment; the prediction tick is in the legend; keep-alive counts requests", async () => {
+    const r = traffic(3, 900);
+    const hung: TrafficChartData = {
+      ...r,
+      total: 1200,
+      byEndpoint: r.byEndpoint.map((e, i) => (i === 0 ? { ...e, count: 0, requests: 0, failed: 300 } : e)),
+      failures: [{ reason: "timeout: default/web does not answer (app hung)", count: 300 }],
+    };
+    const spec = scalingSpec([{ label: "0s", result: hung }]) as unknown as { data: { values: Record<string, unknown>[] } };
+    const failedRows = spec.data.values.filter((v) => v["outcome"] === "failed");
+    assert.deepEqual(failedRows.map((v) => v["count"]), [300]);
+    const svg = (await scalingChart([{ label: "0s", result: hung }]).bundle())["image/svg+xml"];
+    assert.match(svg, /failed \(no answer\)/, "the failed segment is in the legend");
+    const t = await trafficChart(traffic(3)).bundle();
+    assert.match(t["image/svg+xml"], /predicted share/, "the prediction tick has a legend entry");
+    const ka = trafficSpec({ ...traffic(2), requestsPerConnection: 2000 }) as unknown as { title: { text: string }; layer: { encoding: { y: { title?: string } } }[] };
+    assert.equal(ka.title.text, "Requests per endpoint");
+    assert.equal(ka.layer[0]!.encoding.y.title, "requests");
+    assert.match(trafficSummary({ ...traffic(1), total: 1 }), /1 connection · 1 endpoint/);
   });
 });

@@ -43,7 +43,7 @@ describe("render/flow: packet, load balancer and resolver pictures", function ()
     assertFits(svg);
     const t = texts(svg);
     const at = (re: RegExp): number => t.findIndex((s) => re.test(s));
-    const order = [/^PREROUTING #1$/, /^KUBE-SERVICES #\d+$/, /^KUBE-SVC-[A-Z2-7]{16} #\d+$/, /^KUBE-SEP-[A-Z2-7]{16} #\d+$/, /^DNAT to 10\.244\.\d+\.\d+:8080$/];
+    const order = [/^PREROUTING #1$/, /^KUBE-SERVICES #\d+$/, /^KUBE-SVC-[A-Z2-7]{16} #\d+$/, /^KUBE-SEP-[A-Z2-7]{16} #\d+$/, /^DNAT to 10\.244\.\d+\.\d+:80$/];
     const idx = order.map(at);
     assert.ok(idx.every((i) => i >= 0), `missing: ${order.filter((_, k) => idx[k]! < 0).join(", ")} in ${t.join(" | ")}`);
     assert.deepEqual([...idx].sort((a, b) => a - b), idx, "chains out of order");

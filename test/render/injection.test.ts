@@ -28,7 +28,7 @@ const EVIL_NAME = `web${EVIL}${EVIL_IMG}`;
 
 const ALLOWED_TAGS = new Set([
   "svg", "g", "rect", "path", "line", "text", "tspan", "title", "defs", "clippath", "lineargradient", "stop",
-  "div", "table", "thead", "tbody", "tr", "th", "td", "pre",
+  "div", "table", "thead", "tbody", "tr", "th", "td", "pre", "span",
 ]);
 
 /**

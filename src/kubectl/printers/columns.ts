@@ -15,7 +15,7 @@
  */
 import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, KubeObject, LabelSelector, Namespace, Node, Pod, ReplicaSet, Service } from "../../api/types";
 import { age } from "../../render/duration";
-import { podStatusReason, serviceExternalIP, servicePortsColumn as servicePorts } from "../../render/kubectl";
+import { podStatusReason, serviceExternalIP, servicePortsColumn } from "../../render/kubectl";
 
 type R<T> = DeepReadonly<T>;
 
@@ -199,7 +199,7 @@ const servicePrinter: Printer<Service> = {
     s.spec.clusterIPs?.[0] || s.spec.clusterIP || NONE,
     // The server prints wide (the client drops priority-1 columns), so addresses are never shortened.
     serviceExternalIP(s, true),
-    servicePorts(s.spec.ports),
+    servicePortsColumn(s.spec.ports),
     ageOf(s, now),
     formatLabels(s.spec.selector),
   ],

@@ -77,9 +77,7 @@ function keyBytes(key: string): number[] {
  * nft sorts listed elements by value: a single address as a number, a concatenation as its
  * whole key read as one little-endian integer (so the last field's bytes weigh most).
  */
-function compareKeys(a: string, b: string, concat: boolean): number {
-  const x = keyBytes(a);
-  const y = keyBytes(b);
+function compareKeyBytes(x: readonly number[], y: readonly number[], concat: boolean): number {
   if (!concat) {
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
     return 0;
@@ -124,7 +122,11 @@ function formatSet(s: NftSet): string[] {
   if (s.comment !== undefined) out.push(`\t\tcomment "${s.comment}"`);
   if (s.elements.size > 0) {
     const concat = s.type.split(":")[0]!.includes(" . ");
-    const els = [...s.elements.values()].sort((a, b) => compareKeys(a.key, b.key, concat));
+    // Decorate once: sorting 10,000s of elements must not re-parse keys per comparison.
+    const els = [...s.elements.values()]
+      .map((e) => ({ e, k: keyBytes(e.key) }))
+      .sort((a, b) => compareKeyBytes(a.k, b.k, concat))
+      .map((x) => x.e);
     const texts = els.map((e) => `${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ""}${e.value !== undefined ? ` : ${e.value}` : ""}`);
     const n = perLine(s);
     const lines: string[] = [];

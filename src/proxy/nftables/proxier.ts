@@ -236,15 +236,37 @@ export function syncNftables(input: SyncNftablesInput): NftablesRuleset {
 
   // syncProxyRules: one block per service port.
   const sps: { sp: ServicePortInfo; eps: EndpointInfo[] }[] = [];
-  for (const svc of input.services) for (const sp of servicePorts(svc)) sps.push({ sp, eps: endpointsFor(sp, input.endpointSlices, node.name) });
+  // Index slices by Service once, so each port scans only its own slices.
+  const slicesBySvc = new Map<string, DeepReadonly<EndpointSlice>[]>();
+  for (const sl of input.endpointSlices) {
+    const svcName = sl.metadata.labels?.["kubernetes.io/service-name"];
+    if (!svcName) continue;
+    const key = `${sl.metadata.namespace ?? "default"}/${svcName}`;
+    let l = slicesBySvc.get(key);
+    if (!l) slicesBySvc.set(key, (l = []));
+    l.push(sl);
+  }
+  for (const svc of input.services) {
+    for (const sp of servicePorts(svc)) {
+      const own = slicesBySvc.get(`${sp.namespace}/${sp.name}`);
+      sps.push({ sp, eps: own ? endpointsFor(sp, own, node.name) : [] });
+    }
+  }
   sps.sort((a, b) => cmp(a.sp.servicePortName, b.sp.servicePortName) || cmp(a.sp.protocol, b.sp.protocol));
   const views: NftServicePortRules[] = [];
 
   for (const { sp, eps } of sps) {
     const protocol = sp.protocol.toLowerCase();
     const names = nftServiceNames(sp.namespace, sp.name, sp.protocol, sp.portName);
-    const epChain = (e: EndpointInfo) => "endpoint-" + endpointChainBase(sp.namespace, sp.name, sp.protocol, sp.portName, e.endpoint);
-    const affinitySet = (e: EndpointInfo) => "affinity-" + endpointChainBase(sp.namespace, sp.name, sp.protocol, sp.portName, e.endpoint);
+    // One hash per endpoint: its chain and affinity set share the base name.
+    const bases = new Map<EndpointInfo, string>();
+    const base = (e: EndpointInfo) => {
+      let b = bases.get(e);
+      if (b === undefined) bases.set(e, (b = endpointChainBase(sp.namespace, sp.name, sp.protocol, sp.portName, e.endpoint)));
+      return b;
+    };
+    const epChain = (e: EndpointInfo) => "endpoint-" + base(e);
+    const affinitySet = (e: EndpointInfo) => "affinity-" + base(e);
     const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints: hasEndpoints } = categorizeEndpoints(eps, sp);
     const affinity = sp.sessionAffinityTimeoutSeconds > 0;
     const chainsUsed: string[] = [];
