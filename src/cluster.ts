@@ -691,20 +691,6 @@ export class ServiceEndpoints {
   }
 }
 
-/** Text shown as a block that wraps long lines to the page (no horizontal scrollbar); `toString()` is the text. */
-export class TextBlock {
-  constructor(
-    readonly text: string,
-    readonly title?: string,
-  ) {}
-  toString(): string {
-    return this.text;
-  }
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return preBundle(this.text, this.title);
-  }
-}
-
 /** A node's iptables, as its kube-proxy (and kubelet) last programmed them. */
 export class NodeIptables {
   constructor(readonly rules: IptablesRuleset) {}
@@ -717,22 +703,13 @@ export class NodeIptables {
     return this.rules.save();
   }
   /**
-   * The `iptables-save` lines matching `re`, each under its table's `*nat`/`*filter` header (an
-   * excerpt that still says which table a chain is in; tables with no match are left out).
-   * @example cluster.node("node-1").iptables.grep(/hello-world/)
+   * The `iptables-save` lines that match, under their `*table` header with the declarations of
+   * their chains and `COMMIT` — what a filtered excerpt of a real iptables-save must keep, so the
+   * filter and nat tables never run together.
+   * @example console.log(cluster.node("node-1").iptables.grep(/hello-world/))
    */
-  grep(re: RegExp): string {
-    const out: string[] = [];
-    let header: string | undefined;
-    for (const line of this.save().split("\n")) {
-      if (line.startsWith("*")) header = line;
-      else if (re.test(line)) {
-        if (header !== undefined) out.push(header);
-        header = undefined;
-        out.push(line);
-      }
-    }
-    return out.join("\n");
+  grep(match: RegExp | string): string {
+    return iptablesExcerpt(this.save(), match);
   }
   /** Table rows: chain, rule number, matches, target, probability and effective share. */
   rows(): ReturnType<IptablesRuleset["rows"]> {
@@ -742,14 +719,6 @@ export class NodeIptables {
   table(opts: { chains?: RegExp } = {}): TableView {
     const re = opts.chains ?? /^KUBE-/;
     return iptablesTable(packetOrder(this.rows().filter((r) => r.table === "nat" && re.test(r.chain))), { title: `iptables -t nat on ${this.rules.nodeName}` });
-  }
-  /**
-   * The `iptables-save` lines that match, under their `*table` header with the declarations of
-   * their chains and `COMMIT` (what a filtered excerpt of a real iptables-save must keep).
-   * @example cluster.node("node-1").iptables.excerpt(/hello-world/)
-   */
-  excerpt(match: RegExp | string): TextBlock {
-    return new TextBlock(iptablesExcerpt(this.save(), match), `iptables-save on ${this.rules.nodeName} (lines matching ${String(match)})`);
   }
   toString(): string {
     return this.save();
