@@ -16,4 +16,3 @@ export * from "./nftables";
 export * from "./world";
 export * from "./datapath";
 export * from "./traffic";
-export * from "./fromobjects";
