@@ -17,7 +17,7 @@
  * cluster.endpoints("hello-world");
  * ```
  */
-import { type Cidr, compareIPs, formatIPv4, parseCidr } from "./util/ipv4";
+import { type Cidr, formatIPv4, parseCidr } from "./util/ipv4";
 import type { FieldError, ObjectErrors } from "./api/errors";
 import { ApplyError, NotFoundError } from "./api/errors";
 import { type SourceDocument, loadManifestFile, loadManifests, looksLikePath, objectDocuments } from "./api/load";
@@ -27,7 +27,7 @@ import type { DeepReadonly, Deployment, EndpointSlice, Kind, KubeObject, ObjectO
 import { wellKnown } from "./api/types";
 import { ApiServer, type BatchReservations, type Stored } from "./apiserver/apiserver";
 import { CloudServiceController } from "./controllers/cloud";
-import { clone, isPodReady, stableStringify } from "./controllers/controller";
+import { clone, stableStringify } from "./controllers/controller";
 import { DeploymentController } from "./controllers/deployment";
 import { EndpointSliceController } from "./controllers/endpointslice";
 import { EndpointsController } from "./controllers/endpoints";
@@ -43,35 +43,25 @@ import { Rng } from "./sim/rng";
 import { type Trace, TraceView } from "./sim/trace";
 import { coreDNSObjects } from "./addons/coredns";
 import { KubeProxy } from "./proxy/kubeproxy";
-import type { IptablesRuleset } from "./proxy/iptables";
-import { ClusterDNS, CoreDNS, dnsDisplay } from "./dns/component";
+import { ClusterDNS, CoreDNS } from "./dns/component";
 import type { UpstreamRecords } from "./dns/upstream";
 import { DataPathAdapter, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
 import type { IpvsScheduler } from "./net/ipvs";
-import type { IpvsRuleset } from "./proxy/ipvs";
-import { nftRows, type NftablesRuleset } from "./proxy/nftables";
 import type { ProxyMode } from "./proxy/kubeproxy";
 import { EPOCH_MS } from "./sim/context";
+import { installDnsDisplays, NodeView, ServiceEndpoints } from "./views";
+export { NodeIptables, NodeIpvs, NodeNftables, NodeView, ServiceEndpoints, type EndpointRow } from "./views";
 import { type KubectlOutput, runKubectl, templateLine } from "./kubectl/kubectl";
 import type { KubectlHost } from "./kubectl/cmd/context";
 import { Rest } from "./kubectl/rest";
 import {
-  endpointsDetail,
   getDeployments,
   getEndpointSlices,
   getNodes,
   getPods,
   getReplicaSets,
   getServices,
-  iptablesTable,
-  iptablesExcerpt,
-  packetOrder,
   installRenderers,
-  ipvsTable,
-  nftablesTable,
-  preBundle,
-  resolvConfBundle,
-  resolverBundle,
   type TableView,
 } from "./render";
 
@@ -203,7 +193,7 @@ export class Cluster {
     this.ctx.trace.enabled = opts.trace ?? true;
     this.api = new ApiServer(this.ctx, { serviceCIDR: this.config.serviceCIDR });
     installRenderers();
-    installDisplays();
+    installDnsDisplays();
     this.kubeProxy = new KubeProxy(
       this.ctx,
       this.api,
@@ -635,218 +625,6 @@ export class Cluster {
   }
 }
 
-/** One endpoint of a Service with the conditions kube-proxy reads. */
-export interface EndpointRow {
-  ip: string;
-  ports: string;
-  ready: boolean;
-  serving: boolean;
-  terminating: boolean;
-  node: string;
-  pod: string;
-  slice: string;
-}
-
-/** The endpoints of a Service, flattened from its EndpointSlices. */
-export class ServiceEndpoints {
-  readonly rows: EndpointRow[];
-  constructor(
-    readonly service: Stored<"Service">,
-    readonly slices: Stored<"EndpointSlice">[],
-  ) {
-    this.rows = [];
-    for (const s of slices) {
-      const ports = (s.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`).join(",");
-      for (const e of s.endpoints) {
-        for (const ip of e.addresses) {
-          this.rows.push({
-            ip,
-            ports,
-            ready: e.conditions?.ready ?? true,
-            serving: e.conditions?.serving ?? true,
-            terminating: e.conditions?.terminating ?? false,
-            node: e.nodeName ?? "",
-            pod: e.targetRef?.name ?? "",
-            slice: s.metadata.name!,
-          });
-        }
-      }
-    }
-    this.rows.sort((a, b) => compareIPs(a.ip, b.ip));
-  }
-
-  /** Endpoints with `ready: true` (the ones kube-proxy load-balances to). */
-  get ready(): EndpointRow[] {
-    return this.rows.filter((r) => r.ready);
-  }
-
-  toString(): string {
-    const header = ["IP", "PORTS", "READY", "SERVING", "TERMINATING", "NODE", "POD"];
-    const rows = this.rows.map((r) => [r.ip, r.ports, String(r.ready), String(r.serving), String(r.terminating), r.node || "<none>", r.pod || "<none>"]);
-    return alignColumns([header, ...rows]);
-  }
-
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return endpointsDetail(this.slices, { title: `Endpoints of service ${this.service.metadata.namespace}/${this.service.metadata.name}` }).bundle();
-  }
-}
-
-/** A node's iptables, as its kube-proxy (and kubelet) last programmed them. */
-export class NodeIptables {
-  constructor(readonly rules: IptablesRuleset) {}
-  /** What kube-proxy handed to `iptables-restore` (filter and nat tables). */
-  restoreInput(): string {
-    return this.rules.restoreInput();
-  }
-  /** What `iptables-save` prints on the node (no header or counters). */
-  save(): string {
-    return this.rules.save();
-  }
-  /**
-   * The `iptables-save` lines that match, under their `*table` header with the declarations of
-   * their chains and `COMMIT` — what a filtered excerpt of a real iptables-save must keep, so the
-   * filter and nat tables never run together.
-   * @example console.log(cluster.node("node-1").iptables.grep(/hello-world/))
-   */
-  grep(match: RegExp | string): string {
-    return iptablesExcerpt(this.save(), match);
-  }
-  /** Table rows: chain, rule number, matches, target, probability and effective share. */
-  rows(): ReturnType<IptablesRuleset["rows"]> {
-    return this.rules.rows();
-  }
-  /** Only the nat table's kube-proxy chains (what lessons usually show). */
-  table(opts: { chains?: RegExp } = {}): TableView {
-    const re = opts.chains ?? /^KUBE-/;
-    return iptablesTable(packetOrder(this.rows().filter((r) => r.table === "nat" && re.test(r.chain))), { title: `iptables -t nat on ${this.rules.nodeName}` });
-  }
-  toString(): string {
-    return this.save();
-  }
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return this.table().bundle();
-  }
-}
-
-/** A node's IPVS state, as its kube-proxy (IPVS mode) last programmed it. */
-export class NodeIpvs {
-  constructor(readonly rules: IpvsRuleset) {}
-  /** `ipvsadm -Ln` */
-  ipvsadm(): string {
-    return this.rules.ipvsadm();
-  }
-  /** What kube-proxy handed to iptables-restore (the ipset-based rules). */
-  restoreInput(): string {
-    return this.rules.restoreInput();
-  }
-  get virtualServers(): IpvsRuleset["virtualServers"] {
-    return this.rules.virtualServers;
-  }
-  get ipsets(): IpvsRuleset["ipsets"] {
-    return this.rules.ipsets;
-  }
-  toString(): string {
-    return this.ipvsadm();
-  }
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return { ...ipvsTable(this.rules.rows(), { title: `ipvsadm -Ln on ${this.rules.nodeName}` }).bundle(), "text/plain": this.ipvsadm() };
-  }
-}
-
-/**
- * A node's `ip kube-proxy` nftables table, as its kube-proxy (nftables mode) last wrote it.
- *
- * @example
- * ```ts
- * const nft = cluster.node("node-1").nftables;
- * nft.ruleset();   // the text kube-proxy fed to `nft -f`
- * nft.list();      // what `nft list table ip kube-proxy` prints
- * nft.table({ service: "default/web" });   // that Service's map entries and chains
- * ```
- */
-export class NodeNftables {
-  constructor(readonly rules: NftablesRuleset) {}
-  /** The transaction kube-proxy handed to `nft -f` (a full sync). */
-  ruleset(): string {
-    return this.rules.ruleset();
-  }
-  /** What `nft list table ip kube-proxy` prints on the node. */
-  list(): string {
-    return this.rules.list();
-  }
-  /**
-   * Rows a packet meets: the dispatch chains, then map elements and chains; `service`
-   * (`namespace/name`) keeps only that Service's elements and chains.
-   */
-  table(opts: { service?: string } = {}): TableView {
-    return nftablesTable(nftRows(this.rules.table, opts), { title: `nft list table ip kube-proxy on ${this.rules.nodeName}` });
-  }
-  toString(): string {
-    return this.list();
-  }
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return { ...this.table().bundle(), "text/plain": this.list() };
-  }
-}
-
-/** A node: its object, the kubelet's view, its pods and network. */
-export class NodeView {
-  constructor(
-    private readonly cluster: Cluster,
-    readonly kubelet: Kubelet,
-  ) {}
-
-  get name(): string {
-    return this.kubelet.config.name;
-  }
-
-  get ip(): string {
-    return this.kubelet.config.ip;
-  }
-
-  get object(): Stored<"Node"> {
-    return this.cluster.get<"Node">(`node/${this.name}`);
-  }
-
-  get podCIDR(): string | undefined {
-    return this.object.spec.podCIDR;
-  }
-
-  /** Pods bound to this node (all namespaces). */
-  get pods(): Stored<"Pod">[] {
-    return this.cluster.api.podsOnNode(this.name);
-  }
-
-  /** The CNI plumbing of each pod sandbox on the node. */
-  get networks(): import("./kubelet/cni").PodNetwork[] {
-    return [...this.kubelet.cni.networks.values()];
-  }
-
-  /** Images the container runtime has pulled. */
-  get images(): string[] {
-    return [...this.kubelet.cri.images].sort();
-  }
-
-  /** The node's iptables rules (kube-proxy's last sync, iptables mode). */
-  get iptables(): NodeIptables {
-    return new NodeIptables(this.cluster.kubeProxy.iptables(this.name));
-  }
-
-  /** IPVS mode: virtual servers (`ipvsadm -Ln`), kube-ipvs0 addresses, ipsets and iptables rules. */
-  get ipvs(): NodeIpvs {
-    return new NodeIpvs(this.cluster.kubeProxy.ipvs(this.name));
-  }
-
-  /** nftables mode: the `ip kube-proxy` table (`ruleset()`, `list()`, `table()`). */
-  get nftables(): NodeNftables {
-    return new NodeNftables(this.cluster.kubeProxy.nftables(this.name));
-  }
-
-  toString(): string {
-    return `node ${this.name} ${this.ip} podCIDR ${this.podCIDR ?? "<none>"} pods ${this.pods.length} ready ${this.pods.filter(isPodReady).length}`;
-  }
-}
-
 /** Names outside the cluster that lessons resolve (the simulated upstream resolver). */
 const DEFAULT_UPSTREAM: UpstreamRecords = {
   "google.com": { A: ["142.250.74.46"], AAAA: ["2a00:1450:4001:82b::200e"] },
@@ -854,29 +632,6 @@ const DEFAULT_UPSTREAM: UpstreamRecords = {
   "api.example.com": { A: ["93.184.215.15"] },
   "registry.k8s.io": { A: ["34.96.108.209"] },
 };
-
-let displaysInstalled = false;
-/** Tables for DNS results (dns/ stays free of HTML; render/ does the formatting). */
-function installDisplays(): void {
-  if (displaysInstalled) return;
-  displaysInstalled = true;
-  dnsDisplay.dig = (a) => preBundle(a.toString(), `dig ${a.answer.question.name} ${a.answer.question.type}`);
-  dnsDisplay.resolvConf = (r) => ({ ...resolvConfBundle(r.text, r.pod), "text/plain": r.text });
-  dnsDisplay.walk = (w) =>
-    resolverBundle(
-      {
-        name: w.name,
-        from: w.from,
-        search: w.conf.search,
-        nameservers: w.conf.nameservers,
-        options: w.conf.options,
-        queries: w.queries.map((q) => ({ step: q.step, name: q.name, type: q.type, rcode: q.rcode, answers: q.answers.map((r) => ("address" in r ? r.address : "target" in r ? `${r.type} ${r.target}` : r.type)) })),
-        ...(w.addresses ? { addresses: w.addresses } : { error: "error" in w.result.result ? w.result.result.error : "not found" }),
-      },
-      w.toString(),
-    );
-
-}
 
 /**
  * kubectl apply merges: fields the manifest does not mention keep the values the cluster set
@@ -915,12 +670,3 @@ function singular(resource: string): string {
   if (resource === "endpoints") return "endpoints";
   return resource.endsWith("ses") ? resource.slice(0, -2) : resource.replace(/s$/, "");
 }
-
-
-/** Columns separated by three spaces, like kubectl's tabwriter. */
-export function alignColumns(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join("")).join("\n");
-}
-
