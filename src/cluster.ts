@@ -157,6 +157,8 @@ export class Cluster {
     return this.nodeNames;
   }
   private readonly dataPath: DataPathAdapter;
+  /** Bumped by fail()/heal(): an app's state is not an API object, but the data path must see it. */
+  private appStateGeneration = 0;
 
   constructor(opts: ClusterOptions = {}) {
     const serviceCIDR = parseCidr(opts.serviceCIDR ?? "10.96.0.0/12");
@@ -226,6 +228,7 @@ export class Cluster {
       service: (name, ns) => this.get<"Service">(`service/${ns}/${name}`),
       pod: (name, ns) => this.get<"Pod">(`pod/${ns}/${name}`),
       nodes: () => this.api.list("Node"),
+      stateVersion: () => `${this.api.etcd.revision}/${this.now}/${this.appStateGeneration}`,
     });
     this.bootstrap(all, clusterCIDR, opts);
     this.settle();
@@ -568,6 +571,7 @@ export class Cluster {
   fail(ref: string, opts: NamespaceOption & { mode?: FailureMode; persistent?: boolean } = {}): this {
     const { kubelet, key } = this.podRuntime(ref, opts);
     kubelet.fail(key, opts.mode ?? "hang", opts.persistent ?? false);
+    this.appStateGeneration++;
     return this;
   }
 
@@ -575,6 +579,7 @@ export class Cluster {
   heal(ref: string, opts: NamespaceOption = {}): this {
     const { kubelet, key } = this.podRuntime(ref, opts);
     kubelet.heal(key);
+    this.appStateGeneration++;
     return this;
   }
 

@@ -55,31 +55,56 @@ export interface DataPathHost {
   service(name: string, namespace: string): Stored<"Service">;
   pod(name: string, namespace: string): Stored<"Pod">;
   nodes(): Stored<"Node">[];
+  /**
+   * Changes whenever what the data path sees may have changed: an API write, virtual time moving
+   * (kube-proxy syncs, probes), or an app failing or healing. Same value → the same world.
+   */
+  stateVersion(): string;
 }
 
 /** Where a connection from outside comes from unless told otherwise (TEST-NET-2). */
 export const DEFAULT_EXTERNAL_CLIENT = "198.51.100.7";
 
+/**
+ * One long-lived view of the cluster for the data path. The world (and with it the compiled rules
+ * and the kernel state `packet()` keeps: conntrack, affinity lists) is reused until
+ * {@link DataPathHost.stateVersion} changes; each node's {@link NetNode} object lives as long as the
+ * node's address and podCIDR, so the data path's per-node compiled-rules cache survives a rebuild
+ * and recompiles only the nodes whose rules text changed.
+ */
 export class DataPathAdapter {
   private calls = 0;
+  private cached: { version: string; world: NetWorld } | undefined;
+  private readonly netNodes = new Map<string, NetNode>();
   constructor(private readonly host: DataPathHost) {}
 
   /** The cluster as the network model sees it, right now. */
   world(): NetWorld {
+    const version = this.host.stateVersion();
+    if (this.cached?.version !== version) this.cached = { version, world: this.buildWorld() };
+    return this.cached.world;
+  }
+
+  private netNode(name: string, ip: string, podCIDR: string): NetNode {
+    const old = this.netNodes.get(name);
+    if (old && old.ips[0] === ip && old.podCIDR === podCIDR) return old;
+    const proxy = this.host.kubeProxy;
+    const node: NetNode = {
+      name,
+      ips: [ip],
+      podCIDR,
+      iptablesSave: () => proxy.rulesetText(name),
+      ...(proxy.mode === "ipvs" ? { ipvs: () => proxy.ipvs(name).kernelState() } : {}),
+      ...(proxy.mode === "nftables" ? { nftables: () => proxy.nftables(name).ruleset() } : {}),
+      healthCheck: (port: number) => healthCheck(proxy, name, port),
+    };
+    this.netNodes.set(name, node);
+    return node;
+  }
+
+  private buildWorld(): NetWorld {
     const h = this.host;
-    const proxy = h.kubeProxy;
-    const nodes: NetNode[] = h.nodes().map((n) => {
-      const name = n.metadata.name!;
-      return {
-        name,
-        ips: [h.nodeIP(name)],
-        podCIDR: n.spec.podCIDR ?? "0.0.0.0/32",
-        iptablesSave: () => proxy.rulesetText(name),
-        ...(proxy.mode === "ipvs" ? { ipvs: () => proxy.ipvs(name).kernelState() } : {}),
-        ...(proxy.mode === "nftables" ? { nftables: () => proxy.nftables(name).ruleset() } : {}),
-        healthCheck: (port: number) => healthCheck(proxy, name, port),
-      };
-    });
+    const nodes: NetNode[] = h.nodes().map((n) => this.netNode(n.metadata.name!, h.nodeIP(n.metadata.name!), n.spec.podCIDR ?? "0.0.0.0/32"));
     const pods: NetPod[] = [];
     for (const p of h.pods()) {
       if (!p.status?.podIP || !p.spec.nodeName || p.status.phase !== "Running") continue;

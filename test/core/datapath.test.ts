@@ -100,6 +100,25 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: hello
     assert.ok(p.trace.rulesEvaluated > 0);
   });
 
+  it("keeps conntrack between packet() calls: the same 5-tuple rides its entry until the cluster changes", () => {
+    const c = newCluster();
+    c.apply(helloWorld(3));
+    c.apply(client);
+    c.settle();
+    const conntrack = (p: ReturnType<typeof c.packet>): string[] =>
+      p.trace.request.events.flatMap((e) => (e.kind === "conntrack" ? [e.detail] : []));
+    const first = c.packet({ from: "pod/client", to: "hello-world:80", sport: 41000 });
+    assert.ok(conntrack(first).some((d) => d.startsWith("NEW connection")), conntrack(first).join("\n"));
+    const second = c.packet({ from: "pod/client", to: "hello-world:80", sport: 41000 });
+    assert.ok(conntrack(second).some((d) => d.startsWith("ESTABLISHED")), conntrack(second).join("\n"));
+    assert.equal(second.trace.endpoint, first.trace.endpoint, "an established connection keeps its DNAT");
+    // A write to the API server is a new world: a fresh kernel, so the tuple is NEW again.
+    c.apply(helloWorld(4));
+    c.settle();
+    const third = c.packet({ from: "pod/client", to: "hello-world:80", sport: 41000 });
+    assert.ok(conntrack(third).some((d) => d.startsWith("NEW connection")), conntrack(third).join("\n"));
+  });
+
   it("IPVS mode: round robin over real servers, and the rules evaluated do not grow with Services", () => {
     const small = newCluster({ proxyMode: "ipvs", nodes: 2 });
     small.apply(helloWorld(4));
