@@ -231,19 +231,28 @@ export class Datapath {
     const nodes = new Map<string, NodeRuntime>();
     for (const n of world.nodes) {
       if (n.ips.length === 0) throw new Error(`node ${n.name} has no IP address`);
-      const text = n.iptablesSave();
-      let cached = compiledCache.get(n);
-      if (!cached || cached.text !== text) {
-        cached = { text, nf: compileRuleset(parseRestore(text)) };
-        compiledCache.set(n, cached);
-      }
-      const nftText = n.nftables?.();
-      let nft: NftRuntime | null = null;
-      if (nftText !== undefined) {
+      // A node's rules are fetched and compiled when a packet first meets the node: a connection
+      // touches a few nodes, and compiling every node's rules up front dominated a large cluster.
+      let rules: { nf: Netfilter; hooks: NodeRuntime["hooks"] } | undefined;
+      const compiled = (): { nf: Netfilter; hooks: NodeRuntime["hooks"] } => {
+        if (rules) return rules;
+        const text = n.iptablesSave();
+        let cached = compiledCache.get(n);
+        if (!cached || cached.text !== text) {
+          cached = { text, nf: compileRuleset(parseRestore(text)) };
+          compiledCache.set(n, cached);
+        }
+        return (rules = { nf: cached.nf, hooks: hookHandles(cached.nf) });
+      };
+      let nft: NftRuntime | null | undefined;
+      const nftRuntime = (): NftRuntime | null => {
+        if (nft !== undefined) return nft;
+        const nftText = n.nftables?.();
+        if (nftText === undefined) return (nft = null);
         let c = compiledNft.get(n);
         if (!c || c.text !== nftText) compiledNft.set(n, (c = { text: nftText, table: compileNftables(nftText) }));
-        nft = new NftRuntime(c.table);
-      }
+        return (nft = new NftRuntime(c.table));
+      };
       const ipvsState = n.ipvs?.() ?? null;
       const ipvs = ipvsState ? new IpvsRuntime(ipvsState) : null;
       let ipsets = ipvsState ? compiledIpsets.get(ipvsState) : undefined;
@@ -269,14 +278,20 @@ export class Datapath {
         name: n.name,
         primary,
         podCidr: parseAddressOrCidr(n.podCIDR),
-        nf: cached.nf,
+        get nf() {
+          return compiled().nf;
+        },
         locals,
         ct: new Conntrack(),
         ipvs,
-        nft,
+        get nft() {
+          return nftRuntime();
+        },
         env,
         viaRoute: ROUTE_EXTERNAL,
-        hooks: hookHandles(cached.nf),
+        get hooks() {
+          return compiled().hooks;
+        },
       };
       rt.viaRoute = { kind: "node", iface: "eth0", node: rt };
       nodes.set(n.name, rt);

@@ -183,6 +183,8 @@ function cmp(a: string, b: string): number {
 export class IptablesRuleset {
   private saveCache: Map<TableName, TableModel<LoadBalancingInfo>> | undefined;
   private saveCacheKubelet: boolean | undefined;
+  /** save()'s text per options: a sync's rules never change, and the data path asks on every traffic() call. */
+  private readonly savedText = new Map<string, string>();
 
   /** @internal */
   constructor(
@@ -275,8 +277,12 @@ export class IptablesRuleset {
    * ```
    */
   save(opts: SaveOptions = {}): string {
-    const tables = this.model(opts.kubelet ?? true);
+    const kubelet = opts.kubelet ?? true;
     const counters = opts.counters ?? true;
+    const key = `${kubelet}/${counters}`;
+    const hit = this.savedText.get(key);
+    if (hit !== undefined) return hit;
+    const tables = this.model(kubelet);
     const out: string[] = [];
     for (const name of tableOrder) {
       const t = tables.get(name);
@@ -291,7 +297,9 @@ export class IptablesRuleset {
       out.push("COMMIT");
     }
     out.push("");
-    return out.join("\n");
+    const text = out.join("\n");
+    this.savedText.set(key, text);
+    return text;
   }
 
   /**
