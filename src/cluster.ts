@@ -37,6 +37,7 @@ import { NamespaceController } from "./controllers/namespace";
 import { NodeIpamController } from "./controllers/nodeipam";
 import { ReplicaSetController } from "./controllers/replicaset";
 import { type FailureMode, Kubelet } from "./kubelet/kubelet";
+import { servedRequests } from "./kubelet/containerlog";
 import { Scheduler } from "./scheduler/scheduler";
 import { SimContext } from "./sim/context";
 import { Rng } from "./sim/rng";
@@ -226,6 +227,7 @@ export class Cluster {
       service: (name, ns) => this.get<"Service">(`service/${ns}/${name}`),
       pod: (name, ns) => this.get<"Pod">(`pod/${ns}/${name}`),
       nodes: () => this.api.list("Node"),
+      served: (pod, src, n) => servedRequests(this.api, pod, src, n, EPOCH_MS + this.now),
     });
     this.bootstrap(all, clusterCIDR, opts);
     this.settle();

@@ -55,6 +55,8 @@ export interface DataPathHost {
   service(name: string, namespace: string): Stored<"Service">;
   pod(name: string, namespace: string): Stored<"Pod">;
   nodes(): Stored<"Node">[];
+  /** The app in pod `namespace/name` answered `requests` requests from `srcIp` (its access log). */
+  served(pod: string, srcIp: string, requests: number): void;
 }
 
 /** Where a connection from outside comes from unless told otherwise (TEST-NET-2). */
@@ -171,6 +173,7 @@ export class DataPathAdapter {
       connections: opts.connections ?? 10_000,
       ...(opts.requestsPerConnection ? { requestsPerConnection: opts.requestsPerConnection } : {}),
       rng: this.rng(),
+      onServed: (pod, src, n) => this.host.served(pod, src, n),
     });
     this.addIdleEndpoints(opts.to, ns, result);
     return new Traffic(describeSource(opts.from), `${to.ip}:${to.port}`, result);
