@@ -12,6 +12,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { decode, encode, makeHeader, type Header, type Message } from "./wire";
 import type { Channel, ChannelsData, ParentRef, ToChannels, ToEngine } from "./threads";
+import { IRQ_FLAG, IRQ_PHASE, PHASE_SIGNALLED, PHASE_WATCHED } from "./threads";
 
 /** Writes to the process's real stderr (the Jupyter server log); the engine thread captures `process.stderr`. */
 function log(text: string): void {
@@ -34,25 +35,45 @@ class SendQueue {
   }
 }
 
+/** A started libuv signal handle (from `process.binding("signal_wrap")`). */
+interface SignalHandle {
+  close(): void;
+}
+
 /**
  * Receives SIGINT in this thread. Node delivers signals to `process.on` in the main thread only, and not
  * while that thread is busy; libuv's signal handle works in any thread, so this thread reaches it through
- * `process.binding("signal_wrap")` (deprecated, without a replacement). Returns false where unavailable:
+ * `process.binding("signal_wrap")` (deprecated, without a replacement). Returns undefined where unavailable:
  * SIGINT then interrupts only through the engine thread (busy synchronous cell code, awaiting cells).
+ *
+ * libuv installs its process-wide handler only when the first handle starts; Node's breakOnSigint
+ * watchdog replaces it during each cell and leaves its own exit handler behind. So the engine thread
+ * tells this thread after each cell, and `rearm` closes and restarts the handle to install libuv's again.
  */
-function relaySigint(onSignal: () => void): boolean {
-  const proc = process as unknown as { binding(name: string): { Signal: new () => { onsignal: () => void; start(signum: number): number; unref(): void } }; noDeprecation?: boolean };
-  if (process.env["KUBELAB_NO_SIGNAL_RELAY"]) return false; // to test the fallback
+function relaySigint(onSignal: () => void): { rearm(): void } | undefined {
+  const proc = process as unknown as { binding(name: string): { Signal: new () => SignalHandle & { onsignal: () => void; start(signum: number): number; unref(): void } }; noDeprecation?: boolean };
+  if (process.env["KUBELAB_NO_SIGNAL_RELAY"]) return undefined; // to test the fallback
   const quiet = proc.noDeprecation;
   try {
     proc.noDeprecation = true; // the deprecation warning would reach the notebook as stderr
-    const handle = new (proc.binding("signal_wrap").Signal)();
-    handle.onsignal = onSignal;
-    if (handle.start(os.constants.signals.SIGINT) !== 0) return false;
-    handle.unref();
-    return true;
+    const Signal = proc.binding("signal_wrap").Signal;
+    const start = (): SignalHandle | undefined => {
+      const handle = new Signal();
+      handle.onsignal = onSignal;
+      if (handle.start(os.constants.signals.SIGINT) !== 0) return undefined;
+      handle.unref();
+      return handle;
+    };
+    let handle = start();
+    if (!handle) return undefined;
+    return {
+      rearm: () => {
+        handle?.close();
+        handle = start();
+      },
+    };
   } catch {
-    return false;
+    return undefined;
   } finally {
     proc.noDeprecation = quiet;
   }
@@ -84,16 +105,20 @@ async function start(data: ChannelsData): Promise<void> {
   };
   const toEngine = (m: ToEngine): void => port.postMessage(m);
 
-  // Interrupts set the shared flag at once (the engine thread may be busy) and then tell the engine thread.
+  // Interrupts set the shared flag at once (the engine thread may be busy), stop the synchronous part of a
+  // running cell with a SIGINT to Node's watchdog when the cell is inside it, then tell the engine thread.
   const irq = new Int32Array(data.irq);
   const interrupt = (): void => {
-    Atomics.store(irq, 0, 1);
+    Atomics.store(irq, IRQ_FLAG, 1);
+    if (Atomics.compareExchange(irq, IRQ_PHASE, PHASE_WATCHED, PHASE_SIGNALLED) === PHASE_WATCHED) process.kill(process.pid, "SIGINT");
     toEngine({ kind: "interrupt" });
   };
-  const signalRelay = relaySigint(interrupt);
+  const relay = relaySigint(interrupt);
+  const signalRelay = relay !== undefined;
 
   port.on("message", (m: ToChannels) => {
     if (m.kind === "send") void send(m.channel, m.msgType, m.content, m.parent, m.metadata);
+    else if (m.kind === "leftWatchdog") relay?.rearm();
     else if (m.kind === "close") {
       for (const s of [shell, control, stdin, iopub, hb]) s.close();
       port.close();
@@ -120,8 +145,6 @@ async function start(data: ChannelsData): Promise<void> {
           await send("iopub", "status", { execution_state: "busy" }, parent);
           if (type === "interrupt_request") {
             interrupt();
-            // Without the relay, the engine thread runs cells under vm breakOnSigint, which a SIGINT stops.
-            if (!signalRelay) process.kill(process.pid, "SIGINT");
             await send("control", "interrupt_reply", { status: "ok" }, parent);
           } else if (type === "kernel_info_request") {
             await send("control", "kernel_info_reply", kernelInfo, parent);

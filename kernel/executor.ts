@@ -3,14 +3,17 @@
  * (as tslab does), with two differences: interrupts stop busy code and keep the state, and errors carry the
  * cell's own line numbers.
  *
- * Interrupts: the checks `interrupt.ts` compiles into loops and functions read a shared flag, wherever the
- * code runs (the cell, after an `await`, a timer callback). Where the protocol thread cannot receive SIGINT
- * itself, cells also run under `vm` breakOnSigint. (Not both: after a breakOnSigint run Node leaves SIGINT
- * to its exit handler, and libuv re-installs its own only when no other thread listens, so the next SIGINT
- * would kill the kernel.) The
- * flag is cleared when the next cell starts, and once the event loop turns after a check fired (so a
- * `setInterval` whose one tick was stopped keeps ticking, but code that catches the interrupt inside a busy
- * loop is stopped again at its next check).
+ * Interrupts, two mechanisms:
+ * - The synchronous part of every cell runs under `vm` breakOnSigint, so a SIGINT stops *any* JavaScript it
+ *   calls: package code, `.mjs` imports, a catastrophic regular expression, kubelab's own long calls. The
+ *   protocol thread sends that SIGINT itself on an `interrupt_request`, but only while the cell is inside
+ *   the watchdog's scope: `IRQ_PHASE` says so (see {@link Executor.run}). Outside it, Node leaves SIGINT to
+ *   its exit handler, and a signal would kill the kernel.
+ * - The checks `interrupt.ts` compiles into loops and functions read a shared flag, wherever the code runs
+ *   (after an `await`, in a timer callback), which the protocol thread sets at once. Package code called
+ *   after an `await` has no checks: that is the case an interrupt cannot stop.
+ * The flag is cleared when the next cell starts, and once the event loop turns after a check fired (so code
+ * that catches the interrupt inside a busy loop is stopped again at its next check).
  */
 import * as path from "node:path";
 import * as vm from "node:vm";
@@ -18,6 +21,7 @@ import Module, { createRequire } from "node:module";
 import { inspect } from "node:util";
 import type { CellDiagnostic, TypeScriptEngine } from "./typescript";
 import { INTERRUPTED_NAME, IRQ_NAME, interruptChecks } from "./interrupt";
+import { IRQ_FLAG, IRQ_PHASE, IRQ_SLOTS, PHASE_IDLE, PHASE_SIGNALLED, PHASE_WATCHED } from "./threads";
 
 /** An error output in Jupyter's terms. */
 export interface ErrorContent {
@@ -63,23 +67,25 @@ export class Executor {
   private rejectInterrupt: (e: Error) => void = () => {};
   private interruptPromise!: Promise<never>;
   private seq = 0;
-  /** The interrupt flag (`[0] !== 0`: stop), shared with the thread that receives interrupts. */
+  /** `[IRQ_FLAG] !== 0`: stop; `[IRQ_PHASE]`: where the cell is (see `interrupt.ts`); shared with the protocol thread. */
   readonly irq: Int32Array;
   private clearScheduled = false;
   private readonly interrupted: () => never;
-  /** Run cells under `vm` breakOnSigint (only when SIGINT does not reach the flag otherwise, see above). */
-  breakOnSigint = true;
 
+  /**
+   * `irq`: the shared interrupt array (`IRQ_SLOTS` slots). `leftWatchdog`: called after each cell's
+   * breakOnSigint run, when Node has put its exit handler back on SIGINT (the protocol thread re-arms its own).
+   */
   constructor(
     private readonly engine: TypeScriptEngine,
-    private readonly opts: { kubelabRoot: string; kubelabMain: string; cwd?: string; irq?: Int32Array },
+    private readonly opts: { kubelabRoot: string; kubelabMain: string; cwd?: string; irq?: Int32Array; leftWatchdog?: () => void },
   ) {
-    const irq = (this.irq = opts.irq ?? new Int32Array(new SharedArrayBuffer(4)));
+    const irq = (this.irq = opts.irq ?? new Int32Array(new SharedArrayBuffer(4 * IRQ_SLOTS)));
     this.interrupted = (): never => {
       if (!this.clearScheduled) {
         this.clearScheduled = true;
         setImmediate(() => {
-          Atomics.store(irq, 0, 0);
+          Atomics.store(irq, IRQ_FLAG, 0);
           this.clearScheduled = false;
         });
       }
@@ -126,7 +132,7 @@ export class Executor {
   async run(code: string, label: string): Promise<CellValue> {
     // A cell that compiles keeps its declarations even if it then throws: like IPython, what it defined before
     // it failed stays defined (and typed) for later cells.
-    Atomics.store(this.irq, 0, 0);
+    Atomics.store(this.irq, IRQ_FLAG, 0);
     const compiled = this.engine.compile(code, [interruptChecks]);
     if (!compiled.ok) throw new CellError(formatDiagnostics(compiled.diagnostics, code, label));
     for (const [file, js] of compiled.sideOutputs) {
@@ -135,7 +141,9 @@ export class Executor {
     }
     const filename = `kubelab-cell-${++this.seq}`;
     const params = `(exports, require, ${IRQ_NAME}, ${INTERRUPTED_NAME}) { `;
-    const prefix = compiled.hasToplevelAwait ? `(async function ${params}` : `(function ${params}`;
+    // The script enters the watchdog's phase, defines and calls the cell's function, and leaves the phase
+    // (see `leaveWatchdog`): breakOnSigint covers the whole body and nothing outside it.
+    const prefix = `__kubelab__.enter(); try { __kubelab__.result = ${compiled.hasToplevelAwait ? "(async function " : "(function "}${params}`;
     this.cells.set(filename, { lines: code.split("\n"), label, toCell: compiled.toCell, prefixLength: prefix.length });
     let result: unknown;
     // Writes through a Proxy cost a trap and a descriptor each (a loop updating a top-level `let` writes
@@ -143,12 +151,29 @@ export class Executor {
     // `exports` (re-exported imports become getters, which the Proxy turns into plain values).
     const js = compiled.js.replace(ES_MODULE_MARKER, "\n"); // an empty line keeps the line numbers for `toCell`
     const exports = DEFINES_ON_EXPORTS.test(js) ? this.exports : this.exportsTarget;
-    // The script both defines and calls the cell's function, so that breakOnSigint covers the whole body.
-    (globalThis as Record<string, unknown>)["__kubelab__"] = { exports, require: this.cellRequire, irq: this.irq, interrupted: this.interrupted };
+    const irq = this.irq;
+    const holder = {
+      exports,
+      require: this.cellRequire,
+      irq,
+      interrupted: this.interrupted,
+      result: undefined as unknown,
+      // An interrupt that came while the cell compiled found no watchdog to signal: it stops the cell here.
+      enter: (): void => {
+        Atomics.store(irq, IRQ_PHASE, PHASE_WATCHED);
+        if (Atomics.load(irq, IRQ_FLAG) !== 0) this.interrupted();
+      },
+      leave: (): void => leaveWatchdog(irq),
+    };
+    (globalThis as Record<string, unknown>)["__kubelab__"] = holder;
     try {
-      result = vm.runInThisContext(prefix + js + "\n})(__kubelab__.exports, __kubelab__.require, __kubelab__.irq, __kubelab__.interrupted)", { filename, breakOnSigint: this.breakOnSigint });
+      vm.runInThisContext(prefix + js + "\n})(__kubelab__.exports, __kubelab__.require, __kubelab__.irq, __kubelab__.interrupted); } finally { __kubelab__.leave(); }", { filename, breakOnSigint: true });
+      result = holder.result;
     } catch (e) {
       throw new CellError(this.errorContent(e));
+    } finally {
+      Atomics.store(irq, IRQ_PHASE, PHASE_IDLE);
+      this.opts.leftWatchdog?.();
     }
     if (compiled.hasToplevelAwait) {
       try {
@@ -165,7 +190,7 @@ export class Executor {
   }
 
   /**
-   * Stops a cell waiting on a promise (a busy loop is stopped by SIGINT through `breakOnSigint`).
+   * Stops a cell waiting on a promise (busy code is stopped by SIGINT through `breakOnSigint`, or by the flag).
    *
    * @example
    * ```ts
@@ -279,6 +304,19 @@ export class Executor {
       return mod;
     }
     return undefined;
+  }
+}
+
+/**
+ * The end of a cell's breakOnSigint run. If the protocol thread has already committed to sending SIGINT
+ * (phase `PHASE_SIGNALLED`), the signal must land while the watchdog still listens: wait for it here (it
+ * stops this wait), at most a second in case it never comes.
+ */
+function leaveWatchdog(irq: Int32Array): void {
+  if (Atomics.compareExchange(irq, IRQ_PHASE, PHASE_WATCHED, PHASE_IDLE) === PHASE_WATCHED) return;
+  const until = Date.now() + 1000;
+  while (Atomics.load(irq, IRQ_PHASE) === PHASE_SIGNALLED && Date.now() < until) {
+    // spin: the signal's termination ends this loop
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Interrupt checks compiled into cell code. Node can stop a busy loop only while it runs inside
+ * Interrupt checks compiled into cell code. Node can stop any busy code only while it runs inside
  * `vm.runInThisContext({ breakOnSigint })`, i.e. the synchronous part of a cell; a loop after an `await` or
  * in a timer callback runs outside it (and the inspector's Runtime.terminateExecution crashed Node here).
  * So every loop body and function body of cell code (and of the `.ts`/`.js` files a cell imports) starts with

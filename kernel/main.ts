@@ -4,8 +4,9 @@
  * Two threads: the protocol thread (`channels.ts`: ZeroMQ, HMAC, heartbeat, control channel) and this
  * engine thread, which compiles cells with tslab's TypeScript engine and runs them. User code runs here,
  * in the main thread, so that the protocol thread stays responsive while a cell runs. Interrupts (an
- * `interrupt_request`, or SIGINT, which the protocol thread receives too) set a flag shared by both threads
- * that compiled cell code checks (see `interrupt.ts`).
+ * `interrupt_request`, or SIGINT, which the protocol thread receives too) stop the synchronous part of a
+ * cell through Node's breakOnSigint watchdog, and set a flag shared by both threads that compiled cell code
+ * checks (see `executor.ts`, `interrupt.ts`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -17,7 +18,7 @@ import { rawBundle, renderBundle, type MimeBundle } from "./display";
 import { History, type HistoryRequest } from "./history";
 import { findPackageRoot, kubelabEntry } from "./paths";
 import { PROTOCOL_VERSION } from "./wire";
-import type { Channel, ChannelsData, ConnectionInfo, ParentRef, Request, ToChannels, ToEngine } from "./threads";
+import { IRQ_FLAG, IRQ_SLOTS, type Channel, type ChannelsData, type ConnectionInfo, type ParentRef, type Request, type ToChannels, type ToEngine } from "./threads";
 
 /** Options of `display()` in cells. */
 export interface DisplayOptions {
@@ -103,12 +104,12 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const root = findPackageRoot(__dirname);
   const entry = kubelabEntry(root);
   const info = kernelInfo(root);
-  const irqBuffer = new SharedArrayBuffer(4);
+  const irqBuffer = new SharedArrayBuffer(4 * IRQ_SLOTS);
   const worker = new Worker(path.join(__dirname, "channels.js"), { workerData: { connection, kernelInfo: info, irq: irqBuffer } satisfies ChannelsData, stdout: false, stderr: false });
   const post = (m: ToChannels): void => worker.postMessage(m);
 
   const engine = new TypeScriptEngine({ kubelabTypes: entry.types, kubelabRoot: root });
-  const executor = new Executor(engine, { kubelabRoot: root, kubelabMain: entry.main, irq: new Int32Array(irqBuffer) });
+  const executor = new Executor(engine, { kubelabRoot: root, kubelabMain: entry.main, irq: new Int32Array(irqBuffer), leftWatchdog: () => post({ kind: "leftWatchdog" }) });
   const history = new History();
   let executionCount = 0;
 
@@ -176,13 +177,14 @@ export async function runKernel(connectionFile: string): Promise<void> {
   };
   g["clearOutput"] = (wait = false): void => send("iopub", "clear_output", { wait: wait === true });
 
-  let signalRelay = false;
-  process.on("SIGINT", () => {
-    // With the relay, the protocol thread has set the flag and told us; without it, this is the only way.
-    if (signalRelay) return;
-    Atomics.store(executor.irq, 0, 1);
-    executor.interrupt();
-  });
+  // Without the protocol thread's relay, SIGINT reaches this thread only (once it is idle or awaiting).
+  // With it, this thread must not listen: a second libuv handle would stop the relay from re-arming.
+  const listenForSigint = (): void => {
+    process.on("SIGINT", () => {
+      Atomics.store(executor.irq, IRQ_FLAG, 1);
+      executor.interrupt();
+    });
+  };
   process.on("uncaughtException", reportAsync);
   process.on("unhandledRejection", reportAsync);
 
@@ -321,10 +323,9 @@ export async function runKernel(connectionFile: string): Promise<void> {
       queue = queue.then(() => handle(m.request, seq)).catch((e: unknown) => void fs.writeSync(2, `[kubelab kernel] ${String(e)}\n`));
     } else if (m.kind === "interrupt") {
       // A cell that started after the interrupt has cleared the flag: the interrupt was not for it.
-      if (Atomics.load(executor.irq, 0) !== 0) executor.interrupt();
+      if (Atomics.load(executor.irq, IRQ_FLAG) !== 0) executor.interrupt();
     } else if (m.kind === "ready") {
-      signalRelay = m.signalRelay;
-      executor.breakOnSigint = !signalRelay;
+      if (!m.signalRelay) listenForSigint();
     } else if (m.kind === "shutdown") {
       queue = queue.then(shutdown, shutdown);
       void shutdown();

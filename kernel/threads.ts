@@ -4,6 +4,22 @@
  */
 import type { Header } from "./wire";
 
+/** Slots of the shared interrupt array (an `Int32Array` over a `SharedArrayBuffer`). */
+export const IRQ_SLOTS = 2;
+/** Slot of the interrupt flag: non-zero while an interrupt is pending; the compiled checks read it. */
+export const IRQ_FLAG = 0;
+/**
+ * Slot of the engine thread's phase, which tells the protocol thread whether a SIGINT is safe: only while a
+ * cell runs under `vm` breakOnSigint (`PHASE_WATCHED`) does Node's watchdog catch the signal; any other time
+ * Node's default handler (or nothing) would end the process. The protocol thread moves `PHASE_WATCHED` to
+ * `PHASE_SIGNALLED` (compare-and-exchange) before it sends the signal, and the engine thread, leaving the
+ * watchdog, waits for a committed signal to land (executor.ts).
+ */
+export const IRQ_PHASE = 1;
+export const PHASE_IDLE = 0;
+export const PHASE_WATCHED = 1;
+export const PHASE_SIGNALLED = 2;
+
 /** A connection file's content (https://jupyter-client.readthedocs.io/en/latest/kernels.html#connection-files). */
 export interface ConnectionInfo {
   transport: string;
@@ -46,6 +62,8 @@ export type ToEngine =
 /** Engine thread → protocol thread. */
 export type ToChannels =
   | { kind: "send"; channel: Channel; msgType: string; content: Record<string, unknown>; parent: ParentRef | null; metadata?: Record<string, unknown> }
+  /** A cell's breakOnSigint run ended: Node put its exit handler back on SIGINT (re-arm the relay). */
+  | { kind: "leftWatchdog" }
   | { kind: "close" };
 
 /** Data the protocol thread starts with. */
@@ -53,6 +71,6 @@ export interface ChannelsData {
   connection: ConnectionInfo;
   /** The `kernel_info_reply` content, so that the control channel can answer while a cell runs. */
   kernelInfo: Record<string, unknown>;
-  /** The interrupt flag: an `Int32Array` over this buffer, `[0] !== 0` while an interrupt is pending. */
+  /** The interrupt array: an `Int32Array` over this buffer, slots as `interrupt.ts` names them. */
   irq: SharedArrayBuffer;
 }

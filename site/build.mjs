@@ -120,22 +120,6 @@ const tsLib = path.dirname(require.resolve("typescript/lib/lib.d.ts"));
 const libs = {};
 for (const f of fs.readdirSync(tsLib)) if (/^lib\.(es5|es20\d\d(\.[a-z]+)*|decorators(\.legacy)?|webworker(\.importscripts)?)\.d\.ts$/.test(f)) libs[f] = fs.readFileSync(path.join(tsLib, f), "utf8");
 
-// Stopgap until src/util's pure isIP replaces node:net in the simulation (the "struct" work): the
-// worker gets the one function it uses. The browser-bundle test (test/platform) stays strict.
-const nodeNetStopgap = {
-  name: "node-net-stopgap",
-  setup(b) {
-    b.onResolve({ filter: /^node:net$/ }, () => ({ path: "node:net", namespace: "stopgap" }));
-    b.onLoad({ filter: /.*/, namespace: "stopgap" }, () => ({
-      contents: `const v4 = /^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$/;
-        export function isIPv4(s) { return v4.test(s); }
-        export function isIPv6(s) { try { return s.includes(":") && new URL("http://[" + s + "]/").hostname.length > 2; } catch { return false; } }
-        export function isIP(s) { return isIPv4(s) ? 4 : isIPv6(s) ? 6 : 0; }`,
-      loader: "js",
-    }));
-  },
-};
-
 async function buildWorker() {
   const r = await esbuild.build({
     entryPoints: [path.join(here, "src", "kernel", "worker.ts")],
@@ -156,9 +140,8 @@ async function buildWorker() {
       KUBELAB_VERSION: JSON.stringify(pkg.version),
     },
     logLevel: "warning",
-    plugins: [nodeNetStopgap],
   });
-  const bad = Object.keys(r.metafile.inputs).filter((i) => i.startsWith("node:") && i !== "stopgap:node:net");
+  const bad = Object.keys(r.metafile.inputs).filter((i) => i.startsWith("node:"));
   if (bad.length) throw new Error(`Node built-ins in the kernel worker: ${bad.join(", ")}`);
   return r;
 }
@@ -238,7 +221,9 @@ function* walkDirs(dir) {
   }
 }
 
-const [stats, worker] = await Promise.all([compile([appConfig, ...assetConfigs]), buildWorker()]);
+// Loaders (css-loader, style-loader) are site/'s dependencies: resolve them there whatever the cwd.
+const resolveLoader = { modules: [path.join(here, "node_modules"), "node_modules"] };
+const [stats, worker] = await Promise.all([compile([appConfig, ...assetConfigs].map((c) => ({ ...c, resolveLoader }))), buildWorker()]);
 void stats;
 writeStatic();
 const bundle = fs.readdirSync(path.join(out, "build", "lab")).find((f) => /^bundle\.[0-9a-f]+\.js$/.test(f));

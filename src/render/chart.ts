@@ -77,6 +77,7 @@ const CONFIG = {
 const UNKNOWN_NODE = "(unknown node)";
 const DROPPED = "(dropped)";
 const FAILED = "failed (no answer)";
+const FAILED_COLOR = "#c92a2a";
 
 /** Round shares so the spec's numbers print the same everywhere. */
 function round(x: number, digits = 6): number {
@@ -111,12 +112,43 @@ const PREDICTED = "predicted share";
 const TABLEAU10 = ["#4e79a7", "#f28e2c", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab", "#86bcb6"];
 
 function subtitle(r: TrafficChartData): string {
+  return subtitleParts(r).join(" · ");
+}
+
+function subtitleParts(r: TrafficChartData): string[] {
   const rpc = keepAlive(r);
   const parts = [rpc > 1 ? `${plural(r.total, "connection")} × ${rpc} requests (keep-alive)` : plural(r.total, "connection"), plural(r.byEndpoint.length, "endpoint")];
   const f = failed(r);
   if (f > 0) parts.push(`${f} failed (${r.failures.map((x) => `${x.reason}: ${x.count}`).join(", ")})`);
   if (r.rulesEvaluatedPerConnection !== undefined) parts.push(`${round(r.rulesEvaluatedPerConnection, 2)} rules per connection`);
-  return parts.join(" · ");
+  return parts;
+}
+
+/**
+ * Parts joined by " · " into lines of at most `max` characters (a longer part is broken at spaces), so a
+ * long subtitle does not widen the chart past the page's column.
+ */
+function wrapParts(parts: readonly string[], max: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of parts) {
+    const joined = line === "" ? part : `${line} · ${part}`;
+    if (joined.length <= max) {
+      line = joined;
+      continue;
+    }
+    if (line !== "") lines.push(line);
+    line = "";
+    for (const word of part.split(" ")) {
+      const next = line === "" ? word : `${line} ${word}`;
+      if (next.length > max && line !== "") {
+        lines.push(line);
+        line = word;
+      } else line = next;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines;
 }
 
 /**
@@ -133,18 +165,24 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
   const rpc = keepAlive(result);
   // With keep-alive every request rides its connection's backend: count requests, the load a pod sees.
   const unit = rpc > 1 ? "requests" : "connections";
-  const values = result.byEndpoint.map((e) => ({
-    endpoint: e.endpoint,
-    pod: e.pod ?? "(no pod)",
-    node: e.node ?? UNKNOWN_NODE,
-    count: e.count,
-    requests: e.requests,
-    value: rpc > 1 ? e.requests : e.count,
-    share: round(e.count / denom),
-    ...(e.expectedShare !== undefined
-      ? { expectedShare: round(e.expectedShare), expected: round(e.expectedShare * denom * (rpc > 1 ? rpc : 1), 3) }
-      : {}),
-  }));
+  const values = result.byEndpoint.flatMap((e) => {
+    const base = { endpoint: e.endpoint, pod: e.pod ?? "(no pod)", node: e.node ?? UNKNOWN_NODE, requests: e.requests };
+    const answered = {
+      ...base,
+      segment: e.node ?? UNKNOWN_NODE,
+      order: 0,
+      count: e.count,
+      value: rpc > 1 ? e.requests : e.count,
+      share: round(e.count / denom),
+      ...(e.expectedShare !== undefined
+        ? { expectedShare: round(e.expectedShare), expected: round(e.expectedShare * denom * (rpc > 1 ? rpc : 1), 3) }
+        : {}),
+    };
+    // Connections the rules sent to a pod that did not answer are stacked on its bar in red: a hung pod
+    // still gets its share, and the chart shows it failing rather than an empty slot.
+    const fails = e.failed ?? 0;
+    return fails > 0 ? [answered, { ...base, segment: FAILED, order: 1, count: fails, value: fails * (rpc > 1 ? rpc : 1), share: round(fails / denom) }] : [answered];
+  });
   const x = { field: "endpoint", type: "nominal", sort: null, title: "endpoint (pod IP:port)", axis: { labelAngle: -45 } } as const;
   const tooltip = [
     { field: "endpoint", type: "nominal", title: "endpoint" },
@@ -154,15 +192,17 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
     { field: "requests", type: "quantitative", title: "requests" },
     { field: "share", type: "quantitative", title: "share", format: ".1%" },
   ] as const;
-  const hasExpected = values.some((v) => v.expectedShare !== undefined);
-  // One colour scale for nodes and the prediction tick, so the tick has its own legend entry.
-  const nodes = [...new Set(values.map((v) => v.node))].sort();
-  const domain = hasExpected ? [...nodes, PREDICTED] : nodes;
-  const range = [...nodes.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), ...(hasExpected ? ["#222222"] : [])];
-  const color = { field: "node", type: "nominal", title: "node", scale: { domain, range } } as const;
+  const hasExpected = values.some((v) => "expectedShare" in v);
+  const hasFailed = values.some((v) => v.segment === FAILED);
+  // One colour scale for nodes, failures and the prediction tick, so each has its own legend entry.
+  const nodes = [...new Set(values.filter((v) => v.segment !== FAILED).map((v) => v.node))].sort();
+  const domain = [...nodes, ...(hasFailed ? [FAILED] : []), ...(hasExpected ? [PREDICTED] : [])];
+  const range = [...nodes.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), ...(hasFailed ? [FAILED_COLOR] : []), ...(hasExpected ? ["#222222"] : [])];
+  const legendTitle = hasFailed ? "node / outcome" : "node";
+  const color = { field: "segment", type: "nominal", title: legendTitle, scale: { domain, range } } as const;
   return {
     $schema: VEGALITE_SCHEMA,
-    title: { text: opts.title ?? (rpc > 1 ? "Requests per endpoint" : "Connections per endpoint"), subtitle: subtitle(result) },
+    title: { text: opts.title ?? (rpc > 1 ? "Requests per endpoint" : "Connections per endpoint"), subtitle: wrapParts(subtitleParts(result), 70) },
     config: CONFIG,
     width: { step: barStep(values.length) },
     height: 260,
@@ -174,7 +214,8 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
           x,
           y: { field: "value", type: "quantitative", title: unit },
           color,
-          tooltip: [...tooltip],
+          order: { field: "order", type: "quantitative" },
+          tooltip: [...tooltip, ...(hasFailed ? [{ field: "segment", type: "nominal", title: "outcome" } as const] : [])],
         },
       },
       ...(hasExpected
@@ -185,7 +226,7 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
               encoding: {
                 x,
                 y: { field: "expected", type: "quantitative" },
-                color: { datum: PREDICTED, scale: { domain, range }, title: "node" },
+                color: { datum: PREDICTED, scale: { domain, range }, title: legendTitle },
                 tooltip: [
                   { field: "endpoint", type: "nominal", title: "endpoint" },
                   { field: "expectedShare", type: "quantitative", title: "expected share", format: ".1%" },
@@ -264,7 +305,7 @@ export function scalingSpec(steps: readonly LabelledTraffic[], opts: { title?: s
   const nodes = [...new Set(values.map((v) => String(v["segment"])).filter((x) => x !== FAILED))].sort();
   const hasFailed = values.some((v) => v["segment"] === FAILED);
   const domain = hasFailed ? [...nodes, FAILED] : nodes;
-  const range = [...nodes.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), ...(hasFailed ? ["#c92a2a"] : [])];
+  const range = [...nodes.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), ...(hasFailed ? [FAILED_COLOR] : [])];
   return {
     $schema: VEGALITE_SCHEMA,
     title: { text: opts.title ?? "Share of connections per endpoint while scaling", subtitle: "one segment per endpoint; failed connections in red" },

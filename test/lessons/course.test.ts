@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { courseNotebooks, exportNotebooks, type ExportResult } from "../../src/lessons/main";
+import { exportedCourse } from "./course";
 import { learningGoals, notebookTitle } from "../../src/lessons/export";
 import { readNotebook, type Notebook } from "../../src/lessons/notebook";
 import { collectErrors, gitStatus, hashFiles, launchBrowser, repoRoot, tempDir, type Browser } from "./tools";
@@ -62,28 +63,29 @@ const EMBEDDED = `[...document.querySelectorAll(".kl-vega")].every((e) => e.quer
 describe("lessons: the course, exported and opened in headless Chromium", function () {
   this.timeout(300_000);
   const lessons = courseNotebooks(lessonsDir);
-  const out = tempDir("course");
+  let outDir = "";
   const again = tempDir("course-again");
   let statusBefore = "";
   let hashesBefore: Record<string, string> = {};
   let result: ExportResult;
-  const executed = new Map<string, Notebook>();
-  const progress: string[] = [];
+  let executed = new Map<string, Notebook>();
+  let progress: string[] = [];
   let browser: Browser | undefined;
 
   before(async function () {
-    this.timeout(300_000);
+    this.timeout(600_000);
     assert.ok(lessons.length > 0, `no lessons in ${lessonsDir}: the course must not be empty`);
     statusBefore = gitStatus("notebooks");
     hashesBefore = hashFiles(lessonsDir);
-    // The code path of `npm run lessons` (main() calls exactly this), with the executed copies kept for the checks.
-    result = await exportNotebooks(lessons, { out: out.dir, writeNotebooks: true, progress: (l) => progress.push(l) });
-    for (const l of result.lessons) executed.set(l.page, readNotebook(l.executed!));
+    // The code path of `npm run lessons` (main() calls exactly this), with the executed copies kept for the
+    // checks; shared with pages.test.ts.
+    const course = await exportedCourse();
+    assert.deepEqual(course.lessons, lessons);
+    ({ result, executed, progress, dir: outDir } = course);
   });
 
   after(async () => {
     await browser?.close();
-    out.remove();
     again.remove();
   });
 
@@ -156,7 +158,7 @@ describe("lessons: the course, exported and opened in headless Chromium", functi
       links,
       lessons.map((l) => [path.basename(l).replace(/\.ipynb$/, ".html"), notebookTitle(readNotebook(l), path.basename(l))]),
     );
-    for (const [href] of links) assert.ok(fs.existsSync(path.join(out.dir, href)), `${href} does not exist`);
+    for (const [href] of links) assert.ok(fs.existsSync(path.join(outDir, href)), `${href} does not exist`);
     // Learning goals appear under each lesson that states them.
     const goals = (await page.evaluate(`[...document.querySelectorAll("li.kl-lesson")].map((li) => li.querySelectorAll(".kl-goals li").length)`)) as number[];
     assert.deepEqual(
@@ -175,10 +177,10 @@ describe("lessons: the course, exported and opened in headless Chromium", functi
 
   it("exporting twice gives byte-identical HTML", async () => {
     await exportNotebooks(lessons, { out: again.dir, progress: () => {} });
-    const pages = fs.readdirSync(out.dir).filter((f) => f.endsWith(".html")).sort();
+    const pages = fs.readdirSync(outDir).filter((f) => f.endsWith(".html")).sort();
     assert.deepEqual(fs.readdirSync(again.dir).sort(), pages);
     for (const f of pages) {
-      const a = fs.readFileSync(path.join(out.dir, f));
+      const a = fs.readFileSync(path.join(outDir, f));
       const b = fs.readFileSync(path.join(again.dir, f));
       if (!a.equals(b)) {
         const at = [...a].findIndex((byte, i) => byte !== b[i]);

@@ -85,11 +85,11 @@ export interface Browser {
  * const b = await launchBrowser({ allow: (url) => url.startsWith("http://127.0.0.1:") });
  * ```
  */
-export async function launchBrowser(opts: { allow?: (url: string) => boolean; javaScriptEnabled?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(opts: { allow?: (url: string) => boolean; javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {}): Promise<Browser> {
   const executablePath = "/usr/bin/chromium";
   if (!fs.existsSync(executablePath)) requireCommand("/usr/bin/chromium", "chromium");
   const profile = tempDir("chromium");
-  const context = await chromium.launchPersistentContext(profile.dir, { executablePath, headless: true, args: CHROMIUM_ARGS, javaScriptEnabled: opts.javaScriptEnabled ?? true, viewport: { width: 1200, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile.dir, { executablePath, headless: true, args: CHROMIUM_ARGS, javaScriptEnabled: opts.javaScriptEnabled ?? true, viewport: opts.viewport ?? { width: 1200, height: 900 } });
   const offsite: string[] = [];
   await context.route("**/*", async (route) => {
     const url = route.request().url();

@@ -33,7 +33,9 @@ describe("render/chart: Vega-Lite specs", () => {
     assert.equal(spec.$schema, VEGALITE_SCHEMA);
     assert.equal(spec.data.values.length, 4);
     assert.deepEqual(spec.layer.map((l) => l.mark.type), ["bar", "tick"]);
-    assert.equal(spec.layer[0]!.encoding.color!.field, "node");
+    // Coloured by node: an answered segment is named after its node.
+    assert.equal(spec.layer[0]!.encoding.color!.field, "segment");
+    for (const v of spec.data.values as unknown as Record<string, unknown>[]) assert.equal(v["segment"], v["node"]);
     const tips = spec.layer[0]!.encoding.tooltip.map((t) => t.field);
     for (const f of ["endpoint", "pod", "node", "count"]) assert.ok(tips.includes(f), `tooltip lacks ${f}`);
     assert.equal(spec.data.values[0]!.expectedShare, 0.25);
@@ -137,6 +139,11 @@ describe("render/chart: charts that show the point", () => {
     assert.deepEqual(failedRows.map((v) => v["count"]), [300]);
     const svg = (await scalingChart([{ label: "0s", result: hung }]).bundle())["image/svg+xml"];
     assert.match(svg, /failed \(no answer\)/, "the failed segment is in the legend");
+    // The traffic chart too: the hung pod's bar is its failures, in red, and the long reason wraps.
+    const hungSpec = trafficSpec(hung) as unknown as { title: { subtitle: string[] }; data: { values: Record<string, unknown>[] } };
+    assert.deepEqual(hungSpec.data.values.filter((v) => v["segment"] === "failed (no answer)").map((v) => [v["endpoint"], v["value"]]), [[r.byEndpoint[0]!.endpoint, 300]]);
+    assert.ok(hungSpec.title.subtitle.length > 1 && hungSpec.title.subtitle.every((l) => l.length <= 70), `subtitle lines: ${JSON.stringify(hungSpec.title.subtitle)}`);
+    assert.match((await trafficChart(hung).bundle())["image/svg+xml"], /failed \(no answer\)/, "the traffic chart's failed segment is in the legend");
     const t = await trafficChart(traffic(3)).bundle();
     assert.match(t["image/svg+xml"], /predicted share/, "the prediction tick has a legend entry");
     const ka = trafficSpec({ ...traffic(2), requestsPerConnection: 2000 }) as unknown as { title: { text: string }; layer: { encoding: { y: { title?: string } } }[] };

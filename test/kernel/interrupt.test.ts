@@ -1,0 +1,87 @@
+/**
+ * A learner can always stop a cell: an interrupt (`interrupt_request`, as the kernelspec declares, or
+ * SIGINT) stops any synchronous JavaScript a cell runs — its own loops, package code, `.mjs` imports,
+ * regular expressions, kubelab's long calls — and the variables of earlier cells survive.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { KernelClient, first } from "./client";
+
+const EXECUTE = { silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+/** No reply this long after an interrupt means the interrupt did not stop the cell. */
+const REPLY_BOUND_MS = 20_000;
+
+type Interrupter = (k: KernelClient) => Promise<void>;
+const interrupters: [string, Interrupter][] = [
+  ["interrupt_request", async (k) => assert.equal((await k.request("control", "interrupt_request", {})).content["status"], "ok")],
+  ["SIGINT", async (k) => void k.proc.kill("SIGINT")],
+];
+
+/** Busy cells, each with a cell run first that prepares it (imports, a cluster). */
+const cases: { name: string; setup: string; busy: string }[] = [
+  { name: "a busy loop in the cell", setup: "", busy: "for (;;) {}" },
+  { name: "a busy loop in an npm package", setup: 'import { spin } from "busy-loop";', busy: "spin();" },
+  { name: "a busy loop in a local .mjs import", setup: 'import { spinMjs } from "./spin.mjs";', busy: "spinMjs();" },
+  { name: "a busy loop in a local .js import", setup: 'import { spinJs } from "./spin.js";', busy: "spinJs();" },
+  { name: "a catastrophic regular expression", setup: "const evil = /^(a+)+$/;", busy: 'evil.test("a".repeat(64) + "b");' },
+  {
+    name: "kubelab: new Cluster(...) with a huge node count",
+    setup: 'import { Cluster } from "kubelab";',
+    busy: "const huge = new Cluster({ nodes: 1_000_000 });",
+  },
+  {
+    name: "kubelab: a huge traffic()",
+    setup: 'import { Cluster } from "kubelab";\nconst small = new Cluster({ nodes: 1 }).settle();',
+    busy: 'small.traffic({ from: "node/node-1", to: "10.96.0.1:443", connections: 1e12 });',
+  },
+];
+
+describe("kubelab kernel: an interrupt stops any synchronous code and keeps the state", function () {
+  this.timeout(300_000);
+  let k: KernelClient;
+  let dir: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-interrupt-"));
+    fs.mkdirSync(path.join(dir, "node_modules", "busy-loop"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "node_modules", "busy-loop", "package.json"), JSON.stringify({ name: "busy-loop", version: "1.0.0", main: "index.js" }));
+    fs.writeFileSync(path.join(dir, "node_modules", "busy-loop", "index.js"), "exports.spin = function spin() { for (;;) {} };\n");
+    fs.writeFileSync(path.join(dir, "spin.mjs"), "export function spinMjs() { for (;;) {} }\n");
+    fs.writeFileSync(path.join(dir, "spin.js"), "export function spinJs() { for (;;) {} }\n");
+    k = await KernelClient.start({ cwd: dir });
+  });
+  after(async () => {
+    await k?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  let n = 0;
+  for (const [how, interrupt] of interrupters) {
+    for (const c of cases) {
+      it(`${how} stops ${c.name}`, async () => {
+        const name = `kept${++n}`;
+        const setup = await k.execute(`${c.setup}\nconst ${name} = ${n};`);
+        assert.equal(setup.reply.content["status"], "ok", JSON.stringify(setup.reply.content));
+        const busy = k.request("shell", "execute_request", { ...EXECUTE, code: c.busy }, REPLY_BOUND_MS + 2000);
+        await new Promise((r) => setTimeout(r, 500));
+        await interrupt(k);
+        const reply = await busy;
+        assert.equal(reply.content["status"], "error");
+        assert.equal(reply.content["ename"], "KeyboardInterrupt");
+        const after = await k.execute(`${name} * 10`);
+        assert.equal((first(after.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], String(n * 10));
+      });
+    }
+  }
+
+  it("a SIGINT while idle, after cells ran, interrupts nothing and does not end the kernel", async () => {
+    assert.equal((await k.execute("const idle = 1;")).reply.content["status"], "ok");
+    k.proc.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(k.proc.exitCode, null, k.stderr);
+    const after = await k.execute("idle + 1");
+    assert.equal(after.reply.content["status"], "ok");
+    assert.equal((first(after.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "2");
+  });
+});
