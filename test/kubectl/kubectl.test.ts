@@ -143,6 +143,16 @@ describe("cluster.kubectl", () => {
   });
 });
 
+describe("kubectl create --dry-run=client -o yaml", () => {
+  it("prints creationTimestamp: null in the metadata and the pod template, as Go marshals the zero time", () => {
+    const c = new Cluster({ seed: 1 });
+    const out = c.kubectl("create deployment hello --image=nginx --dry-run=client -o yaml").stdout;
+    assert.match(out, /^metadata:\n  creationTimestamp: null\n  labels:/m);
+    assert.match(out, /^  template:\n    metadata:\n      creationTimestamp: null\n      labels:/m);
+    assert.equal(c.kubectl("get deployments").stderr, "No resources found in default namespace.");
+  });
+});
+
 describe("kubectl logs", () => {
   it("prints an nginx access-log line per request traffic() delivered, by pod or deployment, with --tail and -c", () => {
     const c = new Cluster({ nodes: 2, seed: 3 });

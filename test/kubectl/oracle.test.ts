@@ -97,6 +97,9 @@ describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", fu
         };
         const firstPod = (): string => cell.pods()[0]!.metadata.name!;
         const steps: { args: () => string[]; before?: (c: Cluster) => void; cellLine?: () => string; compare?: (s: string) => string }[] = [
+          // Client-side: Go prints the zero creationTimestamp as null, in the template too.
+          { args: () => ["create", "deployment", "hello-world", "--image=nginx", "--replicas=3", "--dry-run=client", "-o", "yaml"] },
+          { args: () => ["create", "namespace", "lab", "--dry-run=client", "-o", "yaml"] },
           { args: () => ["create", "deployment", "hello-world", "--image=nginx", "--replicas=3"] },
           { args: () => ["expose", "deployment", "hello-world", "--port=80", "--target-port=8080"] },
           { args: () => ["rollout", "status", "deployment/hello-world"], compare: (s) => s.split("\n").filter((l) => !l.startsWith("Waiting for")).join("\n") },
