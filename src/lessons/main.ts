@@ -64,9 +64,35 @@ export function courseNotebooks(dir: string): string[] {
 }
 
 /**
+ * Some notebooks failed: the pages of the others were written (with `index.html` linking them), and
+ * `failures` names each failing notebook's cell and error. The message lists them one a line.
+ *
+ * @example
+ * ```ts
+ * try { await exportNotebooks(files, { out }); } catch (e) { if (e instanceof ExportError) e.failures.map((f) => f.cell); }
+ * ```
+ */
+export class ExportError extends Error {
+  override name = "ExportError";
+  constructor(
+    /** What was written: the lessons that ran. */
+    readonly result: ExportResult,
+    /** One per failing notebook: where its run stopped. */
+    readonly failures: readonly LessonError[],
+  ) {
+    const n = result.lessons.length;
+    super(
+      `${failures.length} notebook${failures.length === 1 ? "" : "s"} failed; wrote ${n} page${n === 1 ? "" : "s"} and ${result.index}\n` +
+        failures.map((f) => `  ${f.notebook}: cell ${f.cell}/${f.cells} (notebook cell ${f.cellIndex}): ${f.timedOut ? "timed out: " : ""}${f.ename}: ${f.evalue}`).join("\n"),
+    );
+  }
+}
+
+/**
  * Executes notebooks in order, each in a fresh kernel in its own directory, and writes one self-contained
- * HTML page per notebook plus `index.html`. Stops at the first failing cell with a {@link LessonError}
- * (naming notebook, cell and error); the index is written only when every lesson ran.
+ * HTML page per notebook that ran plus `index.html` linking them. A notebook stops at its first failing
+ * cell; the others still run and are written, and then an {@link ExportError} lists every failing cell
+ * (notebook, cell number, error).
  *
  * @example
  * ```ts
@@ -92,14 +118,24 @@ export async function exportNotebooks(paths: string[], opts: ExportOptions): Pro
     seen.set(s.base, s.file);
   }
   fs.mkdirSync(out, { recursive: true });
-  const index: PageLink = { href: "index.html", title: "Contents" };
-  const link = (i: number): PageLink | undefined => (sources[i] ? { href: `${sources[i].base}.html`, title: sources[i].title } : undefined);
-  const lessons: ExportedLesson[] = [];
+  // Run everything first: navigation links only the pages that can be written.
+  const ran: { s: (typeof sources)[number]; executed: Notebook; ms: number }[] = [];
+  const failures: LessonError[] = [];
   for (let i = 0; i < sources.length; i++) {
     const s = sources[i]!;
     const t0 = Date.now();
-    const executed: Notebook = await executeNotebook(s.nb, { ...opts, name: s.name, cwd: path.dirname(s.file), position: { index: i + 1, total: sources.length } });
-    const ms = Date.now() - t0;
+    try {
+      const executed = await executeNotebook(s.nb, { ...opts, name: s.name, cwd: path.dirname(s.file), position: { index: i + 1, total: sources.length } });
+      ran.push({ s, executed, ms: Date.now() - t0 });
+    } catch (e) {
+      if (!(e instanceof LessonError)) throw e;
+      failures.push(e);
+    }
+  }
+  const index: PageLink = { href: "index.html", title: "Contents" };
+  const link = (i: number): PageLink | undefined => (ran[i] ? { href: `${ran[i].s.base}.html`, title: ran[i].s.title } : undefined);
+  const lessons: ExportedLesson[] = [];
+  for (const [i, { s, executed, ms }] of ran.entries()) {
     const page = path.join(out, `${s.base}.html`);
     const prev = link(i - 1);
     const next = link(i + 1);
@@ -113,13 +149,15 @@ export async function exportNotebooks(paths: string[], opts: ExportOptions): Pro
     }
     lessons.push(lesson);
   }
-  const entries: IndexEntry[] = sources.map((s) => {
+  const entries: IndexEntry[] = ran.map(({ s }) => {
     const goals = learningGoals(s.nb);
     return { href: `${s.base}.html`, title: s.title, name: s.name, ...(goals !== undefined ? { goals } : {}) };
   });
   const indexFile = path.join(out, "index.html");
   fs.writeFileSync(indexFile, indexHtml(entries, opts.title !== undefined ? { title: opts.title } : {}));
-  return { index: indexFile, lessons };
+  const result = { index: indexFile, lessons };
+  if (failures.length > 0) throw new ExportError(result, failures);
+  return result;
 }
 
 /**
@@ -157,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${r.lessons.length} lesson${r.lessons.length === 1 ? "" : "s"} exported in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), r.index) || r.index}\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(e instanceof LessonError ? `\nlesson failed: ${e.message}\n` : `\nlessons: ${(e as Error).message ?? String(e)}\n`);
+    process.stderr.write(e instanceof ExportError ? `\nlessons: ${e.message}\n` : `\nlessons: ${(e as Error).message ?? String(e)}\n`);
     return 1;
   }
 }

@@ -4,13 +4,14 @@
  * written, and the full export byte-identical when run twice.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LessonError, runNotebook } from "../../src/lessons/runner";
 import { KernelDiedError, liveKernels } from "../../src/lessons/session";
 import { exportNotebooks, main } from "../../src/lessons/main";
 import { joinText, type CodeCell, type Notebook } from "../../src/lessons/notebook";
-import { fixture, hashFiles, tempDir } from "./tools";
+import { fixture, hashFiles, repoRoot, tempDir } from "./tools";
 
 const code = (nb: Notebook, id: string): CodeCell => {
   const c = nb.cells.find((x) => x.id === id);
@@ -143,6 +144,24 @@ describe("lessons: runner on the kubelab kernel", function () {
       b.remove();
     }
     assert.deepEqual(hashFiles(fixtures), hashesBefore, "fixture notebooks were modified");
+  });
+
+  it("kubelab export of several notebooks writes every page it can, lists the failing cells and exits 1", () => {
+    const t = tempDir("export-partial");
+    try {
+      const cli = path.join(repoRoot(), "dist", "src", "cli.js");
+      const r = spawnSync(process.execPath, [cli, "export", fixture("fail.ipynb"), fixture("pass.ipynb"), "--out", t.dir], { encoding: "utf8", timeout: 240_000 });
+      assert.equal(r.status, 1, `exit code (stderr: ${r.stderr})`);
+      // The notebook after the failing one still ran: its page and the index linking it were written.
+      assert.deepEqual(fs.readdirSync(t.dir).sort(), ["index.html", "pass.html"]);
+      const index = fs.readFileSync(path.join(t.dir, "index.html"), "utf8");
+      assert.match(index, /href="pass\.html"/);
+      assert.ok(!index.includes("fail.html"), "the index links a page that was not written");
+      assert.match(r.stderr, /1 notebook failed; wrote 1 page and .*index\.html\n {2}fail\.ipynb: cell 2\/3 \(notebook cell 3\): RangeError: replicas must be >= 0, got -1/);
+    } finally {
+      t.remove();
+    }
+    assert.equal(liveKernels(), 0);
   });
 
   it("a kernel that dies under a cell fails naming that cell", async () => {
