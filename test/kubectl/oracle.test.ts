@@ -100,6 +100,7 @@ describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", fu
           // Client-side: Go prints the zero creationTimestamp as null, in the template too.
           { args: () => ["create", "deployment", "hello-world", "--image=nginx", "--replicas=3", "--dry-run=client", "-o", "yaml"] },
           { args: () => ["create", "namespace", "lab", "--dry-run=client", "-o", "yaml"] },
+          { args: () => ["create", "service", "nodeport", "np", "--tcp=80,443:8443", "--dry-run=client", "-o", "yaml"] },
           { args: () => ["create", "deployment", "hello-world", "--image=nginx", "--replicas=3"] },
           { args: () => ["expose", "deployment", "hello-world", "--port=80", "--target-port=8080"] },
           { args: () => ["rollout", "status", "deployment/hello-world"], compare: (s) => s.split("\n").filter((l) => !l.startsWith("Waiting for")).join("\n") },

@@ -121,7 +121,7 @@ export function create(ctx: CommandContext): number {
       const nodePort = flag(ctx, "node-port");
       const ports: ServicePort[] = (tcp ?? "").split(",").filter(Boolean).map((spec) => {
         const [p, t] = spec.split(":") as [string, string | undefined];
-        const port: ServicePort = { name: `${p}-${t ?? p}`, port: Number(p), protocol: "TCP", targetPort: t === undefined ? Number(p) : /^\d+$/.test(t) ? Number(t) : t };
+        const port: ServicePort = { name: spec.replace(/:/g, "-"), port: Number(p), protocol: "TCP", targetPort: t === undefined ? Number(p) : /^\d+$/.test(t) ? Number(t) : t };
         if (nodePort && svcType === "NodePort") port.nodePort = Number(nodePort);
         return port;
       });
