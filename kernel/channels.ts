@@ -116,7 +116,29 @@ async function start(data: ChannelsData): Promise<void> {
   const relay = relaySigint(interrupt);
   const signalRelay = relay !== undefined;
 
+  // Writes of one stream for one request are coalesced until this thread's event loop turns (or 64 kB),
+  // and flushed before any other message, so outputs keep their order.
+  let pending: { name: "stdout" | "stderr"; text: string; parent: ParentRef | null } | undefined;
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    if (!pending) return;
+    void send("iopub", "stream", { name: pending.name, text: pending.text }, pending.parent);
+    pending = undefined;
+  };
   port.on("message", (m: ToChannels) => {
+    if (m.kind === "stream") {
+      if (pending && (pending.name !== m.name || pending.parent?.header.msg_id !== m.parent?.header.msg_id)) flush();
+      if (pending) pending.text += m.text;
+      else pending = { name: m.name, text: m.text, parent: m.parent };
+      if (pending.text.length > 65536) flush();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+      return;
+    }
+    flush();
     if (m.kind === "send") void send(m.channel, m.msgType, m.content, m.parent, m.metadata);
     else if (m.kind === "leftWatchdog") relay?.rearm();
     else if (m.kind === "close") {

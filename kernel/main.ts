@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { TextDecoder } from "node:util";
+import { StringDecoder } from "node:string_decoder";
 import { CellError, Executor, type ErrorContent } from "./executor";
 import { TypeScriptEngine, TYPESCRIPT_VERSION } from "./typescript";
 import { rawBundle, renderBundle, type MimeBundle } from "./display";
@@ -119,31 +119,22 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const asyncErrors: unknown[] = [];
   const pendingDisplays: Promise<void>[] = [];
 
-  // Streams are coalesced until the event loop turns (or 8 kB), and flushed before any other output.
-  const streamBuf: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
-  let flushScheduled = false;
-  const flushStreams = (): void => {
-    flushScheduled = false;
-    for (const name of ["stdout", "stderr"] as const) {
-      if (streamBuf[name] === "") continue;
-      post({ kind: "send", channel: "iopub", msgType: "stream", content: { name, text: streamBuf[name] }, parent: current });
-      streamBuf[name] = "";
-    }
+  // Each write goes to the protocol thread at once, which coalesces and sends it: output streams while a
+  // synchronous loop keeps this thread busy. A decoder per stream keeps a UTF-8 character split across
+  // two writes whole.
+  const writeStream = (name: "stdout" | "stderr", text: string): void => {
+    if (text !== "") post({ kind: "stream", name, text, parent: current });
   };
   const send = (channel: Channel, msgType: string, content: Record<string, unknown>, parent: ParentRef | null = current): void => {
-    flushStreams();
     post({ kind: "send", channel, msgType, content, parent });
   };
-  const decoder = new TextDecoder();
   for (const name of ["stdout", "stderr"] as const) {
     const stream = process[name];
+    const decoder = new StringDecoder("utf8");
     stream.write = ((chunk: string | Uint8Array, encodingOrCb?: unknown, cb?: unknown): boolean => {
-      streamBuf[name] += typeof chunk === "string" ? chunk : decoder.decode(chunk);
-      if (streamBuf[name].length > 8192) flushStreams();
-      else if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushStreams);
-      }
+      const encoding = typeof encodingOrCb === "string" && encodingOrCb !== "utf8" && encodingOrCb !== "utf-8" ? (encodingOrCb as BufferEncoding) : undefined;
+      if (typeof chunk === "string" && encoding === undefined) writeStream(name, decoder.end() + chunk);
+      else writeStream(name, decoder.write(typeof chunk === "string" ? Buffer.from(chunk, encoding) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       const callback = typeof encodingOrCb === "function" ? encodingOrCb : cb;
       if (typeof callback === "function") queueMicrotask(callback as () => void);
       return true;
@@ -207,8 +198,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
     if (!silent) send("iopub", "execute_input", { code, execution_count: count });
     if (storeHistory) history.add(count, code);
     if (idleInterrupts.length > 0) {
-      streamBuf.stderr += idleInterrupts.splice(0).join("");
-      flushStreams();
+      writeStream("stderr", idleInterrupts.splice(0).join(""));
     }
     running = true;
     asyncErrors.length = 0;
@@ -237,7 +227,6 @@ export async function runKernel(connectionFile: string): Promise<void> {
     } else {
       reply(req, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
     }
-    flushStreams();
   };
 
   const handle = async (req: Request, seq: number): Promise<void> => {
@@ -306,7 +295,6 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const shutdown = async (): Promise<void> => {
     if (shuttingDown) return;
     shuttingDown = true;
-    flushStreams();
     engine.close();
     // Give the protocol thread a moment to deliver the last replies before closing the sockets.
     await new Promise((r) => setTimeout(r, 100));

@@ -62,6 +62,8 @@ export type ToEngine =
 /** Engine thread → protocol thread. */
 export type ToChannels =
   | { kind: "send"; channel: Channel; msgType: string; content: Record<string, unknown>; parent: ParentRef | null; metadata?: Record<string, unknown> }
+  /** A write to stdout/stderr: the protocol thread coalesces writes into stream messages. */
+  | { kind: "stream"; name: "stdout" | "stderr"; text: string; parent: ParentRef | null }
   /** A cell's breakOnSigint run ended: Node put its exit handler back on SIGINT (re-arm the relay). */
   | { kind: "leftWatchdog" }
   | { kind: "close" };

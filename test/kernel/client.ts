@@ -52,6 +52,8 @@ export class KernelClient {
   /** The same messages by parent msg_id (a long session would otherwise rescan them all per cell). */
   private readonly iopubByParent = new Map<string, Message[]>();
   private waiters: (() => void)[] = [];
+  /** When each IOPub message and each reply arrived (`Date.now()`), to compare arrivals with each other. */
+  readonly arrivedAt = new WeakMap<Message, number>();
   /** IOPub messages that could not be decoded (bad signature, malformed frames). */
   readonly iopubErrors: string[] = [];
   stderr = "";
@@ -75,6 +77,7 @@ export class KernelClient {
           this.iopubErrors.push(`${(e as Error).message}: ${frames.map((f) => f.toString("utf8").slice(0, 200)).join(" | ")}`);
           continue;
         }
+        this.arrivedAt.set(m, Date.now());
         this.iopub.push(m);
         const parent = (m.parent_header as { msg_id?: string }).msg_id ?? "";
         let list = this.iopubByParent.get(parent);
@@ -124,6 +127,7 @@ export class KernelClient {
     void (async () => {
       for await (const frames of sock) {
         const m = decode(frames, String(this.conn["key"]), "hmac-sha256");
+        this.arrivedAt.set(m, Date.now());
         const parentId = (m.parent_header as { msg_id?: string }).msg_id ?? "";
         this.pending.get(parentId)?.(m);
       }
