@@ -615,12 +615,23 @@ function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, loc
       setLast(name);
       const decl = ts.factory.createVariableStatement(
         [ts.factory.createModifier(ts.SyntaxKind.ExportKeyword)],
-        ts.factory.createVariableDeclarationList([ts.factory.createVariableDeclaration(name, undefined, undefined, stmt.expression)], ts.NodeFlags.Const),
+        ts.factory.createVariableDeclarationList([ts.factory.createVariableDeclaration(name, undefined, undefined, unnamed(stmt.expression))], ts.NodeFlags.Const),
       );
       return ts.factory.updateSourceFile(node, [...stmts.slice(0, i), decl, ...stmts.slice(i + 1)]);
     }
     return node;
   };
+}
+
+/**
+ * `(0, expr)` for an anonymous function or class: `const tsLastExpr = () => 1` would name the function
+ * `tsLastExpr`; a comma expression is no function definition, so it stays anonymous, as in Node's REPL.
+ */
+function unnamed(expr: TS.Expression): TS.Expression {
+  let inner = expr;
+  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+  const anonymous = ts.isArrowFunction(inner) || ((ts.isFunctionExpression(inner) || ts.isClassExpression(inner)) && inner.name === undefined);
+  return anonymous ? ts.factory.createParenthesizedExpression(ts.factory.createComma(ts.factory.createNumericLiteral(0), expr)) : expr;
 }
 
 /** tslab's `afterDeclarations` transformer: drops the `export { ... }` that made every local visible. */

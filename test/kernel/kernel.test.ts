@@ -65,6 +65,14 @@ describe("kubelab kernel protocol", function () {
     assert.deepEqual(types(none.iopub), ["execute_input"]);
   });
 
+  it("an anonymous function or class as the last value shows as in Node's REPL, a named one by its name", async () => {
+    const text = async (code: string): Promise<string> => (first((await k.execute(code)).iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"]!;
+    assert.equal(await text("() => 1"), "[Function (anonymous)]");
+    assert.equal(await text("(function () {})"), "[Function (anonymous)]");
+    assert.equal(await text("(function named() {})"), "[Function: named]");
+    assert.equal(await text("(class {})"), "[class (anonymous)]");
+  });
+
   it("display(), update_display_data with display_id, and clearOutput()", async () => {
     const { reply, iopub } = await k.execute(
       'display({ x: 1 });\ndisplay({ "text/markdown": "**a**" }, { raw: true, id: "slot" });\ndisplay({ "text/plain": "b" }, { raw: true, id: "slot", update: true });\nclearOutput(true);',
