@@ -37,6 +37,7 @@ import { NamespaceController } from "./controllers/namespace";
 import { NodeIpamController } from "./controllers/nodeipam";
 import { ReplicaSetController } from "./controllers/replicaset";
 import { type FailureMode, Kubelet } from "./kubelet/kubelet";
+import { servedRequests } from "./kubelet/containerlog";
 import { Scheduler } from "./scheduler/scheduler";
 import { SimContext } from "./sim/context";
 import { Rng } from "./sim/rng";
@@ -229,6 +230,7 @@ export class Cluster {
       pod: (name, ns) => this.get<"Pod">(`pod/${ns}/${name}`),
       nodes: () => this.api.list("Node"),
       stateVersion: () => `${this.api.etcd.revision}/${this.now}/${this.appStateGeneration}`,
+      served: (pod, src, n) => servedRequests(this.api, pod, src, n, EPOCH_MS + this.now),
     });
     this.bootstrap(all, clusterCIDR, opts);
     this.settle();

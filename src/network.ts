@@ -60,6 +60,8 @@ export interface DataPathHost {
    * (kube-proxy syncs, probes), or an app failing or healing. Same value → the same world.
    */
   stateVersion(): string;
+  /** The app in pod `namespace/name` answered `requests` requests from `srcIp` (its access log). */
+  served(pod: string, srcIp: string, requests: number): void;
 }
 
 /** Where a connection from outside comes from unless told otherwise (TEST-NET-2). */
@@ -196,6 +198,7 @@ export class DataPathAdapter {
       connections: opts.connections ?? 10_000,
       ...(opts.requestsPerConnection ? { requestsPerConnection: opts.requestsPerConnection } : {}),
       rng: this.rng(),
+      onServed: (pod, src, n) => this.host.served(pod, src, n),
     });
     this.addIdleEndpoints(opts.to, ns, result);
     return new Traffic(describeSource(opts.from), `${to.ip}:${to.port}`, result);

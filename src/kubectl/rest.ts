@@ -25,6 +25,7 @@ import { jsonPatch, mergePatch, strategicMerge } from "./patch";
 import { parseFieldSelector, parseLabelSelector } from "./selectors";
 import { StatusError, alreadyExists, badRequest, conflict, invalidObject, notFound } from "./status";
 import { formatPath } from "../api/errors";
+import { containerLog } from "../kubelet/containerlog";
 
 /** A resource as discovery describes it. */
 export interface ResourceInfo extends KindInfo {
@@ -260,6 +261,20 @@ export class Rest {
     if (opts.dryRun) return old;
     this.api.delete(this.client, r.kind, r.namespaced ? ns : undefined, name, opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {});
     return this.api.get(r.kind, r.namespaced ? ns : undefined, name) ?? old;
+  }
+
+  /**
+   * GET pods/NAME/log: the container's log lines (the kubelet's {@link containerLog}). The
+   * simulated app is the first container; sidecars log nothing.
+   */
+  podLog(ns: string, name: string, opts: { container?: string; tailLines?: number } = {}): readonly string[] {
+    const pod = this.get(resourceFor("pods")!, ns, name) as Stored<"Pod">;
+    const containers = pod.spec.containers.map((c) => c.name);
+    const c = opts.container ?? containers[0]!;
+    if (!containers.includes(c)) throw badRequest(`container ${c} is not valid for pod ${name}`);
+    const lines = c === containers[0] ? containerLog(this.api, `${ns}/${name}`) : [];
+    const n = opts.tailLines ?? -1;
+    return n >= 0 ? lines.slice(lines.length - Math.min(n, lines.length)) : lines;
   }
 
   /** GET …/scale */

@@ -25,6 +25,8 @@ export interface NetTrafficOptions {
   /** Requests sent over each connection (default 1). */
   requestsPerConnection?: number;
   rng: RandomSource;
+  /** Called per answered connection with the pod (`namespace/name`) and the source it saw. */
+  onServed?: (pod: string, srcIp: string, requests: number) => void;
   /** Continue from an existing data path's kernel state (default: a fresh one, so results depend only on the seed). */
   datapath?: Datapath;
 }
@@ -118,6 +120,7 @@ export function simulateTraffic(world: NetWorld, opts: NetTrafficOptions): Traff
       tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: d.pod?.ref ?? null, node: r.node, count: 0, failed: 0, requests: 0, share: 0 }));
     }
     if (delivered) {
+      if (opts.onServed && d.pod) opts.onServed(d.pod.ref, formatIPv4(d.src), rpc);
       t.count++;
       t.requests += rpc;
     } else t.failed++;

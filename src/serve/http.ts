@@ -218,6 +218,13 @@ export async function serveCluster(cluster: ServedCluster, opts: ServeOptions = 
       if (!type) throw unsupportedMediaType(String(req.headers["content-type"] ?? ""));
       return sendJSON(res, 200, rest.updateScale(resource, ns, r.name, { type, body }, { dryRun }));
     }
+    if (r.subresource === "log" && resource.kind === "Pod") {
+      if (!r.name || method !== "GET") throw methodNotAllowed("pods/log supports GET only");
+      const tail = q.get("tailLines");
+      const lines = rest.podLog(ns ?? "default", r.name, { ...(q.get("container") ? { container: q.get("container")! } : {}), ...(tail !== null ? { tailLines: Number(tail) } : {}) });
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      return void res.end(lines.map((l) => l + "\n").join(""));
+    }
     if (r.subresource === "status") {
       if (!r.name) throw notFound(resource.resource, resource.group, "");
       if (method === "GET") return sendJSON(res, 200, rest.get(resource, ns, r.name));

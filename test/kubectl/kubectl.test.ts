@@ -142,3 +142,36 @@ describe("cluster.kubectl", () => {
     assert.notEqual(now[0], pod);
   });
 });
+
+describe("kubectl create --dry-run=client -o yaml", () => {
+  it("prints creationTimestamp: null in the metadata and the pod template, as Go marshals the zero time", () => {
+    const c = new Cluster({ seed: 1 });
+    const out = c.kubectl("create deployment hello --image=nginx --dry-run=client -o yaml").stdout;
+    assert.match(out, /^metadata:\n  creationTimestamp: null\n  labels:/m);
+    assert.match(out, /^  template:\n    metadata:\n      creationTimestamp: null\n      labels:/m);
+    assert.equal(c.kubectl("get deployments").stderr, "No resources found in default namespace.");
+  });
+});
+
+describe("kubectl logs", () => {
+  it("prints an nginx access-log line per request traffic() delivered, by pod or deployment, with --tail and -c", () => {
+    const c = new Cluster({ nodes: 2, seed: 3 });
+    c.kubectl("create deployment web --image=nginx --replicas=2");
+    c.kubectl("expose deployment web --port=80");
+    c.settle();
+    const t = c.traffic({ from: "node/node-1", to: "web:80", connections: 6, requestsPerConnection: 2 });
+    assert.equal(t.result.succeeded, 6);
+    for (const e of t.result.byEndpoint) {
+      const name = e.pod!.split("/")[1]!;
+      const out = c.kubectl(`logs ${name}`);
+      const lines = out.stdout ? out.stdout.split("\n") : [];
+      assert.equal(lines.length, e.requests, `${name} served ${e.requests} requests`);
+      for (const l of lines) assert.match(l, /^\d+\.\d+\.\d+\.\d+ - - \[01\/Jan\/2025:\d\d:\d\d:\d\d \+0000\] "GET \/ HTTP\/1\.1" 200 615 "-" "curl\/8\.5\.0" "-"$/);
+      assert.equal(c.kubectl(`logs pod/${name} --tail=1`).stdout, lines.slice(-1).join("\n"));
+      assert.equal(c.kubectl(`logs ${name} -c nginx --tail=0`).stdout, "");
+      assert.match(c.kubectl(`logs ${name} -c nope`).stderr, /container nope is not valid for pod/);
+    }
+    const d = c.kubectl("logs deployment/web");
+    assert.match(d.stderr, /^Found 2 pods, using pod\/web-/);
+  });
+});

@@ -29,7 +29,7 @@ function send(ctx: CommandContext, r: ResourceInfo, obj: KubeObject, verb: strin
   const dryRun = flag(ctx, "dry-run") ?? "none";
   if (!["none", "client", "server", "true", "false"].includes(dryRun)) throw new CommandError(`Invalid dry-run value (${dryRun}). Must be "none", "server", or "client".`);
   const output = flag(ctx, "output");
-  let shown: unknown = obj;
+  let shown: unknown = withNullTimestamps(obj);
   if (dryRun !== "client" && dryRun !== "true") {
     shown = ctx.rest.create(r, ctx.namespace, obj, { dryRun: dryRun === "server", fieldValidation: "Strict" }).object;
   }
@@ -39,6 +39,25 @@ function send(ctx: CommandContext, r: ResourceInfo, obj: KubeObject, verb: strin
   else if (output) throw new CommandError(`unable to match a printer suitable for the output format "${output}"`);
   else ctx.out.push(`${kindName(r)}/${obj.metadata.name} ${verb}${dryRun === "client" || dryRun === "true" ? " (dry run)" : dryRun === "server" ? " (server dry run)" : ""}`);
   void listOf;
+}
+
+/**
+ * The object as kubectl's client-side printers show it: Go marshals the zero `creationTimestamp`
+ * as `null` in the object's metadata and its pod template's (after the fields Go declares before it).
+ */
+function withNullTimestamps(obj: KubeObject): KubeObject {
+  const stamp = (m: Record<string, unknown>): Record<string, unknown> => {
+    const before = ["name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation"];
+    const out: Record<string, unknown> = {};
+    for (const k of before) if (k in m) out[k] = m[k];
+    out["creationTimestamp"] = null;
+    for (const k of Object.keys(m)) if (!before.includes(k) && k !== "creationTimestamp") out[k] = m[k];
+    return out;
+  };
+  const o = structuredClone(obj) as unknown as { metadata: Record<string, unknown>; spec?: { template?: { metadata?: Record<string, unknown> } } };
+  o.metadata = stamp(o.metadata);
+  if (o.spec?.template?.metadata) o.spec.template.metadata = stamp(o.spec.template.metadata);
+  return o as unknown as KubeObject;
 }
 
 function oneName(ctx: CommandContext, args: readonly string[]): string {
@@ -102,7 +121,7 @@ export function create(ctx: CommandContext): number {
       const nodePort = flag(ctx, "node-port");
       const ports: ServicePort[] = (tcp ?? "").split(",").filter(Boolean).map((spec) => {
         const [p, t] = spec.split(":") as [string, string | undefined];
-        const port: ServicePort = { name: `${p}-${t ?? p}`, port: Number(p), protocol: "TCP", targetPort: t === undefined ? Number(p) : /^\d+$/.test(t) ? Number(t) : t };
+        const port: ServicePort = { name: spec.replace(/:/g, "-"), port: Number(p), protocol: "TCP", targetPort: t === undefined ? Number(p) : /^\d+$/.test(t) ? Number(t) : t };
         if (nodePort && svcType === "NodePort") port.nodePort = Number(nodePort);
         return port;
       });
