@@ -334,8 +334,9 @@ export class CellConverter {
       resolveJsonModule: true,
       jsx: ts.JsxEmit.React,
       typeRoots: roots,
+      // A learner's local .js helper runs as Node runs it: loosely typed JavaScript is not an error.
       allowJs: true,
-      checkJs: true,
+      checkJs: false,
       skipLibCheck: true,
       // Differences from tslab: "/" so that a cell may import files outside its folder; outputs under outDir.
       rootDir: "/",

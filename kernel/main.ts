@@ -225,8 +225,28 @@ export async function runKernel(connectionFile: string): Promise<void> {
       if (stopOnError) abortBefore = received;
       reply(req, "execute_reply", { status: "error", execution_count: count, ...error });
     } else {
-      reply(req, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
+      reply(req, "execute_reply", { status: "ok", execution_count: count, user_expressions: await userExpressions(req.content["user_expressions"]), payload: [] });
     }
+  };
+
+  /**
+   * A front end's `user_expressions` (e.g. a variable inspector's), evaluated after a cell that
+   * succeeded: each gets its own rich bundle or its own error, as ipykernel reports them.
+   */
+  const userExpressions = async (exprs: unknown): Promise<Record<string, unknown>> => {
+    const out: Record<string, unknown> = {};
+    if (exprs === null || typeof exprs !== "object") return out;
+    for (const [name, expr] of Object.entries(exprs as Record<string, unknown>)) {
+      if (typeof expr !== "string") continue;
+      try {
+        const r = await executor.run(expr, "<user_expression>");
+        out[name] = { status: "ok", data: r.hasValue ? await renderBundle(r.value) : { "text/plain": "undefined" }, metadata: {} };
+      } catch (e) {
+        const c = e instanceof CellError ? e.content : executor.errorContent(e);
+        out[name] = { status: "error", ...c };
+      }
+    }
+    return out;
   };
 
   const handle = async (req: Request, seq: number): Promise<void> => {

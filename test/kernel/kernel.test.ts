@@ -54,6 +54,22 @@ describe("kubelab kernel protocol", function () {
     assert.deepEqual(first(iopub, "execute_result").content, { execution_count: count, data: { "text/plain": "42" }, metadata: {} });
   });
 
+  it("user_expressions: each evaluated after the cell, a rich bundle or its own error", async () => {
+    const { reply } = await k.execute("const answerBase = 41;", {
+      user_expressions: { sum: "answerBase + 1", table: '({ [Symbol.for("Jupyter.display")]() { return { "text/html": "<i>x</i>", "text/plain": "x" }; } })', bad: "notDefinedAnywhere" },
+    });
+    assert.equal(reply.content["status"], "ok");
+    const ue = reply.content["user_expressions"] as Record<string, Record<string, unknown>>;
+    assert.deepEqual(ue["sum"], { status: "ok", data: { "text/plain": "42" }, metadata: {} });
+    assert.deepEqual(ue["table"]!["data"], { "text/html": "<i>x</i>", "text/plain": "x" });
+    assert.equal(ue["bad"]!["status"], "error");
+    assert.equal(ue["bad"]!["ename"], "TSError");
+    assert.match(String(ue["bad"]!["evalue"]), /Cannot find name 'notDefinedAnywhere'/);
+    // The expressions neither count as executions nor leave output in the notebook.
+    const next = await k.execute("1");
+    assert.equal(next.reply.content["execution_count"], (reply.content["execution_count"] as number) + 1);
+  });
+
   it("renders the last value through Symbol.for('Jupyter.display'), sync and async", async () => {
     const sync = await k.execute('({ [Symbol.for("Jupyter.display")]() { return { "text/html": "<b>t</b>", "text/plain": "t" }; } })');
     assert.deepEqual(first(sync.iopub, "execute_result").content["data"], { "text/html": "<b>t</b>", "text/plain": "t" });
@@ -304,6 +320,20 @@ describe("kubelab kernel: files, shutdown", function () {
       assert.equal((first(iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "[ 42, 'function' ]");
       const typed = await k.execute('twice("x")');
       assert.equal(typed.reply.content["ename"], "TSError");
+    } finally {
+      await k.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("imports a local loosely typed .js file as Node runs it (no checkJs)", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-kernel-js-"));
+    fs.writeFileSync(path.join(tmp, "loose.js"), 'let n = 1;\nn = "two";\nfunction late(x) { return x.missing ?? n; }\nmodule.exports = { n, late };\n');
+    const k = await KernelClient.start({ cwd: tmp });
+    try {
+      const { reply, iopub } = await k.execute('import { n, late } from "./loose";\n[n, late({})]');
+      assert.equal(reply.content["status"], "ok", JSON.stringify(reply.content));
+      assert.equal((first(iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "[ 'two', 'two' ]");
     } finally {
       await k.close();
       fs.rmSync(tmp, { recursive: true, force: true });
