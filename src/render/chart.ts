@@ -212,7 +212,9 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
         mark: { type: "bar" },
         encoding: {
           x,
-          y: { field: "value", type: "quantitative", title: unit },
+          // An all-zero chart (every connection dropped before an endpoint) gets a 0–1 axis: a
+          // zero-width domain draws a degenerate axis, labelled differently by each Vega build.
+          y: { field: "value", type: "quantitative", title: unit, ...(values.every((v) => v.value === 0) ? { scale: { domain: [0, 1] }, axis: { tickMinStep: 1 } } : {}) },
           color,
           order: { field: "order", type: "quantitative" },
           tooltip: [...tooltip, ...(hasFailed ? [{ field: "segment", type: "nominal", title: "outcome" } as const] : [])],
@@ -310,7 +312,8 @@ export function scalingSpec(steps: readonly LabelledTraffic[], opts: { title?: s
     $schema: VEGALITE_SCHEMA,
     title: { text: opts.title ?? "Share of connections per endpoint while scaling", subtitle: "one segment per endpoint; failed connections in red" },
     config: CONFIG,
-    width: { step: Math.max(24, Math.min(80, Math.floor(700 / Math.max(1, steps.length)))) },
+    // 520 px of bars leave room for the axis and the pod legend in JupyterLab's 828 px output area.
+    width: { step: Math.max(24, Math.min(80, Math.floor(520 / Math.max(1, steps.length)))) },
     height: 260,
     data: { values },
     mark: { type: "bar", stroke: "white", strokeWidth: 0.75 },

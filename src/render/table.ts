@@ -157,8 +157,12 @@ export function tableHtml(table: Table): string {
   return parts.join("");
 }
 
-/** What the HTML table may fit in, px: the exported page's output column (859 px) less a margin. */
-const FIT_PX = 840;
+/**
+ * What the HTML table may fit in, px: the narrower of the exported page's output column (859 px)
+ * and JupyterLab's output area in a 1280 px window with the file browser open (828 px), less a margin
+ * for font metrics that differ from {@link CELL_CHAR_PX}.
+ */
+const FIT_PX = 800;
 /** Width of a character of the table's 12 px monospace font, and a cell's horizontal padding, px. */
 const CELL_CHAR_PX = 7.3;
 const CELL_PAD_PX = 13;

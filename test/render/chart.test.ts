@@ -50,6 +50,19 @@ describe("render/chart: Vega-Lite specs", () => {
     }
   });
 
+  it("every connection dropped before an endpoint: empty bars on a 0–1 axis, not a zero-width one", async () => {
+    const r: TrafficChartData = {
+      byEndpoint: traffic(2).byEndpoint.map(({ expectedShare: _e, ...e }) => ({ ...e, count: 0, requests: 0 })),
+      total: 100,
+      failures: [{ reason: "dropped by node-3 (filter KUBE-EXTERNAL-SERVICES rule 2)", count: 100 }],
+      rulesEvaluatedPerConnection: 24,
+    };
+    const svg = (await trafficChart(r).bundle())["image/svg+xml"];
+    assert.match(svg, /Y-axis titled 'connections' for a linear scale with values from 0\.0 to 1\.0"/);
+    const busy = (await trafficChart(traffic(2)).bundle())["image/svg+xml"];
+    assert.doesNotMatch(busy, /values from 0\.0 to 1\.0"/, "a chart with traffic keeps its data's axis");
+  });
+
   it("omits the expected-share layer when no share is known", async () => {
     const r: TrafficChartData = { ...traffic(3), byEndpoint: traffic(3).byEndpoint.map(({ expectedShare: _e, ...rest }) => rest) };
     assert.deepEqual(await markItemCounts(trafficSpec(r)), { layer_0_marks: 3 });
