@@ -21,6 +21,7 @@ import Module, { createRequire } from "node:module";
 import { inspect } from "node:util";
 import type { CellDiagnostic, TypeScriptEngine } from "./typescript";
 import { INTERRUPTED_NAME, IRQ_NAME, interruptChecks } from "./interrupt";
+import { CellTimers } from "./celltimers";
 import { IRQ_FLAG, IRQ_PHASE, IRQ_SLOTS, PHASE_IDLE, PHASE_SIGNALLED, PHASE_WATCHED } from "./threads";
 
 /** An error output in Jupyter's terms. */
@@ -57,6 +58,9 @@ interface CellSource {
  * const r = await ex.run("1 + 1", "In[1]"); // → { hasValue: true, value: 2 }
  * ```
  */
+/** One per process: it patches the global timer functions. */
+const cellTimers = new CellTimers();
+
 export class Executor {
   private readonly exportsTarget: Record<string, unknown> = {};
   private readonly exports: Record<string, unknown>;
@@ -67,6 +71,8 @@ export class Executor {
   private rejectInterrupt: (e: Error) => void = () => {};
   private interruptPromise!: Promise<never>;
   private seq = 0;
+  /** The cell run() is executing (its `seq`), if any. */
+  private runningCell: number | undefined;
   /** `[IRQ_FLAG] !== 0`: stop; `[IRQ_PHASE]`: where the cell is (see `interrupt.ts`); shared with the protocol thread. */
   readonly irq: Int32Array;
   private clearScheduled = false;
@@ -104,6 +110,7 @@ export class Executor {
         return true;
       },
     });
+    cellTimers.install();
     const cwd = opts.cwd ?? process.cwd();
     this.cellRequire = this.wrapRequire(createRequire(path.join(cwd, "__cell__.js")), cwd);
     this.resetInterrupt();
@@ -130,6 +137,18 @@ export class Executor {
    * ```
    */
   async run(code: string, label: string): Promise<CellValue> {
+    try {
+      return await this.runCell(code, label);
+    } catch (e) {
+      // An interrupted cell's timers would fire into later cells: they stop with it.
+      if (e instanceof CellError && e.content.ename === "KeyboardInterrupt") cellTimers.cancel(this.seq);
+      throw e;
+    } finally {
+      this.runningCell = undefined;
+    }
+  }
+
+  private async runCell(code: string, label: string): Promise<CellValue> {
     // A cell that compiles keeps its declarations even if it then throws: like IPython, what it defined before
     // it failed stays defined (and typed) for later cells.
     Atomics.store(this.irq, IRQ_FLAG, 0);
@@ -140,6 +159,7 @@ export class Executor {
       this.sideOutputs.set(file, js);
     }
     const filename = `kubelab-cell-${++this.seq}`;
+    this.runningCell = this.seq;
     const params = `(exports, require, ${IRQ_NAME}, ${INTERRUPTED_NAME}) { `;
     // The script enters the watchdog's phase, defines and calls the cell's function, and leaves the phase
     // (see `leaveWatchdog`): breakOnSigint covers the whole body and nothing outside it.
@@ -167,7 +187,8 @@ export class Executor {
     };
     (globalThis as Record<string, unknown>)["__kubelab__"] = holder;
     try {
-      vm.runInThisContext(prefix + js + "\n})(__kubelab__.exports, __kubelab__.require, __kubelab__.irq, __kubelab__.interrupted); } finally { __kubelab__.leave(); }", { filename, breakOnSigint: true });
+      const script = prefix + js + "\n})(__kubelab__.exports, __kubelab__.require, __kubelab__.irq, __kubelab__.interrupted); } finally { __kubelab__.leave(); }";
+      cellTimers.run(this.seq, () => vm.runInThisContext(script, { filename, breakOnSigint: true }));
       result = holder.result;
     } catch (e) {
       throw new CellError(this.errorContent(e));
@@ -198,6 +219,8 @@ export class Executor {
    * ```
    */
   interrupt(): void {
+    // Idle: what is still running belongs to cells that finished (a timer, an interval); stop it all.
+    if (this.runningCell === undefined) cellTimers.cancel();
     this.rejectInterrupt(keyboardInterrupt());
     this.resetInterrupt();
   }

@@ -75,6 +75,28 @@ describe("kubelab kernel: an interrupt stops any synchronous code and keeps the 
     }
   }
 
+  it("an interrupted cell that awaited timers prints nothing into the cells after it", async () => {
+    const busy = k.request("shell", "execute_request", { ...EXECUTE, code: 'setInterval(() => console.log("tick"), 100);\nawait new Promise((r) => setTimeout(r, 60_000));' }, REPLY_BOUND_MS);
+    await new Promise((r) => setTimeout(r, 500));
+    await interrupters[0]![1](k);
+    assert.equal((await busy).content["ename"], "KeyboardInterrupt");
+    const next = await k.execute('await new Promise((r) => setTimeout(r, 1500));\n"quiet"');
+    const streams = next.iopub.filter((m) => m.header.msg_type === "stream").map((m) => String(m.content["text"]));
+    assert.deepEqual(streams, [], "no tick from the interrupted cell");
+    assert.equal((first(next.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "'quiet'");
+  });
+
+  it("an interrupt while idle stops the intervals finished cells left running", async () => {
+    assert.equal((await k.execute('setInterval(() => console.log("background"), 50);\nsetTimeout(function again() { console.log("chain"); setTimeout(again, 50); }, 50);')).reply.content["status"], "ok");
+    await new Promise((r) => setTimeout(r, 300));
+    await interrupters[0]![1](k);
+    await new Promise((r) => setTimeout(r, 200));
+    const next = await k.execute('await new Promise((r) => setTimeout(r, 800));\n"still"');
+    const streams = next.iopub.filter((m) => m.header.msg_type === "stream").map((m) => String(m.content["text"]));
+    assert.deepEqual(streams.filter((t) => /background|chain/.test(t)), [], "the interval and the timer chain stopped");
+    assert.equal(next.reply.content["status"], "ok");
+  });
+
   it("a SIGINT while idle, after cells ran, interrupts nothing and does not end the kernel", async () => {
     assert.equal((await k.execute("const idle = 1;")).reply.content["status"], "ok");
     k.proc.kill("SIGINT");
