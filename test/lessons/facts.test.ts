@@ -83,12 +83,13 @@ describe("lessons: the facts they teach", () => {
     assert.ok(!/drops the packet if there are none/.test(text));
   });
 
-  it("lesson 1: the mark comes before apply, and the story of one pod has the ten steps, kubectl to Running, in order", () => {
+  it("lesson 1: begins as the seed does (kubectl create deployment after the mark), and the story of one pod has the ten steps, kubectl to Running, in order", () => {
     const text = lesson("01-control-plane");
-    assert.match(text, /const mark = cluster\.trace\.mark\(\);\ncluster\.apply\("hello-world\.yaml"\)/);
+    const command = "create deployment hello-world --image=nginx:1.27 --replicas=4";
+    assert.ok(text.includes(`const mark = cluster.trace.mark();\ncluster.kubectl("${command}")`), "the mark, then kubectl create deployment");
     const c = new Cluster({ nodes: 3, seed: 42 });
     const mark = c.trace.mark();
-    c.apply("hello-world.yaml");
+    assert.equal(String(c.kubectl(command)).trim(), "deployment.apps/hello-world created");
     c.settle();
     const pod = c.pods()[0]!;
     const rs = pod.metadata.ownerReferences![0]!.name;
