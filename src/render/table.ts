@@ -163,8 +163,11 @@ export function tableHtml(table: Table): string {
  * for font metrics that differ from {@link CELL_CHAR_PX}.
  */
 const FIT_PX = 800;
-/** Width of a character of the table's 12 px monospace font, and a cell's horizontal padding, px. */
-const CELL_CHAR_PX = 7.3;
+/**
+ * Width of a character of the table's monospace font, and a cell's horizontal padding, px: the font
+ * is JupyterLab's code font, 13 px there (7.8 px a character in DejaVu Sans Mono), 12 px elsewhere.
+ */
+const CELL_CHAR_PX = 7.9;
 const CELL_PAD_PX = 13;
 
 /**

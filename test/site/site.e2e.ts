@@ -93,7 +93,8 @@ async function freshPage(browser: Browser, site: SiteServer): Promise<{ page: Pa
 }
 
 async function kernelIdle(page: Page): Promise<void> {
-  await page.waitForFunction(() => /\| Idle/.test(document.querySelector(".jp-StatusBar-Component")?.textContent ?? document.body.textContent ?? ""), null, { timeout: 60_000 });
+  // The kernel's status item in JupyterLab 4's status bar reads "kubelab (TypeScript) | Idle".
+  await page.waitForFunction(() => [...document.querySelectorAll(".jp-StatusBar-Left .jp-StatusBar-TextItem")].some((e) => /\| Idle$/.test(e.textContent ?? "")), null, { timeout: 60_000 });
 }
 
 async function openLesson(page: Page, base: string, file: string): Promise<void> {
@@ -224,8 +225,12 @@ describe("site (JupyterLite in Chromium)", function () {
       await page.click(".lm-MenuBar-itemLabel:text-is('File')");
       await page.click(".lm-Menu-itemLabel:text-is('New')");
       await page.click(".lm-Menu-itemLabel:text-is('Notebook')");
+      // JupyterLite asks which kernel a new notebook gets (kubelab's is preselected); the dialog may
+      // take a while to appear, and isVisible() does not wait for it.
       const select = page.locator(".jp-Dialog button.jp-mod-accept");
-      if (await select.isVisible({ timeout: 5000 }).catch(() => false)) await select.click();
+      await select.waitFor({ state: "visible", timeout: 30_000 });
+      assert.match(await page.locator(".jp-Dialog").innerText(), /kubelab \(TypeScript\)/);
+      await select.click();
       await page.waitForSelector(`${NB} .jp-Cell`);
       await kernelIdle(page);
       assert.match((await page.textContent(".jp-KernelName")) ?? "", /kubelab \(TypeScript\)/);
@@ -284,7 +289,7 @@ describe("site (JupyterLite in Chromium)", function () {
       assert.match(String(result(2)["text/plain"]), /Endpoints of service default\/web/);
       const err = got[3]!.outputs.find((o) => o.output_type === "error");
       assert.equal(err?.ename, "TSError");
-      assert.match(String(err?.evalue), /In\[4\]:1:1 TS2304: Cannot find name 'undefinedName'/);
+      assert.match(String(err?.evalue), /In\[4\]:1:1 TS(2304|2552): Cannot find name 'undefinedName'/);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
