@@ -26,6 +26,23 @@ import { applyDefaults } from "./defaults";
 import { IPAllocator, PortAllocator } from "./allocators";
 import { type ClientRateLimit, TokenBucket } from "../client/ratelimit";
 
+
+/**
+ * client-go's cache mutation detector, for tests (`KUBELAB_MUTATION_DETECTOR=1`, set by the test
+ * setup): every stored object is deep-frozen, so code that edits an object it read from the API
+ * server — which the identity memos of informers, kube-proxy and the views rely on never happening —
+ * throws at the write instead of corrupting the cache silently.
+ */
+function mutationDetectorOn(): boolean {
+  return typeof process !== "undefined" && process.env?.["KUBELAB_MUTATION_DETECTOR"] === "1";
+}
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+}
+
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 /** An object as stored: shared and read-only. */
 export type Stored<K extends Kind> = DeepReadonly<ObjectOf<K>>;
@@ -82,6 +99,8 @@ export class ApiServer {
   /** owner uid → dependents' `Kind/ns/name` (the garbage collector's graph, kept by the watch cache). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly podsByNode = new Map<string, Set<string>>();
+  /** The mutation detector (see {@link mutationDetectorOn}), read once per API server. */
+  private readonly freezeStored = mutationDetectorOn();
   /** Client-side token buckets of throttled clients, debited by each of their write requests. */
   private readonly limiters = new Map<string, TokenBucket>();
   readonly name = "kube-apiserver";
@@ -454,13 +473,15 @@ export class ApiServer {
 
   private persist(obj: KubeObject, old: KubeObject | undefined): void {
     const key = etcdKeyOf(obj);
-    // resourceVersion is the revision this write will get.
-    obj.metadata.resourceVersion = String(this.etcd.revision + 1);
+    // resourceVersion is the revision this write will get. The metadata is copied: an update built by
+    // spreading the stored object shares the old object's metadata, which must not change.
+    obj.metadata = { ...obj.metadata, resourceVersion: String(this.etcd.revision + 1) };
     this.etcd.put(key, obj);
     this.ctx.record(this.name, "etcd", "put", key, `rev=${this.etcd.revision}`);
     let m = this.cache.get(obj.kind);
     if (!m) this.cache.set(obj.kind, (m = new Map()));
     m.set(cacheKey(obj), obj);
+    if (this.freezeStored) deepFreeze(obj);
     this.index(old, obj);
     this.notify(old ? "MODIFIED" : "ADDED", obj, old);
   }
