@@ -13,6 +13,7 @@
  * api.create("kubectl", { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
  * ```
  */
+import { EventStore } from "./events";
 import { type Cidr, parseCidr } from "../util/ipv4";
 import { randomSuffix } from "../util/names";
 import type { FieldError } from "../api/errors";
@@ -88,6 +89,8 @@ export const TRACE_FANOUT_LIMIT = 50;
 
 export class ApiServer {
   readonly etcd = new Etcd<KubeObject>();
+  /** Events components report (kept apart from etcd's revisions: see events.ts). */
+  readonly events: EventStore;
   readonly serviceCIDR: Cidr;
   readonly clusterIPs: IPAllocator;
   readonly nodePorts: PortAllocator;
@@ -109,6 +112,7 @@ export class ApiServer {
     private readonly ctx: SimContext,
     opts: ApiServerOptions,
   ) {
+    this.events = new EventStore(() => ctx.now);
     this.serviceCIDR = parseCidr(opts.serviceCIDR);
     this.clusterIPs = new IPAllocator(this.serviceCIDR, ctx.rng.fork());
     const [lo, hi] = opts.nodePortRange ?? [30000, 32767];
