@@ -7,7 +7,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KernelClient, first } from "./client";
+import { KernelClient } from "../../src/lessons/jupyter-client";
+import { first } from "./messages";
 
 const EXECUTE = { silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
 /** No reply this long after an interrupt means the interrupt did not stop the cell. */
@@ -53,7 +54,7 @@ describe("kubelab kernel: an interrupt stops any synchronous code and keeps the 
     k = await KernelClient.start({ cwd: dir });
   });
   after(async () => {
-    await k?.close();
+    await k?.shutdown();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
