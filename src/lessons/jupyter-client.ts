@@ -129,8 +129,10 @@ export function liveKernels(): number {
 
 /** The content of an execute_request with the defaults a notebook front end sends. */
 const EXECUTE = { silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
-/** The last this many characters of the kernel's stderr are kept (its log, quoted when it dies). */
-const STDERR_TAIL = 16_384;
+/** The last this many characters of the kernel's stderr are kept (its log: tests search it). */
+const STDERR_KEPT = 1 << 20;
+/** How much of that log an error quotes when the kernel dies or never answers. */
+const STDERR_QUOTED = 16_384;
 /** A kernel that replies and then exits (shutdown) may be seen to exit before its reply is read. */
 const REPLY_GRACE_MS = 500;
 
@@ -220,7 +222,7 @@ export class KernelClient {
         for (const p of [...this.pending.values()]) p.reject(e);
       });
     proc.stderr?.on("data", (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString()).slice(-STDERR_TAIL);
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-STDERR_KEPT);
     });
     proc.stdout?.resume();
     const url = (port: number): string => `tcp://${conn.ip}:${port}`;
@@ -266,7 +268,7 @@ export class KernelClient {
     return k;
   }
 
-  /** The last 16 kB the kernel wrote to its stderr (its log). */
+  /** The last megabyte the kernel wrote to its stderr (its log). */
   get stderr(): string {
     return this.stderrTail;
   }
@@ -301,7 +303,7 @@ export class KernelClient {
     if (this.spawnError) return new KernelDiedError(`cannot start the kernel (${this.argv0}): ${this.spawnError.message}`);
     if (this.proc.exitCode === null && this.proc.signalCode === null) return undefined;
     const how = this.proc.signalCode ?? `code ${this.proc.exitCode}`;
-    return new KernelDiedError(`the kernel exited (${how})${this.stderrTail ? `; its log:\n${this.stderrTail.trimEnd()}` : ""}`);
+    return new KernelDiedError(`the kernel exited (${how})${this.stderrTail ? `; its log:\n${this.stderrTail.slice(-STDERR_QUOTED).trimEnd()}` : ""}`);
   }
 
   /**
@@ -458,7 +460,7 @@ export class KernelClient {
       } catch (e) {
         if (e instanceof KernelDiedError) throw e;
       }
-      if (Date.now() > deadline) throw new KernelDiedError(`the kernel did not answer kernel_info within ${timeoutMs} ms${this.stderrTail ? `; its log:\n${this.stderrTail.trimEnd()}` : ""}`);
+      if (Date.now() > deadline) throw new KernelDiedError(`the kernel did not answer kernel_info within ${timeoutMs} ms${this.stderrTail ? `; its log:\n${this.stderrTail.slice(-STDERR_QUOTED).trimEnd()}` : ""}`);
     }
   }
 

@@ -296,6 +296,38 @@ describe("site (JupyterLite in Chromium)", function () {
     }
   });
 
+  it("keeps a learner's saved edit across a reload; File → Reset Lesson restores the shipped notebook", async () => {
+    const { page, context, errors } = await freshPage(browser, server);
+    try {
+      const lesson = "05-headless-selectorless-externalname.ipynb";
+      const note = "// my own note";
+      const firstSource = async (): Promise<string> => (await modelCells(page))[0]!.source;
+      await openLesson(page, server.url, lesson);
+      const shipped = await firstSource();
+      await page.locator(`${NB} .jp-CodeCell`).first().locator(".cm-content").click();
+      await page.keyboard.press("Control+Home");
+      await page.keyboard.insertText(`${note}\n`);
+      await page.keyboard.press("Control+s");
+      await page.waitForFunction(() => !document.querySelector(".jp-mod-dirty"), null, { timeout: 30_000 });
+      await page.reload();
+      await page.waitForSelector(`${NB} .jp-Cell`, { timeout: 60_000 });
+      assert.ok((await firstSource()).startsWith(note), "the saved edit is still there after a reload (browser storage)");
+      await page.click(".lm-MenuBar-itemLabel:text-is('File')");
+      await page.click(".lm-Menu-itemLabel:text-is('Reset Lesson')");
+      await page.locator(".jp-Dialog button.jp-mod-warn").click();
+      await page.waitForFunction((n) => {
+        const app = (globalThis as unknown as { jupyterapp: { shell: { currentWidget: { content: { model: { toJSON(): { cells: { cell_type: string; source: string | string[] }[] } } } } } } }).jupyterapp;
+        const first = app.shell.currentWidget.content.model.toJSON().cells.find((c) => c.cell_type === "code");
+        const src = first ? (Array.isArray(first.source) ? first.source.join("") : first.source) : "";
+        return !src.startsWith(n);
+      }, note, { timeout: 30_000 });
+      assert.equal(await firstSource(), shipped, "Reset Lesson restores the shipped cell");
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("redraws a lesson's chart after a learner edits a replica count", async () => {
     const { page, context, errors } = await freshPage(browser, server);
     try {
