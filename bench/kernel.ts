@@ -12,7 +12,7 @@
  * Run: `npm run build && node dist/bench/kernel.js [runs]`.
  */
 import * as path from "node:path";
-import { KernelClient, KERNEL_MAIN } from "../test/kernel/client";
+import { KernelClient, KERNEL_MAIN } from "../src/lessons/jupyter-client";
 
 interface Figures {
   /** Cells whose idle status never arrived on IOPub. */
@@ -94,7 +94,7 @@ async function measure(argv: string[], runs: number): Promise<Figures> {
     const after1000Ms = await after(1000);
     return { lostIdle: lost.get(k) ?? 0, startMs, trivialMs: median(trivial), declMs: median(decl), loopMs: median(loop), after300Ms, after1000Ms };
   } finally {
-    await k.close();
+    await k.shutdown();
   }
 }
 

@@ -544,11 +544,24 @@ export class Cluster {
 
   /**
    * Follow one packet (and its reply) through every hook, chain and rule, with the NAT applied.
+   * Connection tracking persists between calls while the cluster is unchanged, so the same 5-tuple
+   * (`sport`) again rides its conntrack entry (ESTABLISHED); any change to the cluster, or
+   * {@link Cluster.flushConntrack}, starts from empty tables.
    * @example cluster.packet({ from: "pod/client", to: "hello-world:80" }).hops
    */
   packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
     return this.dataPath.packet(opts);
   }
+  /**
+   * Empties every node's kernel connection state — conntrack entries, `-m recent` lists, IPVS
+   * connections — as `conntrack -F` (and `ipvsadm -C`'s connection flush) on each node would.
+   * @example cluster.flushConntrack().packet({ from: "pod/client", to: "web:80", sport: 40000 })   // NEW again
+   */
+  flushConntrack(): this {
+    this.dataPath.flush();
+    return this;
+  }
+
 
   /** One node: its Node object, kubelet, pods, network plumbing. */
   node(name: string): NodeView {

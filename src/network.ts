@@ -87,6 +87,11 @@ export class DataPathAdapter {
     return this.cached.world;
   }
 
+  /** Forget the kernel state of every node (the next call builds a fresh world; compiled rules stay cached). */
+  flush(): void {
+    this.cached = undefined;
+  }
+
   private netNode(name: string, ip: string, podCIDR: string): NetNode {
     const old = this.netNodes.get(name);
     if (old && old.ips[0] === ip && old.podCIDR === podCIDR) return old;
@@ -98,7 +103,7 @@ export class DataPathAdapter {
       iptablesSave: () => proxy.rulesetText(name),
       ...(proxy.mode === "ipvs" ? { ipvs: () => proxy.ipvs(name).kernelState() } : {}),
       ...(proxy.mode === "nftables" ? { nftables: () => proxy.nftables(name).ruleset() } : {}),
-      healthCheck: (port: number) => healthCheck(proxy, name, port),
+      healthCheck: (port: number) => proxy.healthCheck(name, port),
     };
     this.netNodes.set(name, node);
     return node;
@@ -265,19 +270,6 @@ export class DataPathAdapter {
     return new Packet(trace, ctx);
   }
 
-}
-
-/** kube-proxy's health check server: local ready endpoints of the Service that owns this healthCheckNodePort. */
-function healthCheck(proxy: KubeProxy, node: string, port: number): { localEndpoints: number } | undefined {
-  const snap = proxy.synced;
-  const svc = snap.services.find((s) => s.spec.healthCheckNodePort === port);
-  if (!svc) return undefined;
-  let n = 0;
-  for (const sl of snap.endpointSlices) {
-    if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.[wellKnown.serviceName] !== svc.metadata.name) continue;
-    for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions?.ready ?? true)) n++;
-  }
-  return { localEndpoints: n };
 }
 
 function endpointKey(endpoint: string): number {

@@ -13,6 +13,7 @@
  * api.create("kubectl", { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
  * ```
  */
+import { EventStore } from "./events";
 import { type Cidr, parseCidr } from "../util/ipv4";
 import { randomSuffix } from "../util/names";
 import type { FieldError } from "../api/errors";
@@ -25,6 +26,23 @@ import type { SimContext } from "../sim/context";
 import { applyDefaults } from "./defaults";
 import { IPAllocator, PortAllocator } from "./allocators";
 import { type ClientRateLimit, TokenBucket } from "../client/ratelimit";
+
+
+/**
+ * client-go's cache mutation detector, for tests (`KUBELAB_MUTATION_DETECTOR=1`, set by the test
+ * setup): every stored object is deep-frozen, so code that edits an object it read from the API
+ * server — which the identity memos of informers, kube-proxy and the views rely on never happening —
+ * throws at the write instead of corrupting the cache silently.
+ */
+function mutationDetectorOn(): boolean {
+  return typeof process !== "undefined" && process.env?.["KUBELAB_MUTATION_DETECTOR"] === "1";
+}
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+}
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 /** An object as stored: shared and read-only. */
@@ -71,6 +89,8 @@ export const TRACE_FANOUT_LIMIT = 50;
 
 export class ApiServer {
   readonly etcd = new Etcd<KubeObject>();
+  /** Events components report (kept apart from etcd's revisions: see events.ts). */
+  readonly events: EventStore;
   readonly serviceCIDR: Cidr;
   readonly clusterIPs: IPAllocator;
   readonly nodePorts: PortAllocator;
@@ -82,6 +102,8 @@ export class ApiServer {
   /** owner uid → dependents' `Kind/ns/name` (the garbage collector's graph, kept by the watch cache). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly podsByNode = new Map<string, Set<string>>();
+  /** The mutation detector (see {@link mutationDetectorOn}), read once per API server. */
+  private readonly freezeStored = mutationDetectorOn();
   /** Client-side token buckets of throttled clients, debited by each of their write requests. */
   private readonly limiters = new Map<string, TokenBucket>();
   readonly name = "kube-apiserver";
@@ -90,6 +112,7 @@ export class ApiServer {
     private readonly ctx: SimContext,
     opts: ApiServerOptions,
   ) {
+    this.events = new EventStore(() => ctx.now);
     this.serviceCIDR = parseCidr(opts.serviceCIDR);
     this.clusterIPs = new IPAllocator(this.serviceCIDR, ctx.rng.fork());
     const [lo, hi] = opts.nodePortRange ?? [30000, 32767];
@@ -454,13 +477,15 @@ export class ApiServer {
 
   private persist(obj: KubeObject, old: KubeObject | undefined): void {
     const key = etcdKeyOf(obj);
-    // resourceVersion is the revision this write will get.
-    obj.metadata.resourceVersion = String(this.etcd.revision + 1);
+    // resourceVersion is the revision this write will get. The metadata is copied: an update built by
+    // spreading the stored object shares the old object's metadata, which must not change.
+    obj.metadata = { ...obj.metadata, resourceVersion: String(this.etcd.revision + 1) };
     this.etcd.put(key, obj);
     this.ctx.record(this.name, "etcd", "put", key, `rev=${this.etcd.revision}`);
     let m = this.cache.get(obj.kind);
     if (!m) this.cache.set(obj.kind, (m = new Map()));
     m.set(cacheKey(obj), obj);
+    if (this.freezeStored) deepFreeze(obj);
     this.index(old, obj);
     this.notify(old ? "MODIFIED" : "ADDED", obj, old);
   }

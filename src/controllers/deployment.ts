@@ -197,12 +197,19 @@ export class DeploymentController {
         ...(d.spec.minReadySeconds ? { minReadySeconds: d.spec.minReadySeconds } : {}),
       },
     };
-    return this.api.create(DEPLOYMENT_CONTROLLER, rs, { admitted: !this.api.admit(rs).length });
+    const created = this.api.create(DEPLOYMENT_CONTROLLER, rs, { admitted: !this.api.admit(rs).length });
+    if (replicas > 0) this.api.events.record({ component: DEPLOYMENT_CONTROLLER }, d, "Normal", "ScalingReplicaSet", `Scaled up replica set ${created.metadata.name} from 0 to ${replicas}`);
+    return created;
   }
 
   private scaleRS(rs: Stored<"ReplicaSet">, replicas: number): Stored<"ReplicaSet"> {
     const from = rs.spec.replicas ?? 0;
     const next = { ...clone<ReplicaSet>(rs), spec: { ...clone<ReplicaSet["spec"]>(rs.spec), replicas } };
+    const owner = rs.metadata.ownerReferences?.find((o) => o.kind === "Deployment");
+    if (owner && from !== replicas) {
+      const d = { apiVersion: owner.apiVersion, kind: "Deployment" as const, metadata: { name: owner.name, namespace: rs.metadata.namespace, uid: owner.uid } };
+      this.api.events.record({ component: DEPLOYMENT_CONTROLLER }, d, "Normal", "ScalingReplicaSet", `Scaled ${replicas > from ? "up" : "down"} replica set ${rs.metadata.name} from ${from} to ${replicas}`);
+    }
     return this.api.update(DEPLOYMENT_CONTROLLER, next, { admitted: true, verb: "scale", detail: `replicas ${from}→${replicas}` });
   }
 

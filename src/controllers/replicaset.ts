@@ -109,12 +109,16 @@ export class ReplicaSetController {
       this.expectations.set(key, { adds: n, dels: 0 });
       for (let i = 0; i < n; i++) {
         const pod = this.newPod(rs);
-        this.api.create(RS_CONTROLLER, pod, { admitted: this.prototypes.get(rs.metadata.uid!)!.valid });
+        const created = this.api.create(RS_CONTROLLER, pod, { admitted: this.prototypes.get(rs.metadata.uid!)!.valid });
+        this.api.events.record({ component: RS_CONTROLLER }, rs, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name}`);
       }
     } else if (diff > 0) {
       const n = batch(diff);
       this.expectations.set(key, { adds: 0, dels: n });
-      for (const p of rankForDeletion(active).slice(0, n)) this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
+      for (const p of rankForDeletion(active).slice(0, n)) {
+        this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
+        this.api.events.record({ component: RS_CONTROLLER }, rs, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`);
+      }
     }
     this.updateStatus(rs, active);
   }

@@ -16,6 +16,7 @@
  * rest.list(resourceFor("pods")!, "default", { labelSelector: "app=web" }).items.length;
  * ```
  */
+import type { CoreEvent } from "../apiserver/events";
 import { type KindInfo, kinds } from "../api/meta";
 import { schemaErrors } from "../api/schema";
 import type { DeepReadonly, Kind, KubeObject, ObjectOf } from "../api/types";
@@ -156,6 +157,16 @@ export class Rest {
     const matches = this.matcher(opts);
     const items = this.api.list(r.kind, r.namespaced ? ns : undefined).filter(matches);
     return { items, resourceVersion: this.resourceVersion };
+  }
+
+  /**
+   * core/v1 events in `ns` (all without one), filtered by a field selector on `involvedObject.*`,
+   * `reason`, `type` or `metadata.name` as the API server's event registry supports.
+   */
+  events(ns: string | undefined, fieldSelector?: string): { items: CoreEvent[]; resourceVersion: string } {
+    const f = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+    const items = this.api.events.list(ns).filter((e) => !f || f(e as never));
+    return { items, resourceVersion: this.api.events.resourceVersion };
   }
 
   private matcher(opts: ListOptions): (o: Stored<Kind>) => boolean {

@@ -57,6 +57,11 @@ export class ContainerRuntime {
     });
   }
 
+  /** Whether the node has the image already (no pull for IfNotPresent). */
+  hasImage(image: string): boolean {
+    return this.images.has(image);
+  }
+
   /** PullImage, honouring the pull policy; `done` gets the image reference. */
   pullImage(caller: string, object: string, image: string, policy: string, done: () => void): void {
     const present = this.images.has(image);

@@ -214,12 +214,26 @@ export class Kubelet {
     });
   }
 
+  /** Reports an event about the pod, from this node's kubelet (what `kubectl describe pod` lists). */
+  private event(rt: PodRuntime, type: "Normal" | "Warning", reason: string, message: string, fieldPath?: string): void {
+    this.api.events.record({ component: "kubelet", host: this.config.name }, rt.pod, type, reason, message, fieldPath);
+  }
+
   private startContainer(rt: PodRuntime, i: number, pullPolicy: string): void {
     const cs = rt.containers[i]!;
+    const container = `spec.containers{${cs.name}}`;
+    const present = this.cri.hasImage(cs.image) && pullPolicy !== "Always";
+    if (!present) this.event(rt, "Normal", "Pulling", `Pulling image "${cs.image}"`, container);
+    const pullStart = this.ctx.now;
     this.cri.pullImage(this.name, rt.ref, cs.image, pullPolicy, () => {
       if (rt.terminating) return;
+      // The kubelet's message also gives the image size, which the simulation does not model.
+      const took = goDuration(this.ctx.now - pullStart);
+      this.event(rt, "Normal", "Pulled", present ? `Container image "${cs.image}" already present on machine` : `Successfully pulled image "${cs.image}" in ${took} (${took} including waiting)`, container);
+      this.event(rt, "Normal", "Created", `Created container: ${cs.name}`, container);
       this.cri.startContainer(this.name, rt.ref, cs.name, (id) => {
         if (rt.terminating) return;
+        this.event(rt, "Normal", "Started", `Started container ${cs.name}`, container);
         cs.containerId = `containerd://${id}`;
         cs.state = "running";
         cs.reason = "";
@@ -349,6 +363,7 @@ export class Kubelet {
     if (delay > 0) {
       cs.state = "waiting";
       cs.reason = "CrashLoopBackOff";
+      this.event(rt, "Warning", "BackOff", `Back-off restarting failed container ${cs.name} in pod ${rt.pod.metadata.name}_${rt.pod.metadata.namespace}(${rt.pod.metadata.uid})`, `spec.containers{${cs.name}}`);
       this.reportStatus(rt);
     }
     const epoch = cs.epoch;
@@ -395,6 +410,7 @@ export class Kubelet {
         this.ctx.loop.after(first + k * period - this.ctx.now, "readiness probe", () => {
           if (cs.epoch !== epoch || cs.state !== "running") return;
           this.ctx.record(this.name, this.name, "probe", rt.ref, `Readiness probe failed (${k + 1}/${threshold}): ${this.probeTarget(p, rt.ip ?? "")}: context deadline exceeded`);
+          this.event(rt, "Warning", "Unhealthy", `Readiness probe failed: ${this.probeTarget(p, rt.ip ?? "")}: context deadline exceeded`, `spec.containers{${cs.name}}`);
           if (k + 1 === threshold) {
             cs.ready = false;
             this.reportStatus(rt);
@@ -413,6 +429,7 @@ export class Kubelet {
       this.ctx.loop.after(first + k * period - this.ctx.now, "liveness probe", () => {
         if (cs.epoch !== epoch || cs.state !== "running" || cs.stopping) return;
         this.ctx.record(this.name, this.name, "probe", rt.ref, `Liveness probe failed (${k + 1}/${threshold}): ${this.probeTarget(p, rt.ip ?? "")}: context deadline exceeded`);
+        this.event(rt, "Warning", "Unhealthy", `Liveness probe failed: ${this.probeTarget(p, rt.ip ?? "")}: context deadline exceeded`, `spec.containers{${cs.name}}`);
         if (k + 1 === threshold) this.killContainer(rt, cs, p);
       });
     }
@@ -429,6 +446,7 @@ export class Kubelet {
     cs.stopping = { killAt: this.ctx.now + grace * 1000 };
     const epoch = ++cs.epoch;
     this.cri.stopContainer(this.name, rt.ref, cs.name, `failed liveness probe, will be restarted: SIGTERM, grace period ${grace}s`);
+    this.event(rt, "Normal", "Killing", `Container ${cs.name} failed liveness probe, will be restarted`, `spec.containers{${cs.name}}`);
     if (!cs.hung) this.exitOnSigterm(rt, cs);
     this.ctx.loop.after(grace * 1000, "stop timeout", () => {
       if (cs.epoch !== epoch) return;
@@ -529,4 +547,10 @@ function hash64(s: string): string {
     out += h.toString(16).padStart(8, "0");
   }
   return out;
+}
+
+/** A millisecond duration as Go's time.Duration prints it: `532ms`, `1.5s`, `2s`. */
+function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, "")}s`;
 }

@@ -4,7 +4,7 @@
  * The source file is never written.
  */
 import * as path from "node:path";
-import { KernelSession } from "./session";
+import { KernelClient, type CellRun } from "./jupyter-client";
 import { OutputCollector } from "./outputs";
 import { joinText, readNotebook, type CodeCell, type ErrorOutput, type Notebook, type Output } from "./notebook";
 import { stripAnsi } from "./text";
@@ -124,7 +124,7 @@ export async function executeNotebook(nb: Notebook, opts: RunOptions & { name: s
   const code = out.cells.map((c, i) => ({ c, i })).filter((x): x is { c: CodeCell; i: number } => x.c.cell_type === "code");
   const started = Date.now();
   progress(`${prefix}${opts.name}: starting the kernel`);
-  const kernel = await KernelSession.start({ cwd: opts.cwd, ...(opts.kernelArgv ? { argv: opts.kernelArgv } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  const kernel = await KernelClient.start({ cwd: opts.cwd, ...(opts.kernelArgv ? { argv: opts.kernelArgv } : {}), ...(opts.env ? { env: opts.env } : {}) });
   try {
     const li = kernel.kernelInfo["language_info"];
     if (li && typeof li === "object") out.metadata["language_info"] = li;
@@ -139,16 +139,17 @@ export async function executeNotebook(nb: Notebook, opts: RunOptions & { name: s
       const t0 = Date.now();
       const outputs: Output[] = cell.outputs;
       sink.executionCount = null;
-      let outcome: Awaited<ReturnType<KernelSession["execute"]>>;
+      let outcome: CellRun;
       try {
-        outcome = await kernel.execute(source, (m) => sink.add(outputs, m), timeoutMs);
+        outcome = await kernel.runCell(source, timeoutMs, (m) => sink.add(outputs, m));
       } catch (e) {
         // The kernel died under the cell (process.exit, a crash, out of memory): still name the cell.
         progress(`${prefix}${opts.name} cell ${n + 1}/${code.length} ✗ ${formatMs(Date.now() - t0)}`);
         const err = e as Error;
         throw new LessonError({ notebook: opts.name, cell: n + 1, cells: code.length, cellIndex: i + 1, cellId: cell.id, ename: err.name || "Error", evalue: err.message, traceback: [], timedOut: false }, out);
       }
-      const { reply, timedOut } = outcome;
+      const { timedOut } = outcome;
+      const reply = outcome.reply.content;
       const count = typeof reply["execution_count"] === "number" ? reply["execution_count"] : sink.executionCount;
       cell.execution_count = count;
       const errorOut = outputs.find((o): o is ErrorOutput => o.output_type === "error");

@@ -20,6 +20,7 @@ import { TRACE_FANOUT_LIMIT } from "../apiserver/apiserver";
 import { Informer } from "../client/informer";
 import { SnapshotList } from "./snapshot";
 import { cacheKey } from "../api/meta";
+import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { syncIptables, type IptablesRuleset, type KubeProxyConfig } from "./iptables";
 import { syncIpvs, type IpvsRuleset } from "./ipvs";
@@ -129,6 +130,28 @@ export class KubeProxy {
   /** The Services and EndpointSlices of the last sync. */
   get synced(): ProxySnapshot {
     return this.snapshot;
+  }
+
+  /**
+   * kube-proxy's service health server on `node` (what a cloud load balancer probes on a Service's
+   * `healthCheckNodePort`, for `externalTrafficPolicy: Local`): the node's ready endpoints of that
+   * Service, as of the last sync; undefined when no Service has that health check port.
+   *
+   * @example
+   * ```ts
+   * proxy.healthCheck("node-1", 32000)?.localEndpoints;   // 0 → the load balancer skips node-1
+   * ```
+   */
+  healthCheck(node: string, port: number): { localEndpoints: number } | undefined {
+    const snap = this.snapshot;
+    const svc = snap.services.find((s) => s.spec.healthCheckNodePort === port);
+    if (!svc) return undefined;
+    let n = 0;
+    for (const sl of snap.endpointSlices) {
+      if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.[wellKnown.serviceName] !== svc.metadata.name) continue;
+      for (const e of sl.endpoints) if (e.nodeName === node && (e.conditions?.ready ?? true)) n++;
+    }
+    return { localEndpoints: n };
   }
 
   get mode(): ProxyMode {

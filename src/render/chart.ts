@@ -162,6 +162,9 @@ function wrapParts(parts: readonly string[], max: number): string[] {
  */
 export function trafficSpec(result: TrafficChartData, opts: { title?: string } = {}): TopLevelSpec {
   const denom = Math.max(1, successful(result));
+  // The prediction is for every connection the rules sent to an endpoint, answered or not: a hung
+  // pod still gets its share, so its tick sits at the top of its (red) bar.
+  const routed = Math.max(1, successful(result) + result.byEndpoint.reduce((n, e) => n + (e.failed ?? 0), 0));
   const rpc = keepAlive(result);
   // With keep-alive every request rides its connection's backend: count requests, the load a pod sees.
   const unit = rpc > 1 ? "requests" : "connections";
@@ -175,7 +178,7 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
       value: rpc > 1 ? e.requests : e.count,
       share: round(e.count / denom),
       ...(e.expectedShare !== undefined
-        ? { expectedShare: round(e.expectedShare), expected: round(e.expectedShare * denom * (rpc > 1 ? rpc : 1), 3) }
+        ? { expectedShare: round(e.expectedShare), expected: round(e.expectedShare * routed * (rpc > 1 ? rpc : 1), 3) }
         : {}),
     };
     // Connections the rules sent to a pod that did not answer are stacked on its bar in red: a hung pod
@@ -195,9 +198,13 @@ export function trafficSpec(result: TrafficChartData, opts: { title?: string } =
   const hasExpected = values.some((v) => "expectedShare" in v);
   const hasFailed = values.some((v) => v.segment === FAILED);
   // One colour scale for nodes, failures and the prediction tick, so each has its own legend entry.
-  const nodes = [...new Set(values.filter((v) => v.segment !== FAILED).map((v) => v.node))].sort();
+  // A node whose endpoints answered nothing draws no bar of its colour: it stays out of the legend.
+  const allNodes = [...new Set(values.filter((v) => v.segment !== FAILED).map((v) => v.node))].sort();
+  const drawn = allNodes.filter((n) => values.some((v) => v.segment === n && v.value > 0));
+  const nodes = drawn.length > 0 ? drawn : allNodes;
   const domain = [...nodes, ...(hasFailed ? [FAILED] : []), ...(hasExpected ? [PREDICTED] : [])];
-  const range = [...nodes.map((_, i) => TABLEAU10[i % TABLEAU10.length]!), ...(hasFailed ? [FAILED_COLOR] : []), ...(hasExpected ? ["#222222"] : [])];
+  // Colours follow every node with an endpoint, so a node keeps its colour when another drops out.
+  const range = [...nodes.map((n) => TABLEAU10[allNodes.indexOf(n) % TABLEAU10.length]!), ...(hasFailed ? [FAILED_COLOR] : []), ...(hasExpected ? ["#222222"] : [])];
   const legendTitle = hasFailed ? "node / outcome" : "node";
   const color = { field: "segment", type: "nominal", title: legendTitle, scale: { domain, range } } as const;
   return {

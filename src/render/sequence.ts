@@ -479,8 +479,11 @@ export function sequenceSvg(model: SequenceModel, title?: string, width = PICTUR
       const widest = Math.max(...lines.map((l) => textWidth(l)));
       labelX = Math.max(timeW + 4, Math.min(start, rightEdge - widest));
     }
-    const height = lines.length * LINE_H + ARROW_H;
-    layouts.push({ row: r, top: y, lines, labelX, arrowY: y + lines.length * LINE_H + 4, height });
+    // A self-message's loop rises 4 px above its arrow line: it gets that much more room, so the loop
+    // does not touch the label's last line.
+    const loop = self ? 4 : 0;
+    const height = lines.length * LINE_H + ARROW_H + loop;
+    layouts.push({ row: r, top: y, lines, labelX, arrowY: y + lines.length * LINE_H + 4 + loop, height });
     y += height;
   });
   if (bands.length) bands[bands.length - 1]!.bottom = y;

@@ -371,6 +371,7 @@ export class Scheduler {
     const chosen = this.byIdx[nb === 1 ? best[0]! : best[this.ctx.rng.int(nb)]!]!;
     this.account(key, p, chosen.name);
     this.api.bind(SCHEDULER, p.metadata.namespace!, p.metadata.name!, chosen.name);
+    this.api.events.record({ component: "default-scheduler" }, p, "Normal", "Scheduled", `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${chosen.name}`);
   }
 
   private filter(f: PodFacts, n: NodeInfo): string | undefined {

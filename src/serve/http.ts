@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import { parse as parseYAML } from "yaml";
 import type { Kind } from "../api/types";
 import type { Stored } from "../apiserver/apiserver";
-import { serverTable, tableColumns } from "../kubectl/printers/columns";
+import { serverTable } from "../kubectl/printers/columns";
 import { type PatchType, type Rest, type ResourceInfo, resources } from "../kubectl/rest";
 import { StatusError, badRequest, methodNotAllowed, notFound, unsupportedMediaType, type Status } from "../kubectl/status";
 import { AGGREGATED_V2, SERVER_VERSION, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, openAPIDocument, openAPIIndex } from "./discovery";
@@ -199,11 +199,17 @@ export async function serveCluster(cluster: ServedCluster, opts: ServeOptions = 
     const includeObject = (q.get("includeObject") ?? "Metadata") as "None" | "Metadata" | "Object";
 
     if (r.resource === "events") {
-      if (method !== "GET") throw methodNotAllowed("the simulation records no events");
-      if (r.name) throw notFound("events", "", r.name);
+      // Components record events; clients only read them (kubectl describe, get events).
+      if (method !== "GET") throw methodNotAllowed("events are recorded by the simulated components; clients may only read them");
+      const { items, resourceVersion } = rest.events(r.namespace, q.get("fieldSelector") ?? undefined);
+      if (r.name) {
+        const one = items.find((e) => e.metadata.name === r.name);
+        if (!one) throw notFound("events", "", r.name);
+        return sendJSON(res, 200, asTable ? serverTable("Event", [one], rest.now(), { resourceVersion: one.metadata.resourceVersion, includeObject }) : one);
+      }
       if (q.get("watch") === "true" || q.get("watch") === "1") return watchStream(res, () => () => undefined, q);
-      if (asTable) return sendJSON(res, 200, { kind: "Table", apiVersion: "meta.k8s.io/v1", metadata: { resourceVersion: rest.resourceVersion }, columnDefinitions: tableColumns("Event"), rows: [] });
-      return sendJSON(res, 200, { kind: "EventList", apiVersion: "v1", metadata: { resourceVersion: rest.resourceVersion }, items: [] });
+      if (asTable) return sendJSON(res, 200, serverTable("Event", items, rest.now(), { resourceVersion, includeObject }));
+      return sendJSON(res, 200, { kind: "EventList", apiVersion: "v1", metadata: { resourceVersion }, items });
     }
     const resource = r.resource;
     const ns = r.namespace;

@@ -100,7 +100,7 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: hello
     assert.ok(p.trace.rulesEvaluated > 0);
   });
 
-  it("keeps conntrack between packet() calls: the same 5-tuple rides its entry until the cluster changes", () => {
+  it("keeps conntrack between packet() calls: the same 5-tuple rides its entry until flushConntrack() or the cluster changes", () => {
     const c = newCluster();
     c.apply(helloWorld(3));
     c.apply(client);
@@ -112,6 +112,10 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: hello
     const second = c.packet({ from: "pod/client", to: "hello-world:80", sport: 41000 });
     assert.ok(conntrack(second).some((d) => d.startsWith("ESTABLISHED")), conntrack(second).join("\n"));
     assert.equal(second.trace.endpoint, first.trace.endpoint, "an established connection keeps its DNAT");
+    c.flushConntrack();
+    const flushed = c.packet({ from: "pod/client", to: "hello-world:80", sport: 41000 });
+    assert.ok(conntrack(flushed).some((d) => d.startsWith("NEW connection")), "flushConntrack() empties the table");
+    assert.ok(conntrack(c.packet({ from: "pod/client", to: "hello-world:80", sport: 41000 })).some((d) => d.startsWith("ESTABLISHED")));
     // A write to the API server is a new world: a fresh kernel, so the tuple is NEW again.
     c.apply(helloWorld(4));
     c.settle();

@@ -6,7 +6,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KernelClient, first, streamText } from "./client";
+import { KernelClient } from "../../src/lessons/jupyter-client";
+import { first, streamText } from "./messages";
 import type { Message } from "../../kernel/wire";
 
 const types = (msgs: Message[]): string[] => msgs.map((m) => m.header.msg_type).filter((t) => t !== "status");
@@ -18,7 +19,7 @@ describe("kubelab kernel protocol", function () {
     k = await KernelClient.start();
   });
   after(async () => {
-    await k?.close();
+    await k?.shutdown();
   });
 
   it("kernel_info_reply carries status, protocol version and the engine's real TypeScript version", async () => {
@@ -322,7 +323,7 @@ describe("kubelab kernel: files, shutdown", function () {
       const typed = await k.execute('twice("x")');
       assert.equal(typed.reply.content["ename"], "TSError");
     } finally {
-      await k.close();
+      await k.shutdown();
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
@@ -336,7 +337,7 @@ describe("kubelab kernel: files, shutdown", function () {
       assert.equal(reply.content["status"], "ok", JSON.stringify(reply.content));
       assert.equal((first(iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "[ 'two', 'two' ]");
     } finally {
-      await k.close();
+      await k.shutdown();
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
@@ -348,6 +349,6 @@ describe("kubelab kernel: files, shutdown", function () {
     assert.deepEqual(reply.content, { status: "ok", restart: true });
     assert.equal(await exited, 0);
     assert.ok(k.iopub.some((m) => m.header.msg_type === "shutdown_reply" && m.content["restart"] === true));
-    await k.close();
+    await k.shutdown();
   });
 });

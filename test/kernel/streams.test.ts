@@ -3,7 +3,8 @@
  * UTF-8 split across writes stays whole.
  */
 import * as assert from "node:assert/strict";
-import { KernelClient, streamText } from "./client";
+import { KernelClient } from "../../src/lessons/jupyter-client";
+import { streamText } from "./messages";
 
 describe("kubelab kernel: output streams", function () {
   this.timeout(120_000);
@@ -12,7 +13,7 @@ describe("kubelab kernel: output streams", function () {
     k = await KernelClient.start();
   });
   after(async () => {
-    await k?.close();
+    await k?.shutdown();
   });
 
   it("each line of a synchronous loop arrives while the loop still runs", async () => {

@@ -143,6 +143,63 @@ describe("cluster.kubectl", () => {
   });
 });
 
+describe("events (kubectl describe, kubectl get events)", () => {
+  it("each component reports what it did: scheduler, kubelet, ReplicaSet and Deployment controllers", () => {
+    const c = new Cluster({ nodes: 2, seed: 3 });
+    c.kubectl("create deployment web --image=nginx:1.27 --replicas=2");
+    c.settle();
+    c.kubectl("scale deployment web --replicas=1");
+    c.settle();
+    const pod = c.pods()[0]!;
+    const describePod = c.kubectl(`describe pod ${pod.metadata.name}`).stdout;
+    const table = describePod.slice(describePod.indexOf("Events:"));
+    const rows = table.split("\n").slice(3).map((l) => l.trim().split(/\s{2,}/));
+    assert.deepEqual(rows.map((r) => [r[0], r[1], r[3]]), [
+      ["Normal", "Scheduled", "default-scheduler"],
+      ["Normal", "Pulling", "kubelet"],
+      ["Normal", "Pulled", "kubelet"],
+      ["Normal", "Created", "kubelet"],
+      ["Normal", "Started", "kubelet"],
+    ]);
+    assert.match(rows[0]![4]!, new RegExp(`^Successfully assigned default/${pod.metadata.name} to ${pod.spec.nodeName}$`));
+    assert.match(rows[2]![4]!, /^Successfully pulled image "nginx:1\.27" in \d+(\.\d+)?m?s \(\d+(\.\d+)?m?s including waiting\)$/);
+    assert.equal(rows[3]![4], "Created container: nginx");
+    const deployment = c.kubectl("describe deployment web").stdout;
+    assert.match(deployment, /ScalingReplicaSet +\S+ +deployment-controller +Scaled up replica set web-[a-z0-9]+ from 0 to 2/);
+    assert.match(deployment, /Scaled down replica set web-[a-z0-9]+ from 2 to 1/);
+    const events = c.kubectl("get events").stdout.split("\n");
+    assert.deepEqual(events[0]!.split(/\s{2,}/), ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    assert.ok(events.some((l) => /SuccessfulCreate +replicaset\/web-[a-z0-9]+ +Created pod: web-/.test(l)));
+    assert.ok(events.some((l) => /SuccessfulDelete +replicaset\/web-[a-z0-9]+ +Deleted pod: web-/.test(l)));
+    assert.match(c.kubectl("get events -n kube-system").stdout, /Scheduled +pod\/coredns-[a-z0-9]+-[a-z0-9]{5} +Successfully assigned kube-system\/coredns-/);
+    c.kubectl("create namespace lab");
+    assert.equal(c.kubectl("get events -n lab").stderr, "No resources found in lab namespace.");
+  });
+
+  it("a failing readiness probe: one Unhealthy warning counted again, shown as (xN over …)", () => {
+    const c = new Cluster({ nodes: 1, seed: 4 });
+    c.apply(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          readinessProbe: { httpGet: { path: /, port: 80 }, periodSeconds: 5, failureThreshold: 3 }
+`);
+    c.settle();
+    const pod = c.pods()[0]!.metadata.name!;
+    c.fail(`pod/${pod}`).advance(60_000).settle();
+    const text = c.kubectl(`describe pod ${pod}`).stdout;
+    assert.match(text, /Warning +Unhealthy +\S+ \(x3 over \S+\) +kubelet +Readiness probe failed: Get "http:\/\/10\.244\.\d+\.\d+:80\/": context deadline exceeded/);
+  });
+});
+
 describe("kubectl create --dry-run=client -o yaml", () => {
   it("prints creationTimestamp: null in the metadata and the pod template, as Go marshals the zero time", () => {
     const c = new Cluster({ seed: 1 });

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LessonError, runNotebook } from "../../src/lessons/runner";
-import { KernelDiedError, liveKernels } from "../../src/lessons/session";
+import { KernelDiedError, liveKernels } from "../../src/lessons/jupyter-client";
 import { exportNotebooks, main } from "../../src/lessons/main";
 import { joinText, type CodeCell, type Notebook } from "../../src/lessons/notebook";
 import { fixture, hashFiles, repoRoot, tempDir } from "./tools";

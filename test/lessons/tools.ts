@@ -37,7 +37,7 @@ export function requireCommand(cmd: string, debianPackage: string): string {
   throw new Error(`${cmd} not found: install the Debian package ${debianPackage} (apt-get install -y --no-install-recommends ${debianPackage})`);
 }
 
-export { freePort } from "../../src/lessons/session";
+export { freePort } from "../../src/lessons/jupyter-client";
 
 /** A temporary directory removed by the returned function. */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {

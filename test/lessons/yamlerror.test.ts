@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { KernelSession } from "../../src/lessons/session";
+import { KernelClient } from "../../src/lessons/jupyter-client";
 import { repoRoot } from "./tools";
 
 const pod = (indent: string): string => `apiVersion: v1
@@ -45,17 +45,17 @@ const cases: { name: string; cell: string; yamlLine: number; cellLine: number; c
 
 describe("lessons: YAML syntax errors point into the cell", function () {
   this.timeout(120_000);
-  let kernel: KernelSession;
+  let kernel: KernelClient;
   before(async () => {
-    kernel = await KernelSession.start({ cwd: path.join(repoRoot(), "notebooks") });
-    const r = await kernel.execute(`import { Cluster } from "kubelab";\nconst cluster = new Cluster({ nodes: 1, seed: 1 });`, () => {}, 60_000);
-    assert.equal(r.reply["status"], "ok");
+    kernel = await KernelClient.start({ cwd: path.join(repoRoot(), "notebooks") });
+    const r = await kernel.runCell(`import { Cluster } from "kubelab";\nconst cluster = new Cluster({ nodes: 1, seed: 1 });`, 60_000);
+    assert.equal(r.reply.content["status"], "ok");
   });
   after(async () => kernel?.shutdown());
 
   for (const c of cases)
     it(c.name, async () => {
-      const { reply } = await kernel.execute(c.cell, () => {}, 60_000);
+      const reply = (await kernel.runCell(c.cell, 60_000)).reply.content;
       assert.equal(reply["status"], "error");
       assert.equal(reply["ename"], "ManifestSyntaxError");
       const n = Number(reply["execution_count"]);

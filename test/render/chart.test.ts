@@ -156,7 +156,12 @@ describe("render/chart: charts that show the point", () => {
     const hungSpec = trafficSpec(hung) as unknown as { title: { subtitle: string[] }; data: { values: Record<string, unknown>[] } };
     assert.deepEqual(hungSpec.data.values.filter((v) => v["segment"] === "failed (no answer)").map((v) => [v["endpoint"], v["value"]]), [[r.byEndpoint[0]!.endpoint, 300]]);
     assert.ok(hungSpec.title.subtitle.length > 1 && hungSpec.title.subtitle.every((l) => l.length <= 70), `subtitle lines: ${JSON.stringify(hungSpec.title.subtitle)}`);
-    assert.match((await trafficChart(hung).bundle())["image/svg+xml"], /failed \(no answer\)/, "the traffic chart's failed segment is in the legend");
+    const hungSvg = (await trafficChart(hung).bundle())["image/svg+xml"];
+    assert.match(hungSvg, /failed \(no answer\)/, "the traffic chart's failed segment is in the legend");
+    // node-1's only endpoint answered nothing: no bar of node-1's colour, so no legend entry for it.
+    assert.match(hungSvg, /legend titled 'node \/ outcome' for fill color with 4 values: node-2, node-3, failed \(no answer\), predicted share/);
+    // The prediction counts every connection sent to an endpoint, failed ones too (900 → 300 each).
+    assert.deepEqual(hungSpec.data.values.filter((v) => v["order"] === 0).map((v) => v["expected"]), [300, 300, 300]);
     const t = await trafficChart(traffic(3)).bundle();
     assert.match(t["image/svg+xml"], /predicted share/, "the prediction tick has a legend entry");
     const ka = trafficSpec({ ...traffic(2), requestsPerConnection: 2000 }) as unknown as { title: { text: string }; layer: { encoding: { y: { title?: string } } }[] };

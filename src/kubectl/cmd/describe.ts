@@ -3,7 +3,7 @@
  * what they read (the object, its EndpointSlices by label, its events by involvedObject) and
  * laying the text out with Go's tabwriter.
  */
-import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, Node, Pod, Service } from "../../api/types";
+import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, Node, Pod, Service, Toleration } from "../../api/types";
 import { wellKnown } from "../../api/types";
 import { DescribeWriter } from "../printers/describe";
 import { formatLabelSelector, formatLabels } from "../printers/columns";
@@ -12,6 +12,7 @@ import { type CommandContext, CommandError } from "./context";
 import { objectArgs } from "./mutate";
 import { podStatusReason } from "../../render/kubectl";
 import { LAST_APPLIED } from "./apply";
+import { age } from "../../render/duration";
 
 type R<T> = DeepReadonly<T>;
 
@@ -110,11 +111,11 @@ function describeService(ctx: CommandContext, s: R<Service>): string {
   if (s.spec.internalTrafficPolicy && minor >= 22) w.line(0, "Internal Traffic Policy:", s.spec.internalTrafficPolicy);
   if (s.spec.healthCheckNodePort) w.line(0, "HealthCheck NodePort:", String(s.spec.healthCheckNodePort));
   if (s.spec.loadBalancerSourceRanges?.length) w.line(0, "LoadBalancer Source Ranges:", s.spec.loadBalancerSourceRanges.join(","));
-  w.line(0, "Events:", "<none>");
+  eventsBlock(w, ctx, s);
   return w.text();
 }
 
-function describeEndpoints(e: R<Endpoints>): string {
+function describeEndpoints(ctx: CommandContext, e: R<Endpoints>): string {
   const w = new DescribeWriter();
   w.line(0, "Name:", e.metadata.name ?? "");
   w.line(0, "Namespace:", e.metadata.namespace ?? "");
@@ -132,7 +133,7 @@ function describeEndpoints(e: R<Endpoints>): string {
     }
     w.line(0, "");
   }
-  w.line(0, "Events:", "<none>");
+  eventsBlock(w, ctx, e);
   return w.text();
 }
 
@@ -153,7 +154,7 @@ function describeDeployment(ctx: CommandContext, d: R<Deployment>): string {
     const ru = d.spec.strategy?.rollingUpdate;
     w.line(0, "RollingUpdateStrategy:", `${ru?.maxUnavailable ?? "25%"} max unavailable, ${ru?.maxSurge ?? "25%"} max surge`);
   }
-  podTemplate(w, d.spec.template);
+  podTemplate(w, d.spec.template, ctx.host.clientMinor ?? 32);
   if (st.conditions?.length) {
     w.line(0, "Conditions:");
     w.line(1, "Type", "Status", "Reason");
@@ -166,7 +167,7 @@ function describeDeployment(ctx: CommandContext, d: R<Deployment>): string {
   const old = rss.filter((rs) => rs !== current && (rs.spec.replicas ?? 0) > 0);
   w.line(0, "OldReplicaSets:", old.length ? old.map((rs) => `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 0} replicas created)`).join(", ") : "<none>");
   w.line(0, "NewReplicaSet:", current ? `${current.metadata.name} (${current.status?.replicas ?? 0}/${current.spec.replicas ?? 0} replicas created)` : "<none>");
-  w.line(0, "Events:", "<none>");
+  eventsBlock(w, ctx, d);
   return w.text();
 }
 
@@ -176,13 +177,16 @@ function withoutHash(t: unknown): unknown {
   return c;
 }
 
-function podTemplate(w: DescribeWriter, t: R<Deployment["spec"]["template"]>): void {
+function podTemplate(w: DescribeWriter, t: R<Deployment["spec"]["template"]>, clientMinor: number): void {
   w.line(0, "Pod Template:");
   labelsBlock(w, "Labels", t.metadata?.labels, "=", 1);
   containers(w, t.spec.containers, undefined, 1);
   w.line(1, "Volumes:", "<none>");
-  w.line(1, "Node-Selectors:", "<none>");
-  w.line(1, "Tolerations:", "<none>");
+  // Pod templates gained these two lines in later kubectl (absent in 1.20, present in 1.32; gated at 1.27).
+  if (clientMinor >= 27) {
+    w.line(1, "Node-Selectors:", "<none>");
+    w.line(1, "Tolerations:", "<none>");
+  }
 }
 
 function containers(w: DescribeWriter, cs: R<Pod["spec"]["containers"]>, statuses: R<NonNullable<Pod["status"]>["containerStatuses"]> | undefined, level: number): void {
@@ -210,12 +214,13 @@ function containers(w: DescribeWriter, cs: R<Pod["spec"]["containers"]>, statuse
   }
 }
 
-function describePod(p: R<Pod>): string {
+function describePod(ctx: CommandContext, p: R<Pod>): string {
   const w = new DescribeWriter();
   w.line(0, "Name:", p.metadata.name ?? "");
   w.line(0, "Namespace:", p.metadata.namespace ?? "");
-  w.line(0, "Priority:", String(p.spec.priority ?? 0));
-  w.line(0, "Service Account:", "default");
+  // As kubectl: printed only when set (the Priority admission plugin sets it; the simulation has no
+  // such plugin, nor ServiceAccounts, so neither line appears).
+  if (p.spec.priority !== undefined) w.line(0, "Priority:", String(p.spec.priority));
   w.line(0, "Node:", p.spec.nodeName ? `${p.spec.nodeName}/${p.status?.hostIP ?? ""}` : "<none>");
   if (p.status?.startTime) w.line(0, "Start Time:", rfc1123z(p.status.startTime));
   labelsBlock(w, "Labels", p.metadata.labels);
@@ -236,12 +241,12 @@ function describePod(p: R<Pod>): string {
   w.line(0, "Volumes:", "<none>");
   w.line(0, "QoS Class:", "BestEffort");
   w.line(0, "Node-Selectors:", formatLabels(p.spec.nodeSelector));
-  w.line(0, "Tolerations:", p.spec.tolerations?.length ? p.spec.tolerations.map((t) => `${t.key ?? ""}${t.operator === "Exists" ? "" : `=${t.value ?? ""}`}:${t.effect ?? ""}`).join(", ") : "<none>");
-  w.line(0, "Events:", "<none>");
+  tolerationsBlock(w, p.spec.tolerations ?? []);
+  eventsBlock(w, ctx, p);
   return w.text();
 }
 
-function describeNode(n: R<Node>): string {
+function describeNode(ctx: CommandContext, n: R<Node>): string {
   const w = new DescribeWriter();
   w.line(0, "Name:", n.metadata.name ?? "");
   const roles = Object.keys(n.metadata.labels ?? {}).filter((k) => k.startsWith("node-role.kubernetes.io/")).map((k) => k.slice(24));
@@ -259,8 +264,46 @@ function describeNode(n: R<Node>): string {
   for (const a of n.status?.addresses ?? []) w.line(1, `${a.type}:`, a.address);
   w.line(0, "PodCIDR:", n.spec.podCIDR ?? "");
   w.line(0, "PodCIDRs:", (n.spec.podCIDRs ?? []).join(","));
-  w.line(0, "Events:", "<none>");
+  eventsBlock(w, ctx, n);
   return w.text();
+}
+
+/** printTolerationsMultiline: one toleration a line, sorted by key (`key=value:Effect op=Exists for 300s`). */
+function tolerationsBlock(w: DescribeWriter, tolerations: readonly R<Toleration>[]): void {
+  if (!tolerations.length) {
+    w.line(0, "Tolerations:", "<none>");
+    return;
+  }
+  [...tolerations]
+    .sort((a, b) => ((a.key ?? "") < (b.key ?? "") ? -1 : (a.key ?? "") > (b.key ?? "") ? 1 : 0))
+    .forEach((t, i) => {
+      let text = `${t.key ?? ""}${t.value ? `=${t.value}` : ""}${t.effect ? `:${t.effect}` : ""}`;
+      if (t.operator === "Exists" && !t.value) text += t.key || t.effect ? " op=Exists" : "op=Exists";
+      if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null) text += ` for ${t.tolerationSeconds}s`;
+      w.line(0, i === 0 ? "Tolerations:" : "", text);
+    });
+}
+
+/**
+ * The `Events:` table (DescribeEvents): the object's events by involvedObject field selector, oldest
+ * last-seen first; `<none>` without any. A repeated event reads `5s (x3 over 2m)`.
+ */
+function eventsBlock(w: DescribeWriter, ctx: CommandContext, o: { kind: string; metadata: { name?: string; namespace?: string; uid?: string } }): void {
+  const selector = [`involvedObject.kind=${o.kind}`, `involvedObject.name=${o.metadata.name ?? ""}`, ...(o.metadata.namespace ? [`involvedObject.namespace=${o.metadata.namespace}`] : []), ...(o.metadata.uid ? [`involvedObject.uid=${o.metadata.uid}`] : [])].join(",");
+  const events = ctx.rest.events(o.metadata.namespace, selector).items.sort((a, b) => Date.parse(a.lastTimestamp) - Date.parse(b.lastTimestamp));
+  if (!events.length) {
+    w.line(0, "Events:", "<none>");
+    return;
+  }
+  const now = ctx.rest.now();
+  w.line(0, "Events:");
+  w.line(1, "Type", "Reason", "Age", "From", "Message");
+  w.line(1, "----", "------", "----", "----", "-------");
+  for (const e of events) {
+    const first = age(e.firstTimestamp, now);
+    const interval = e.count > 1 ? `${age(e.lastTimestamp, now)} (x${e.count} over ${first})` : first;
+    w.line(1, e.type, e.reason, interval, e.source.component || e.reportingComponent, e.message.trim());
+  }
 }
 
 /** `kubectl describe TYPE NAME` */
@@ -274,16 +317,16 @@ export function describe(ctx: CommandContext): number {
         parts.push(describeService(ctx, o));
         break;
       case "Endpoints":
-        parts.push(describeEndpoints(o));
+        parts.push(describeEndpoints(ctx, o));
         break;
       case "Deployment":
         parts.push(describeDeployment(ctx, o));
         break;
       case "Pod":
-        parts.push(describePod(o));
+        parts.push(describePod(ctx, o));
         break;
       case "Node":
-        parts.push(describeNode(o));
+        parts.push(describeNode(ctx, o));
         break;
       default:
         throw new CommandError(`describe is not implemented for ${resource.resource} in kubelab`);

@@ -42,11 +42,8 @@ export function resolveArgs(args: readonly string[]): { resource: ResourceInfo; 
 
 /** `kubectl get …` */
 export function get(ctx: CommandContext): number {
-  // The API serves events, but the simulation records none (describe shows `Events: <none>` too).
-  if (ctx.args.length === 1 && ["events", "event", "ev", "events.events.k8s.io"].includes(ctx.args[0]!)) {
-    ctx.err.push(boolFlag(ctx, "all-namespaces") ? "No resources found" : `No resources found in ${ctx.namespace} namespace.`);
-    return 0;
-  }
+  // Events live beside the API objects (their own store, see apiserver/events.ts): listed, not watched.
+  if (ctx.args.length === 1 && ["events", "event", "ev", "events.events.k8s.io"].includes(ctx.args[0]!)) return getEvents(ctx);
   const groups = resolveArgs(ctx.args);
   const output = flag(ctx, "output") ?? "";
   const all = boolFlag(ctx, "all-namespaces");
@@ -178,4 +175,28 @@ export function parseDuration(s: string): number {
   const n = Number(m[1]);
   const unit = m[2] ?? "s";
   return n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000);
+}
+
+/** `kubectl get events [-A] [-o wide|yaml|json] [--field-selector …]`, in the order the API lists them (by name). */
+function getEvents(ctx: CommandContext): number {
+  const all = boolFlag(ctx, "all-namespaces");
+  const { items } = ctx.rest.events(all ? undefined : ctx.namespace, flag(ctx, "field-selector"));
+  const output = flag(ctx, "output") ?? "";
+  if (!items.length) {
+    ctx.err.push(all ? "No resources found" : `No resources found in ${ctx.namespace} namespace.`);
+    return 0;
+  }
+  if (output === "yaml" || output === "json") {
+    const value = listOf(items, ctx.host.clientMinor ?? 32);
+    ctx.out.push((output === "yaml" ? toYAML(value) : toJSON(value)).replace(/\n$/, ""));
+    return 0;
+  }
+  if (output !== "" && output !== "wide") throw new CommandError(`unable to match a printer suitable for the output format "${output}" for events in kubelab; use wide, yaml or json`);
+  const opts = { wide: output === "wide", withNamespace: all, showLabels: false, noHeaders: boolFlag(ctx, "no-headers") };
+  const table = serverTable("Event", items, ctx.rest.now());
+  const w = new TabWriter();
+  printTable(table, opts, w);
+  ctx.out.push(w.flush().replace(/\n$/, ""));
+  ctx.table = gridView(tableGrid(table, opts));
+  return 0;
 }
