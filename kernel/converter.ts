@@ -1,7 +1,7 @@
 /**
  * The cell converter: type-checks and compiles one cell at a time against the declarations of earlier
- * cells, on the TypeScript compiler that tslab ships (`@tslab/typescript-for-tslab`, 5.0 with tslab's
- * completion hook). It replaces tslab's `converter.convert/complete/inspect` and keeps their semantics:
+ * cells, on the `typescript` package (5.9, the version the in-browser kernel uses) with the ES2023 library
+ * Node 20 implements. It replaces tslab's `converter.convert/complete/inspect` and keeps their semantics:
  * cross-cell declarations where a later cell shadows an earlier one (let/const/function/class/interface/type),
  * top-level await, the value of the last expression, completion and quick info that see earlier cells.
  *
@@ -11,25 +11,52 @@
  * as tslab chains its one file), so name lookup finds the latest declaration and TypeScript reuses the
  * parsed and bound files: a cell costs the same after 1,000 cells. Every `MERGE_RUN` per-cell files are
  * merged into one (and those merged runs again, level by level) so the chain stays short.
+ *
+ * Why not tslab's compiler (`@tslab/typescript-for-tslab`, TypeScript 5.0 with the ES2022 library): it
+ * rejects `findLast`, `toSorted`, `using` and `NoInfer`, which Node 20 runs. What its fork added is done
+ * here instead: top-level await is found in the cell's syntax tree ({@link topLevelAwait}), and completion
+ * and quick info call the same services TypeScript's language service calls.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createRequire } from "node:module";
-import type * as TS from "@tslab/typescript-for-tslab";
+import * as TS from "typescript";
 
-const tslabRequire = createRequire(require.resolve("tslab/package.json"));
-/** The TypeScript compiler inside tslab. */
-export const ts = tslabRequire("@tslab/typescript-for-tslab") as typeof TS;
+/** The TypeScript compiler that checks and compiles cells (the `typescript` package). */
+export const ts: typeof TS = TS;
 
-/** Parts of TypeScript 5.0 this module uses that its typings do not export. */
+/**
+ * Parts of TypeScript 5.9 this module uses that its typings do not export (the language service's own
+ * building blocks, called here on the converter's program, whose declaration chain a language service
+ * would not keep).
+ */
 interface TsInternals {
   bindSourceFile(file: TS.SourceFile, options: TS.CompilerOptions): void;
-  getQuickInfoAtPosition(sf: TS.SourceFile, checker: TS.TypeChecker, token: TS.CancellationToken, position: number): TS.QuickInfo | undefined;
   findPrecedingToken(position: number, sf: TS.SourceFile): TS.Node | undefined;
   findNextToken(previous: TS.Node, parent: TS.Node, sf: TS.SourceFile): TS.Node | undefined;
-  getNullTransformationContext(): TS.TransformationContext;
+  getTouchingPropertyName(sf: TS.SourceFile, position: number): TS.Node;
+  getContainerNode(node: TS.Node): TS.Declaration | undefined;
+  getContainingObjectLiteralElement(node: TS.Node): (TS.ObjectLiteralElement & { parent: TS.ObjectLiteralExpression | TS.JsxAttributes }) | undefined;
+  getPropertySymbolsFromContextualType(node: TS.ObjectLiteralElement, checker: TS.TypeChecker, contextualType: TS.Type, unionSymbolOk: boolean): readonly TS.Symbol[];
+  typeToDisplayParts(checker: TS.TypeChecker, type: TS.Type, enclosingDeclaration?: TS.Node): TS.SymbolDisplayPart[];
+  isLabelName(node: TS.Node): boolean;
+  isTagName(node: TS.Node): boolean;
+  isConstTypeReference(node: TS.Node): boolean;
+  isInComment(sf: TS.SourceFile, position: number): unknown;
+  isImportMeta(node: TS.Node): boolean;
+  isInTopLevelContext(node: TS.Node): boolean;
+  nullTransformationContext: TS.TransformationContext;
+  SymbolDisplay: {
+    getSymbolDisplayPartsDocumentationAndSymbolKind(
+      checker: TS.TypeChecker,
+      symbol: TS.Symbol,
+      sf: TS.SourceFile,
+      enclosingDeclaration: TS.Node | undefined,
+      location: TS.Node,
+    ): { symbolKind: TS.ScriptElementKind; displayParts: TS.SymbolDisplayPart[]; documentation: TS.SymbolDisplayPart[]; tags: TS.JSDocTagInfo[] | undefined };
+    getSymbolModifiers(checker: TS.TypeChecker, symbol: TS.Symbol): string;
+  };
   Completions: {
-    getCompletionsAtPositionForTslab(
+    getCompletionsAtPosition(
       host: object,
       program: TS.Program,
       log: (s: string) => void,
@@ -185,7 +212,7 @@ class CellHost implements TS.CompilerHost {
 
 /** Type roots as tslab chooses them: the notebook's, else tslab's own `@types` (so `node` types are there). */
 function typeRoots(cwd: string): string[] {
-  const roots = ts.getDefaultTypeRoots(cwd, { directoryExists: ts.sys.directoryExists }) ?? [];
+  const roots = (ts.getEffectiveTypeRoots({}, { getCurrentDirectory: () => cwd }) ?? []).filter((r) => ts.sys.directoryExists(r));
   if (roots.some((r) => ts.sys.fileExists(path.join(r, "node", "package.json")))) return roots;
   return [...roots, path.join(path.dirname(require.resolve("tslab/package.json")), "node_modules", "@types")];
 }
@@ -304,6 +331,17 @@ export class CellConverter {
   private readonly freeSlots: string[] = [];
   private readonly slots: string[] = [];
   private program: TS.Program | undefined;
+  /** What completion asks of a language-service host: files and folders, for module paths in import strings. */
+  private readonly serviceHost: Pick<TS.LanguageServiceHost, "getCompilationSettings" | "getCurrentDirectory" | "useCaseSensitiveFileNames" | "fileExists" | "readFile" | "readDirectory" | "directoryExists" | "getDirectories"> = {
+    getCompilationSettings: () => this.options,
+    getCurrentDirectory: () => this.cwd,
+    useCaseSensitiveFileNames: () => true,
+    fileExists: (f) => this.host.fileExists(f),
+    readFile: (f) => this.host.readFile(f),
+    readDirectory: (...args) => ts.sys.readDirectory(...args),
+    directoryExists: (d) => ts.sys.directoryExists(d),
+    getDirectories: (d) => ts.sys.getDirectories(d),
+  };
   /** Side files (a cell's imports) already emitted, by SourceFile identity: a new object means the file changed. */
   private emittedSide = new WeakSet<TS.SourceFile>();
   /**
@@ -321,12 +359,15 @@ export class CellConverter {
     this.globalsFile = path.posix.join(this.cwd, "__kubelab_globals__.d.ts");
     const roots = typeRoots(this.cwd);
     const base: TS.CompilerOptions = {
-      // As tslab: ES modules (dynamic import) compiled for Node's ES2022, declarations to carry cells forward.
+      // As tslab: ES modules (dynamic import, top-level await) compiled for Node's ES2022 syntax (`using` is
+      // lowered: Node 20 does not parse it), declarations to carry cells forward.
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Node10,
       esModuleInterop: true,
       target: ts.ScriptTarget.ES2022,
-      lib: ["lib.es2022.d.ts"],
+      // Node 20's library. Not esnext.disposable: Node 20 has Symbol.dispose (which @types/node declares, with
+      // the Disposable interfaces `using` needs) but no DisposableStack or SuppressedError.
+      lib: ["lib.es2023.d.ts"],
       declaration: true,
       newLine: ts.NewLineKind.LineFeed,
       noImplicitUseStrict: true,
@@ -344,8 +385,6 @@ export class CellConverter {
       ...(opts.sourceMap ? { sourceMap: true } : {}),
       ...(opts.paths ? { paths: opts.paths } : {}),
     };
-    // tslab's TypeScript reports a top-level await (TS1308) with this option, so the cell can be wrapped in an async function.
-    (base as Record<string, unknown>)["disableTopLevelAwait"] = true;
     // Listing the automatic type packages once spares every program a walk over the type roots.
     base.types = ts.getAutomaticTypeDirectiveNames(base, ts.sys);
     this.options = base;
@@ -396,15 +435,13 @@ export class CellConverter {
     const cell = program.getSourceFile(this.cellFile)!;
     const diagnostics: TS.Diagnostic[] = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...program.getSyntacticDiagnostics(cell), ...program.getSemanticDiagnostics(cell)];
     const sides = program.getSourceFiles().filter((f) => !f.isDeclarationFile && f !== cell && !this.emittedSide.has(f) && !f.fileName.includes("/node_modules/"));
-    for (const f of sides) diagnostics.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
-    let hasToplevelAwait = false;
-    const errors = diagnostics.filter((d) => {
-      if (d.file === cell && isTopLevelAwaitDiagnostic(cell, d)) {
-        hasToplevelAwait = true;
-        return false;
-      }
-      return d.file !== undefined;
-    });
+    for (const f of sides) {
+      diagnostics.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
+      // An imported file runs as a CommonJS module, where a top-level await does not parse: refuse it now,
+      // with the error tslab's compiler gave, rather than as a SyntaxError when the cell runs.
+      for (const at of topLevelAwait(f)) diagnostics.push(topLevelAwaitError(f, at));
+    }
+    const errors = diagnostics.filter((d) => d.file !== undefined);
     if (errors.length > 0) return { ok: false, diagnostics: this.convertDiagnostics(errors, cell) };
 
     const sideOutputs = new Map<string, string>();
@@ -441,7 +478,7 @@ export class CellConverter {
       ...(esmMap !== undefined ? { esmMap } : {}),
       declarations,
       ...(lastExpressionVar !== undefined ? { lastExpressionVar } : {}),
-      hasToplevelAwait,
+      hasToplevelAwait: topLevelAwait(cell).length > 0,
       sideOutputs,
     };
     this.last = { src, chainVersion: this.chainVersion, before: [...before], result };
@@ -462,7 +499,8 @@ export class CellConverter {
     const sf = program.getSourceFile(this.cellFile)!;
     const pos = position + CELL_PREFIX.length;
     program.getTypeChecker(); // binds the files: completion walks parent pointers the binder sets
-    const info = tsi.Completions.getCompletionsAtPositionForTslab({}, program, () => {}, sf, pos, {}, undefined, ts.CompletionTriggerKind.Invoked, cancellationToken);
+    // What tslab's completion hook called; the host serves module-path completions in import strings.
+    const info = tsi.Completions.getCompletionsAtPosition(this.serviceHost, program, () => {}, sf, pos, {}, undefined, ts.CompletionTriggerKind.Invoked, cancellationToken);
     const prev = tsi.findPrecedingToken(pos, sf);
     // findPrecedingToken may return a token ending after pos; node.pos is not node.getStart().
     if (prev && ts.isIdentifier(prev) && prev.end >= pos) return completionWithId(info, prev, sf);
@@ -483,7 +521,7 @@ export class CellConverter {
   inspect(src: string, position: number): TS.QuickInfo | undefined {
     const program = this.createProgram(src);
     const sf = program.getSourceFile(this.cellFile)!;
-    return tsi.getQuickInfoAtPosition(sf, program.getTypeChecker(), cancellationToken, position + CELL_PREFIX.length);
+    return quickInfo(sf, program.getTypeChecker(), position + CELL_PREFIX.length);
   }
 
   /** A program over the globals, the declaration chain and the cell text, reusing the previous one's files. */
@@ -570,22 +608,45 @@ function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** tslab's test: TS1308 ("await only in async functions") at the top level is a top-level await, allowed. */
-function isTopLevelAwaitDiagnostic(sf: TS.SourceFile, d: TS.Diagnostic): boolean {
-  if (d.code !== 1308 || d.start === undefined) return false;
-  const tok = tsi.findPrecedingToken(d.start + (d.length ?? 0), sf);
-  if (!tok || tok.kind !== ts.SyntaxKind.AwaitKeyword) return false;
-  for (let p: TS.Node | undefined = tok.parent; p && p !== sf; p = p.parent) {
-    switch (p.kind) {
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.ClassDeclaration:
-      case ts.SyntaxKind.ModuleDeclaration:
-        return false;
-    }
-  }
-  return true;
+/**
+ * Where a file awaits at its top level (`await`, `for await`, `await using` outside any function, method,
+ * accessor, class field or static block, as TypeScript's checker decides with `isInTopLevelContext`).
+ * TypeScript accepts them in an ES module; the kernel runs a cell that has one as an async function.
+ *
+ * @example
+ * ```ts
+ * topLevelAwait(ts.createSourceFile("c.ts", "export {};\nawait f();", ts.ScriptTarget.ES2022, true)).length; // → 1
+ * ```
+ */
+export function topLevelAwait(sf: TS.SourceFile): TS.Node[] {
+  const found: TS.Node[] = [];
+  if (!sf.text.includes("await")) return found;
+  const visit = (node: TS.Node): void => {
+    const at = ts.isAwaitExpression(node)
+      ? node
+      : ts.isForOfStatement(node) && node.awaitModifier
+        ? node.awaitModifier
+        : ts.isVariableDeclarationList(node) && (node.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.AwaitUsing
+          ? node
+          : undefined;
+    if (at && tsi.isInTopLevelContext(node)) found.push(at);
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(sf, visit);
+  return found;
+}
+
+/** TS1308, as tslab's compiler reported a top-level await in a file that cannot have one. */
+function topLevelAwaitError(sf: TS.SourceFile, at: TS.Node): TS.Diagnostic {
+  const start = at.getStart(sf);
+  return {
+    file: sf,
+    start,
+    length: "await".length,
+    messageText: "'await' expressions are only allowed within async functions and at the top levels of modules.",
+    category: ts.DiagnosticCategory.Error,
+    code: 1308,
+  };
 }
 
 /**
@@ -593,7 +654,7 @@ function isTopLevelAwaitDiagnostic(sf: TS.SourceFile, d: TS.Diagnostic): boolean
  * executor keeps them), and the cell's last expression statement is stored in an exported variable.
  */
 function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, locals: Set<string>, setLast: (name: string) => void): TS.TransformerFactory<TS.SourceFile> {
-  const nullContext = tsi.getNullTransformationContext();
+  const nullContext = tsi.nullTransformationContext;
   const fromEarlierCell = (node: TS.Identifier): boolean =>
     (checker.getSymbolAtLocation(node)?.declarations ?? []).some((d) => declFiles.has(d.getSourceFile().fileName));
   const wrap = (node: TS.Node): TS.Node => {
@@ -638,6 +699,80 @@ function unnamed(expr: TS.Expression): TS.Expression {
 /** tslab's `afterDeclarations` transformer: drops the `export { ... }` that made every local visible. */
 const dropExportDeclarations: TS.TransformerFactory<TS.SourceFile | TS.Bundle> = () => (node) =>
   ts.isSourceFile(node) ? ts.factory.updateSourceFile(node, node.statements.filter((s) => !ts.isExportDeclaration(s))) : node;
+
+/**
+ * The language service's quick info (`getQuickInfoAtPosition`, which tslab's fork exported), on the
+ * converter's own program: the symbol under the cursor, or the type of an expression without one.
+ */
+function quickInfo(sf: TS.SourceFile, checker: TS.TypeChecker, position: number): TS.QuickInfo | undefined {
+  const touching = tsi.getTouchingPropertyName(sf, position);
+  if (touching === sf) return undefined;
+  const node = nodeForQuickInfo(touching);
+  const textSpan = { start: node.getStart(sf), length: node.getWidth(sf) };
+  const symbol = symbolForQuickInfo(node, checker);
+  if (!symbol || checker.isUnknownSymbol(symbol)) {
+    const type = shouldGetType(sf, node, position) ? checker.getTypeAtLocation(node) : undefined;
+    if (!type) return undefined;
+    return {
+      kind: ts.ScriptElementKind.unknown,
+      kindModifiers: ts.ScriptElementKindModifier.none,
+      textSpan,
+      displayParts: tsi.typeToDisplayParts(checker, type, tsi.getContainerNode(node)),
+      ...(type.symbol ? { documentation: type.symbol.getDocumentationComment(checker), tags: type.symbol.getJsDocTags(checker) } : {}),
+    };
+  }
+  const shown = tsi.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(checker, symbol, sf, tsi.getContainerNode(node), node);
+  return {
+    kind: shown.symbolKind,
+    kindModifiers: tsi.SymbolDisplay.getSymbolModifiers(checker, symbol),
+    textSpan,
+    displayParts: shown.displayParts,
+    documentation: shown.documentation,
+    ...(shown.tags ? { tags: shown.tags } : {}),
+  };
+}
+
+/** The language service's `getNodeForQuickInfo`: `new C` shows `C`, a named tuple member and `import.meta` show whole. */
+function nodeForQuickInfo(node: TS.Node): TS.Node {
+  const parent = node.parent;
+  if (ts.isNewExpression(parent) && node.pos === parent.pos) return parent.expression;
+  if (ts.isNamedTupleMember(parent) && node.pos === parent.pos) return parent;
+  if (tsi.isImportMeta(parent) && (parent as TS.MetaProperty).name === node) return parent;
+  if (ts.isJsxNamespacedName(parent)) return parent;
+  return node;
+}
+
+/** The language service's `getSymbolAtLocationForQuickInfo`: a property of an object literal is its contextual type's property. */
+function symbolForQuickInfo(node: TS.Node, checker: TS.TypeChecker): TS.Symbol | undefined {
+  const element = tsi.getContainingObjectLiteralElement(node);
+  if (element) {
+    const contextual = checker.getContextualType(element.parent);
+    const properties = contextual && tsi.getPropertySymbolsFromContextualType(element, checker, contextual, false);
+    if (properties && properties.length === 1) return properties[0];
+  }
+  return checker.getSymbolAtLocation(node);
+}
+
+/** The language service's `shouldGetType`: which symbol-less nodes still show their type. */
+function shouldGetType(sf: TS.SourceFile, node: TS.Node, position: number): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.Identifier:
+      if (node.flags & ts.NodeFlags.JSDoc && ((ts.isPropertySignature(node.parent) && node.parent.name === node) || ts.findAncestor(node, ts.isParameter))) return false;
+      return !tsi.isLabelName(node) && !tsi.isTagName(node) && !tsi.isConstTypeReference(node.parent);
+    case ts.SyntaxKind.PropertyAccessExpression:
+    case ts.SyntaxKind.QualifiedName:
+      return !tsi.isInComment(sf, position);
+    case ts.SyntaxKind.ThisKeyword:
+    case ts.SyntaxKind.ThisType:
+    case ts.SyntaxKind.SuperKeyword:
+    case ts.SyntaxKind.NamedTupleMember:
+      return true;
+    case ts.SyntaxKind.MetaProperty:
+      return tsi.isImportMeta(node);
+    default:
+      return false;
+  }
+}
 
 function completionWithId(info: TS.CompletionInfo | undefined, id: TS.Identifier, sf: TS.SourceFile): { start: number; end: number; candidates: string[] } {
   const name = id.text;

@@ -12,7 +12,7 @@
  * interrupt arrives, even while this thread is busy. One array read per iteration costs next to nothing
  * (bench/kernel.ts: the 3M-iteration loop cell).
  */
-import type * as TS from "@tslab/typescript-for-tslab";
+import type * as TS from "typescript";
 import { ts } from "./converter";
 
 /** The flag array's name in compiled code (a parameter of each cell's function, a global for imported files). */

@@ -2,7 +2,7 @@
  * The kubelab Jupyter kernel: `node dist/kernel/main.js <connection_file>`.
  *
  * Two threads: the protocol thread (`channels.ts`: ZeroMQ, HMAC, heartbeat, control channel) and this
- * engine thread, which compiles cells with tslab's TypeScript engine and runs them. User code runs here,
+ * engine thread, which compiles cells with TypeScript 5.9 (`typescript.ts`) and runs them. User code runs here,
  * in the main thread, so that the protocol thread stays responsive while a cell runs. Interrupts (an
  * `interrupt_request`, or SIGINT, which the protocol thread receives too) stop the synchronous part of a
  * cell through Node's breakOnSigint watchdog, and set a flag shared by both threads that compiled cell code
@@ -32,7 +32,7 @@ export interface DisplayOptions {
  *
  * @example
  * ```ts
- * kernelInfo().language_info; // → { name: "typescript", version: "5.0.4", file_extension: ".ts", ... }
+ * kernelInfo().language_info; // → { name: "typescript", version: "5.9.3", file_extension: ".ts", ... }
  * ```
  */
 export function kernelInfo(root: string = findPackageRoot(__dirname)): Record<string, unknown> & { language_info: Record<string, unknown> } {

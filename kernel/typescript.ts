@@ -1,9 +1,11 @@
 /**
  * The TypeScript side of the kernel: compiling cells, completion, quick info and is-complete checks, on the
- * TypeScript compiler tslab ships. The cross-cell work is `converter.ts` (our replacement for tslab's
- * converter, which slows down as a notebook grows); from tslab we keep its compiler, its completion hook,
- * `isCompleteCode` and `printQuickInfo`. Differences from tslab:
+ * `typescript` package (5.9, ES2023 library). The cross-cell work is `converter.ts` (our replacement for
+ * tslab's converter, which slows down as a notebook grows); from tslab we keep `isCompleteCode` and
+ * `printQuickInfo`. Differences from tslab:
  *
+ * - TypeScript 5.9 with the ES2023 library instead of tslab's TypeScript 5.0 fork with ES2022, so
+ *   `findLast`, `toSorted`, `using` and `NoInfer` type-check as Node 20 runs them;
  * - `rootDir` is `/`, so a cell may import `.ts` files from outside the notebook's folder
  *   (tslab fails with "is not under 'rootDir'");
  * - `kubelab` resolves to this package's declarations wherever the notebook lives;
@@ -11,17 +13,18 @@
  */
 import * as path from "node:path";
 import { createRequire } from "node:module";
-import type * as TS from "@tslab/typescript-for-tslab";
+import type * as TS from "typescript";
 import type * as TslabConverter from "tslab/dist/converter";
 import type * as TslabInspect from "tslab/dist/inspect";
 import { LineMap, composeMaps } from "./sourcemap";
 import { CellConverter, ts, type ConverterDiagnostic } from "./converter";
 
 const tslabRequire = createRequire(require.resolve("tslab/package.json"));
-const converterModule = tslabRequire("./dist/converter") as typeof TslabConverter;
 const inspectModule = tslabRequire("./dist/inspect") as typeof TslabInspect;
+/** tslab's converter module, loaded on the first is-complete check: it loads tslab's own compiler (0.4 s), which nothing else needs. */
+let converterModule: typeof TslabConverter | undefined;
 
-/** The version of the TypeScript compiler inside tslab that checks and compiles cells. */
+/** The version of the TypeScript compiler that checks and compiles cells (the `typescript` package's). */
 export const TYPESCRIPT_VERSION: string = ts.version;
 
 /** A type error, located in the cell (zero-based lines and UTF-16 columns) or in an imported file (`fileName`, relative to the notebook's folder). */
@@ -190,6 +193,7 @@ export class TypeScriptEngine {
    * ```
    */
   isComplete(src: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
+    converterModule ??= tslabRequire("./dist/converter") as typeof TslabConverter;
     const r = converterModule.isCompleteCode(src);
     if (!r.completed) return { status: "incomplete", indent: r.indent ?? "" };
     const sf = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);

@@ -1,8 +1,11 @@
 /**
  * The cell converter in-process (no ZeroMQ): cross-cell declarations where the latest one wins, across
- * many cells and through the merges that keep the declaration chain short.
+ * many cells and through the merges that keep the declaration chain short; the language and library
+ * Node 20 runs (TypeScript 5.9, ES2023); top-level await found in the cell's syntax tree.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CellConverter, mergeDeclarations } from "../../kernel/converter";
 import { CellError, Executor } from "../../kernel/executor";
@@ -83,6 +86,65 @@ describe("kernel cell converter", function () {
     assert.equal(await value(ex, 'nodePath.basename("/a/b.ts") + twice(v299)'), "b.ts598");
     assert.equal(engine.inspect("twice", 5), "function twice(n: number): number\n\nDoubles.");
     assert.deepEqual(engine.complete("v29", 3).matches.slice(0, 11), ["v29", "v290", "v291", "v292", "v293", "v294", "v295", "v296", "v297", "v298", "v299"]);
+  });
+
+  // Each was refused by tslab's compiler (TypeScript 5.0, ES2022 library) although Node 20 runs it.
+  const nodeRuns: [what: string, code: string, value: unknown][] = [
+    ["toSorted (ES2023)", "[3, 1, 2].toSorted()", [1, 2, 3]],
+    ["findLast (ES2023)", "[1, 2, 3].findLast((x) => x < 3)", 2],
+    ["toReversed and with (ES2023)", "[1, 2, 3].toReversed().with(0, 9)", [9, 2, 1]],
+    ["NoInfer (TypeScript 5.4)", "function pick<T>(xs: T[], fallback: NoInfer<T>): T { return xs[0] ?? fallback; }\npick([1], 2)", 1],
+    ["using (TypeScript 5.2, lowered for Node 20)", "const usingLog: string[] = [];\n{\n  using r = { [Symbol.dispose]() { usingLog.push('disposed'); } };\n  usingLog.push('body');\n}\nusingLog", ["body", "disposed"]],
+    ["await using at the top level", "const asyncLog: string[] = [];\n{\n  await using r = { async [Symbol.asyncDispose]() { asyncLog.push('disposed'); } };\n}\nasyncLog", ["disposed"]],
+    ["top-level await", "await Promise.resolve(5)", 5],
+    ["top-level await in an expression", "const later = async () => 1;\n(await later()) + 1", 2],
+    ["top-level for await (a SyntaxError with tslab's compiler)", "let awaitedSum = 0;\nfor await (const n of [Promise.resolve(1), 2]) awaitedSum += n;\nawaitedSum", 3],
+  ];
+  for (const [what, code, expected] of nodeRuns) {
+    it(`type-checks and runs what Node 20 runs: ${what}`, async () => {
+      const { ex } = newExecutor();
+      assert.deepEqual(await value(ex, code), expected);
+    });
+  }
+
+  // Still refused: await where TypeScript forbids it, and what the ES2023 library (Node 20) does not have.
+  const refused: [what: string, code: string, error: RegExp][] = [
+    ["await in a function that is not async", "function notAsync() { await 1; }", /In\[t\]:1:23 TS1308: 'await' expressions are only allowed within async functions and at the top levels of modules/],
+    ["await in a class static block", "class Static { static { await 1; } }", /TS18037: 'await' expression cannot be used inside a class static block/],
+    ["DisposableStack (esnext.disposable; Node 20 has none)", "new DisposableStack()", /TS2304: Cannot find name 'DisposableStack'/],
+  ];
+  for (const [what, code, error] of refused) {
+    it(`refuses ${what}`, async () => {
+      const { ex } = newExecutor();
+      assert.match(await typeError(ex, code), error);
+    });
+  }
+
+  it("completion and quick info know the ES2023 library", () => {
+    const { engine } = newExecutor();
+    assert.deepEqual(engine.complete("[1].findL", 9), { start: 4, end: 9, matches: ["findLast", "findLastIndex"] });
+    assert.match(engine.inspect("[1].toSorted()", 8) ?? "", /^\(method\) Array<number>\.toSorted\(compareFn\?: .*\): number\[\]\n\nReturns a copy of an array with its elements sorted\./);
+    assert.match(engine.inspect("const o: { alpha: number } = { alpha: 1 }", 33) ?? "", /^\(property\) alpha: number/);
+  });
+
+  it("an imported file with a top-level await is refused (it runs as CommonJS); awaits in its functions are fine", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-converter-await-"));
+    try {
+      fs.writeFileSync(path.join(tmp, "top.ts"), "export const v = 1;\nexport const w = await Promise.resolve(3);\n");
+      fs.writeFileSync(path.join(tmp, "inner.ts"), "export async function three(): Promise<number> { return await Promise.resolve(3); }\n");
+      const conv = new CellConverter({ cwd: tmp });
+      const r = conv.compile('import { v } from "./top";\nv');
+      assert.ok(!r.ok);
+      assert.deepEqual(r.diagnostics.map((d) => [d.fileName, d.line, d.character, d.code]), [["top.ts", 1, 17, 1308]]);
+      const ok = conv.compile('import { three } from "./inner";\nawait three()');
+      assert.ok(ok.ok && ok.hasToplevelAwait);
+      assert.equal(ok.sideOutputs.size, 1);
+      // The cell's own top-level await is allowed; one inside an async arrow is not the cell's.
+      const inner = conv.compile("const f = async () => await three();");
+      assert.ok(inner.ok && !inner.hasToplevelAwait);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("keeps the declaration chain short: 1,000 cells leave a few dozen files", () => {
