@@ -125,7 +125,7 @@ describe("net: the evaluator against Linux netfilter (real kernel, network names
     needTool("ip", "iproute2");
     needTool("iptables-restore", "iptables");
     needTool("iptables-save", "iptables");
-    if (process.getuid?.() !== 0) throw new Error("the kernel test needs root (CAP_NET_ADMIN) to create network namespaces");
+    if (process.getuid?.() !== 0) throw new Error("the netfilter test needs root (CAP_NET_ADMIN) to create network namespaces");
     deleteNamespaces(prefix);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kln-"));
     fs.writeFileSync(path.join(dir, "client.js"), clientJs);
