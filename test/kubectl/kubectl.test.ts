@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Cluster } from "../../src/cluster";
+import { helloWorld } from "../core/helpers";
 import type { Service } from "../../src/api/types";
 import { serverTable, tableColumns } from "../../src/kubectl/printers/columns";
 import { TabWriter, printTable } from "../../src/kubectl/printers/table";
@@ -178,25 +179,12 @@ describe("events (kubectl describe, kubectl get events)", () => {
 
   it("a failing readiness probe: one Unhealthy warning counted again, shown as (xN over …)", () => {
     const c = new Cluster({ nodes: 1, seed: 4 });
-    c.apply(`apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          readinessProbe: { httpGet: { path: /, port: 80 }, periodSeconds: 5, failureThreshold: 3 }
-`);
+    c.apply(helloWorld(1, { readinessProbe: true }));
     c.settle();
     const pod = c.pods()[0]!.metadata.name!;
     c.fail(`pod/${pod}`).advance(60_000).settle();
     const text = c.kubectl(`describe pod ${pod}`).stdout;
-    assert.match(text, /Warning +Unhealthy +\S+ \(x3 over \S+\) +kubelet +Readiness probe failed: Get "http:\/\/10\.244\.\d+\.\d+:80\/": context deadline exceeded/);
+    assert.match(text, /Warning +Unhealthy +\S+ \(x3 over \S+\) +kubelet +Readiness probe failed: Get "http:\/\/10\.244\.\d+\.\d+:8080\/": context deadline exceeded/);
   });
 });
 
