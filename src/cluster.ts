@@ -54,16 +54,8 @@ import { ClusterDNS, NodeView, Packet, ServiceEndpoints, Traffic } from "./views
 import { type KubectlOutput, runKubectl, templateLine } from "./kubectl/kubectl";
 import type { KubectlHost } from "./kubectl/cmd/context";
 import { Rest } from "./kubectl/rest";
-import {
-  getDeployments,
-  getEndpointSlices,
-  getNodes,
-  getPods,
-  getReplicaSets,
-  getServices,
-  installRenderers,
-  type TableView,
-} from "./render";
+import { installRenderers, type TableView } from "./render";
+import { kubectlTable } from "./kubectl/printers/table";
 
 /** Options for {@link Cluster}. Every field has the default a kubeadm cluster would have. */
 export interface ClusterOptions {
@@ -617,24 +609,8 @@ export class Cluster {
   table(kind: string, opts: NamespaceOption & { allNamespaces?: boolean; wide?: boolean } = {}): TableView {
     const info = lookupKind(kind);
     if (!info) throw new Error(`the server doesn't have a resource type "${kind}"`);
-    const items = this.list(info.kind, opts) as never[];
-    const o = { now: EPOCH_MS + this.now, ...(opts.wide ? { wide: true } : {}), ...(opts.allNamespaces ? { allNamespaces: true } : {}) };
-    switch (info.kind) {
-      case "Pod":
-        return getPods(items, o);
-      case "Service":
-        return getServices(items, o);
-      case "EndpointSlice":
-        return getEndpointSlices(items, o);
-      case "Node":
-        return getNodes(items, o);
-      case "Deployment":
-        return getDeployments(items, o);
-      case "ReplicaSet":
-        return getReplicaSets(items, o);
-      default:
-        throw new Error(`no table view for ${info.resource}`);
-    }
+    const items = this.list(info.kind, opts);
+    return kubectlTable(info.kind, items, EPOCH_MS + this.now, { ...(opts.wide ? { wide: true } : {}), ...(opts.allNamespaces ? { withNamespace: true } : {}) });
   }
 
   /** All objects, sorted: what determinism tests compare. */
