@@ -106,8 +106,18 @@ export interface ConvertedCell {
   declarations: string;
   lastExpressionVar?: string;
   hasToplevelAwait: boolean;
-  /** `.ts`/`.js` files the cell imports that changed since they were last emitted: absolute `.js` path → ES module code. */
-  sideOutputs: Map<string, string>;
+  /** `.ts`/`.js` files the cell imports that changed since they were last emitted, by absolute would-be `.js` path. */
+  sideOutputs: Map<string, SideOutput>;
+}
+
+/** An imported `.ts`/`.js` file as compiled for the cell that imports it. */
+export interface SideOutput {
+  /** Absolute path of the file as written (the `.ts` file; a `.js` file compiles to its own path). */
+  source: string;
+  /** The file as an ES module. */
+  esm: string;
+  /** TypeScript's source map of `esm`, when source maps were asked for. */
+  esmMap?: string;
 }
 
 export type ConvertResult = ({ ok: true } & ConvertedCell) | { ok: false; diagnostics: ConverterDiagnostic[] };
@@ -444,11 +454,16 @@ export class CellConverter {
     const errors = diagnostics.filter((d) => d.file !== undefined);
     if (errors.length > 0) return { ok: false, diagnostics: this.convertDiagnostics(errors, cell) };
 
-    const sideOutputs = new Map<string, string>();
+    const sideOutputs = new Map<string, SideOutput>();
     for (const f of sides) {
+      let esm: string | undefined;
+      let esmMap: string | undefined;
+      let jsFile = "";
       program.emit(f, (fileName, data) => {
-        if (fileName.endsWith(".js")) sideOutputs.set(fileName.slice(this.outDir.length), data);
+        if (fileName.endsWith(".js")) [jsFile, esm] = [fileName.slice(this.outDir.length), stripMapUrl(data)];
+        else if (fileName.endsWith(".js.map")) esmMap = data;
       }, undefined, false, { before });
+      if (esm !== undefined) sideOutputs.set(jsFile, { source: f.fileName, esm, ...(esmMap !== undefined ? { esmMap } : {}) });
       this.emittedSide.add(f);
     }
     let esm = "";
@@ -474,7 +489,7 @@ export class CellConverter {
     if (declErrors.length > 0) return { ok: false, diagnostics: this.convertDiagnostics(declErrors, cell) };
     this.push(declarations);
     const result: ConvertedCell = {
-      esm: esm.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"),
+      esm: stripMapUrl(esm),
       ...(esmMap !== undefined ? { esmMap } : {}),
       declarations,
       ...(lastExpressionVar !== undefined ? { lastExpressionVar } : {}),
@@ -602,6 +617,11 @@ export class CellConverter {
     }
     return out;
   }
+}
+
+/** Emitted JavaScript without its `sourceMappingURL` comment (the kernel keeps maps in memory; no `.map` file exists). */
+function stripMapUrl(js: string): string {
+  return js.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {

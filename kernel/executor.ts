@@ -19,7 +19,8 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import Module, { createRequire } from "node:module";
 import { inspect } from "node:util";
-import type { CellDiagnostic, TypeScriptEngine } from "./typescript";
+import * as fs from "node:fs";
+import type { CellDiagnostic, SideModule, TypeScriptEngine } from "./typescript";
 import { INTERRUPTED_NAME, IRQ_NAME, interruptChecks } from "./interrupt";
 import { CellTimers } from "./celltimers";
 import { IRQ_FLAG, IRQ_PHASE, IRQ_SLOTS, PHASE_IDLE, PHASE_SIGNALLED, PHASE_WATCHED } from "./threads";
@@ -64,7 +65,7 @@ const cellTimers = new CellTimers();
 export class Executor {
   private readonly exportsTarget: Record<string, unknown> = {};
   private readonly exports: Record<string, unknown>;
-  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideOutputs = new Map<string, SideModule>();
   private readonly sideModules = new Map<string, Module>();
   private readonly cells = new Map<string, CellSource>();
   private readonly cellRequire: NodeJS.Require;
@@ -154,9 +155,9 @@ export class Executor {
     Atomics.store(this.irq, IRQ_FLAG, 0);
     const compiled = this.engine.compile(code, [interruptChecks]);
     if (!compiled.ok) throw new CellError(formatDiagnostics(compiled.diagnostics, code, label));
-    for (const [file, js] of compiled.sideOutputs) {
+    for (const [file, side] of compiled.sideOutputs) {
       this.sideModules.delete(file);
-      this.sideOutputs.set(file, js);
+      this.sideOutputs.set(file, side);
     }
     const filename = `kubelab-cell-${++this.seq}`;
     this.runningCell = this.seq;
@@ -252,6 +253,12 @@ export class Executor {
       // The frame of the wrapper call itself maps to no line of the cell.
       if (/^\s+at kubelab-cell-\d+:\d+:\d+$/.test(line) && this.frameOutsideCell(line)) continue;
       if (/kubelab-call|node:vm|node:internal|\(node:|^\s+at (async )?Executor\./.test(line) || line.includes(__dirname)) continue;
+      const side = this.sideFrame(line);
+      if (side) {
+        snippet ??= side.snippet;
+        traceback.push(side.line);
+        continue;
+      }
       traceback.push(
         line.replace(/(kubelab-cell-\d+):(\d+):(\d+)/g, (whole, file: string, l: string, c: string) => {
           const cell = this.cells.get(file);
@@ -272,6 +279,26 @@ export class Executor {
       return { ename, evalue: `${evalue} (${at})`, traceback: [`${ename}: ${evalue}`, `  at ${at}`, ...traceback.slice(1), "", ...codeFrame(frame!.cell.lines, inText.line, inText.column, inText.column + 1, frame!.cell.label)] };
     }
     return { ename, evalue, traceback: snippet ? [...traceback, "", ...snippet] : traceback };
+  }
+
+  /**
+   * A stack frame in a file a cell imported, rewritten from the compiled code (a `.js` path that exists only
+   * in memory) to the file as written, with a code frame of that line; undefined for any other frame.
+   */
+  private sideFrame(line: string): { line: string; snippet: string[] | undefined } | undefined {
+    const m = FRAME_LOCATION.exec(line);
+    const side = m ? this.sideOutputs.get(m[2]!) : undefined;
+    if (!m || !side) return undefined;
+    const pos = side.toSource(Number(m[3]) - 1, Number(m[4]) - 1);
+    if (!pos) return { line: `${m[1]}${side.source}${m[5]}`, snippet: undefined };
+    let snippet: string[] | undefined;
+    try {
+      const label = path.relative(this.opts.cwd ?? process.cwd(), side.source);
+      snippet = codeFrame(fs.readFileSync(side.source, "utf8").split("\n"), pos.line, pos.column, pos.column + 1, label);
+    } catch {
+      // the file is gone: the frame still names it
+    }
+    return { line: `${m[1]}${side.source}:${pos.line + 1}:${pos.column + 1}${m[5]}`, snippet };
   }
 
   private frameOutsideCell(line: string): boolean {
@@ -316,7 +343,7 @@ export class Executor {
     for (const file of candidates) {
       const cached = this.sideModules.get(file);
       if (cached) return cached;
-      const js = this.sideOutputs.get(file);
+      const js = this.sideOutputs.get(file)?.js;
       if (js === undefined) continue;
       const mod = new Module(file, module);
       mod.filename = file;
@@ -342,6 +369,9 @@ function leaveWatchdog(irq: Int32Array): void {
     // spin: the signal's termination ends this loop
   }
 }
+
+/** A V8 stack frame's location: `    at f (/dir/file.js:9:15)` or `    at /dir/file.js:9:15` → prefix, file, line, column, suffix. */
+const FRAME_LOCATION = /^(\s+at (?:.*? \()?)(.+?):(\d+):(\d+)(\)?)$/;
 
 /** The `__esModule` marker TypeScript's CommonJS emit starts with (the kernel's `exports` is no module to import). */
 const ES_MODULE_MARKER = /^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);\n/m;

@@ -342,6 +342,36 @@ describe("kubelab kernel: files, shutdown", function () {
     }
   });
 
+  it("an error thrown in an imported .ts file points at that file's own line, not at compiled .js", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-kernel-thrower-"));
+    // Loops and functions get interrupt checks when compiled: the compiled line is not the written one.
+    const thrower = [
+      "export function checkAll(ports: number[]): void {",
+      "  for (const p of ports) {",
+      "    if (p > 65535) {",
+      "      // a comment line",
+      '      throw new RangeError(`port ${p} out of range`);',
+      "    }",
+      "  }",
+      "}",
+    ].join("\n");
+    fs.writeFileSync(path.join(tmp, "thrower.ts"), thrower + "\n");
+    const k = await KernelClient.start({ cwd: tmp });
+    try {
+      const { reply, iopub } = await k.execute('import { checkAll } from "./thrower";\ncheckAll([80, 70000]);');
+      assert.equal(reply.content["ename"], "RangeError");
+      const tb = (first(iopub, "error").content["traceback"] as string[]).join("\n");
+      const n = reply.content["execution_count"];
+      assert.ok(tb.includes(`at checkAll (${path.join(tmp, "thrower.ts")}:5:13)`), tb);
+      assert.match(tb, new RegExp(`In\\[${n}\\]:2:1`));
+      assert.doesNotMatch(tb, /thrower\.js/);
+      assert.match(tb, /thrower\.ts:\n> 5 \|       throw new RangeError/);
+    } finally {
+      await k.shutdown();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it("shutdown_request with restart replies on control and IOPub, then the process exits", async () => {
     const k = await KernelClient.start();
     const exited = new Promise<number | null>((r) => k.proc.once("exit", (code) => r(code)));
