@@ -480,8 +480,8 @@ export class CellConverter {
       undefined,
       false,
       {
-        before,
-        after: [exportsTransformer(program.getTypeChecker(), new Set(this.chain.map((f) => f.fileName)), new Set(locals), (n) => (lastExpressionVar = n))],
+        before: [...before, lastExpressionTransformer(new Set(locals), (n) => (lastExpressionVar = n))],
+        after: [exportsTransformer(program.getTypeChecker(), new Set(this.chain.map((f) => f.fileName)))],
         afterDeclarations: [dropExportDeclarations],
       },
     );
@@ -670,10 +670,10 @@ function topLevelAwaitError(sf: TS.SourceFile, at: TS.Node): TS.Diagnostic {
 }
 
 /**
- * tslab's `after` transformer: names declared by earlier cells are read through `exports` (where the
- * executor keeps them), and the cell's last expression statement is stored in an exported variable.
+ * tslab's `after` transformer, in part: names declared by earlier cells are read through `exports` (where the
+ * executor keeps them).
  */
-function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, locals: Set<string>, setLast: (name: string) => void): TS.TransformerFactory<TS.SourceFile> {
+function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>): TS.TransformerFactory<TS.SourceFile> {
   const nullContext = tsi.nullTransformationContext;
   const fromEarlierCell = (node: TS.Identifier): boolean =>
     (checker.getSymbolAtLocation(node)?.declarations ?? []).some((d) => declFiles.has(d.getSourceFile().fileName));
@@ -682,16 +682,32 @@ function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, loc
     if (node.parent && ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return node;
     return fromEarlierCell(node) ? ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), node) : node;
   };
+  return () => (sf) => ts.visitEachChild(sf, wrap, nullContext);
+}
+
+/**
+ * The rest of tslab's `after` transformer, as a `before` transformer: the cell's last expression statement is
+ * stored in an exported variable. Before TypeScript's own transforms, because a top-level `using` wraps the
+ * whole cell in `try { … } finally { dispose }`, after which no statement of the cell is last any more;
+ * TypeScript then hoists the export out of that block, so the value outlives the disposal at the cell's end.
+ * Statements that compile to nothing (types, `declare`) may follow the expression.
+ */
+function lastExpressionTransformer(locals: Set<string>, setLast: (name: string) => void): TS.TransformerFactory<TS.SourceFile> {
   const lastName = (): string => {
     if (!locals.has("tsLastExpr")) return "tsLastExpr";
     for (let i = 0; ; i++) if (!locals.has(`tsLastExpr${i}`)) return `tsLastExpr${i}`;
   };
+  const erased = (stmt: TS.Statement): boolean =>
+    ts.isExportDeclaration(stmt) ||
+    ts.isInterfaceDeclaration(stmt) ||
+    ts.isTypeAliasDeclaration(stmt) ||
+    ts.isEmptyStatement(stmt) ||
+    (ts.canHaveModifiers(stmt) && (ts.getModifiers(stmt) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword));
   return () => (sf) => {
-    const node = ts.visitEachChild(sf, wrap, nullContext);
-    const stmts = node.statements;
+    const stmts = sf.statements;
     for (let i = stmts.length - 1; i >= 0; i--) {
       const stmt = stmts[i]!;
-      if (ts.isExportDeclaration(stmt)) continue;
+      if (erased(stmt)) continue;
       if (!ts.isExpressionStatement(stmt)) break;
       const name = lastName();
       setLast(name);
@@ -699,9 +715,9 @@ function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, loc
         [ts.factory.createModifier(ts.SyntaxKind.ExportKeyword)],
         ts.factory.createVariableDeclarationList([ts.factory.createVariableDeclaration(name, undefined, undefined, unnamed(stmt.expression))], ts.NodeFlags.Const),
       );
-      return ts.factory.updateSourceFile(node, [...stmts.slice(0, i), decl, ...stmts.slice(i + 1)]);
+      return ts.factory.updateSourceFile(sf, [...stmts.slice(0, i), ts.setTextRange(decl, stmt), ...stmts.slice(i + 1)]);
     }
-    return node;
+    return sf;
   };
 }
 

@@ -91,6 +91,20 @@ describe("kubelab kernel protocol", function () {
     assert.equal(await text("(class {})"), "[class (anonymous)]");
   });
 
+  it("a top-level `using` is disposed when the cell ends, and the cell still shows its last value", async () => {
+    const sync = await k.execute('using conn = { port: 3, [Symbol.dispose]() { console.log("closed", this.port); } };\nconst base = 5;\nbase + conn.port');
+    assert.equal(sync.reply.content["status"], "ok", JSON.stringify(sync.reply.content));
+    assert.deepEqual(types(sync.iopub), ["execute_input", "stream", "execute_result"]);
+    assert.equal(streamText(sync.iopub), "closed 3\n");
+    assert.equal((first(sync.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "8");
+    const later = await k.execute("base * 2");
+    assert.equal((first(later.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "10");
+    const async = await k.execute('await using lease = { async [Symbol.asyncDispose]() { console.log("released"); } };\nawait Promise.resolve("held")');
+    assert.deepEqual(types(async.iopub), ["execute_input", "stream", "execute_result"]);
+    assert.equal(streamText(async.iopub), "released\n");
+    assert.equal((first(async.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "'held'");
+  });
+
   it("display(), update_display_data with display_id, and clearOutput()", async () => {
     const { reply, iopub } = await k.execute(
       'display({ x: 1 });\ndisplay({ "text/markdown": "**a**" }, { raw: true, id: "slot" });\ndisplay({ "text/plain": "b" }, { raw: true, id: "slot", update: true });\nclearOutput(true);',
