@@ -12,7 +12,7 @@
  * Run: `npm run build && node dist/bench/kernel.js [runs]`.
  */
 import * as path from "node:path";
-import { KernelClient, KERNEL_MAIN } from "../src/lessons/jupyter-client";
+import { KernelClient, KERNEL_MAIN } from "../tools/course/jupyter-client";
 
 interface Figures {
   /** Cells whose idle status never arrived on IOPub. */

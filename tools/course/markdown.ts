@@ -8,7 +8,7 @@
  * exercises: `<details>`, `<summary>`, `<kbd>`, `<sub>`, `<sup>`, `<br>`. Link targets with a scheme other
  * than http, https and mailto are dropped.
  */
-import { escapeText as escapeHtml } from "../render/escape";
+import { escapeText as escapeHtml } from "../../src/render/escape";
 
 /** Options of {@link renderMarkdown}. */
 export interface MarkdownOptions {

@@ -3,17 +3,17 @@
  * the page/index builders. Table-driven; no kernel, no browser.
  */
 import * as assert from "node:assert/strict";
-import { renderMarkdown } from "../../src/lessons/markdown";
-import { sanitizeMarkup } from "../../src/lessons/sanitize";
-import { OutputCollector } from "../../src/lessons/outputs";
-import { indexHtml, learningGoals, notebookHtml, notebookTitle, pageHref } from "../../src/lessons/export";
-import { parseNotebook, type Notebook, type Output } from "../../src/lessons/notebook";
-import { stripAnsi } from "../../src/lessons/text";
-import type { Message } from "../../kernel/wire";
+import { renderMarkdown } from "../../../tools/course/markdown";
+import { sanitizeMarkup } from "../../../tools/course/sanitize";
+import { OutputCollector } from "../../../tools/course/outputs";
+import { indexHtml, learningGoals, notebookHtml, notebookTitle, pageHref } from "../../../tools/course/export";
+import { parseNotebook, type Notebook, type Output } from "../../../tools/course/notebook";
+import { stripAnsi } from "../../../tools/course/text";
+import type { Message } from "../../../kernel/wire";
 
 const md = (src: string): string => renderMarkdown(src, { rewriteHref: pageHref });
 
-describe("lessons: markdown", () => {
+describe("course: markdown", () => {
   const cases: [string, string, string][] = [
     ["ATX headings with ids", "# Services\n## Try *it* ##", '<h1 id="services">Services</h1>\n<h2 id="try-it">Try <em>it</em></h2>'],
     ["setext headings", "Title\n=====\nSub\n---", '<h1 id="title">Title</h1>\n<h2 id="sub">Sub</h2>'],
@@ -47,7 +47,7 @@ describe("lessons: markdown", () => {
   }
 });
 
-describe("lessons: sanitising inline SVG and HTML", () => {
+describe("course: sanitising inline SVG and HTML", () => {
   const cases: [string, string, string, string?][] = [
     ["script elements", '<svg><script>alert(1)</script><g/></svg>', "<svg><g/></svg>"],
     ["spliced script tags", "<svg><scr<script></script>ipt>x()</script></svg>", "<svg></svg>"],
@@ -67,7 +67,7 @@ function msg(type: string, content: Record<string, unknown>): Message {
   return { identities: [], header: { msg_id: "m", session: "s", username: "u", date: "", msg_type: type, version: "5.3" }, parent_header: {}, metadata: {}, content, buffers: [] };
 }
 
-describe("lessons: IOPub messages → nbformat outputs", () => {
+describe("course: IOPub messages → nbformat outputs", () => {
   it("coalesces streams, keeps the execution count, and updates displays across cells", () => {
     const sink = new OutputCollector();
     const cell1: Output[] = [];
@@ -118,7 +118,7 @@ function nb(cells: Notebook["cells"]): Notebook {
   return { nbformat: 4, nbformat_minor: 5, metadata: {}, cells };
 }
 
-describe("lessons: pages", () => {
+describe("course: pages", () => {
   const spec = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "bar", data: { values: [{ a: 1 }] }, encoding: { x: { field: "a", type: "quantitative" } } };
   const vega = { vega: "/*vega*/", vegaLite: "/*vl*/", vegaEmbed: "/*embed </script> <!-- */" };
   const executed = nb([
