@@ -44,14 +44,13 @@ import { Rng } from "./sim/rng";
 import { type Trace, TraceView } from "./sim/trace";
 import { coreDNSObjects } from "./addons/coredns";
 import { KubeProxy } from "./proxy/kubeproxy";
-import { ClusterDNS, CoreDNS } from "./dns/component";
+import { CoreDNS } from "./dns/component";
 import type { UpstreamRecords } from "./dns/upstream";
-import { DataPathAdapter, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
+import { DataPathAdapter, type Source, type Target, type TrafficOptions } from "./network";
 import type { IpvsScheduler } from "./net/ipvs";
 import type { ProxyMode } from "./proxy/kubeproxy";
 import { EPOCH_MS } from "./sim/context";
-import { installDnsDisplays, NodeView, ServiceEndpoints } from "./views";
-export { NodeIptables, NodeIpvs, NodeNftables, NodeView, ServiceEndpoints, type EndpointRow } from "./views";
+import { ClusterDNS, NodeView, Packet, ServiceEndpoints, Traffic } from "./views";
 import { type KubectlOutput, runKubectl, templateLine } from "./kubectl/kubectl";
 import type { KubectlHost } from "./kubectl/cmd/context";
 import { Rest } from "./kubectl/rest";
@@ -196,7 +195,6 @@ export class Cluster {
     this.ctx.trace.enabled = opts.trace ?? true;
     this.api = new ApiServer(this.ctx, { serviceCIDR: this.config.serviceCIDR });
     installRenderers();
-    installDnsDisplays();
     this.kubeProxy = new KubeProxy(
       this.ctx,
       this.api,
@@ -539,7 +537,8 @@ export class Cluster {
    * @example cluster.traffic({ from: "pod/client", to: "hello-world:80", connections: 10_000 })
    */
   traffic(opts: TrafficOptions): Traffic {
-    return this.dataPath.traffic(opts);
+    const run = this.dataPath.traffic(opts);
+    return new Traffic(run.from, run.to, run.result);
   }
 
   /**
@@ -550,7 +549,8 @@ export class Cluster {
    * @example cluster.packet({ from: "pod/client", to: "hello-world:80" }).hops
    */
   packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
-    return this.dataPath.packet(opts);
+    const run = this.dataPath.packet(opts);
+    return new Packet(run.trace, run.context);
   }
   /**
    * Empties every node's kernel connection state — conntrack entries, `-m recent` lists, IPVS
