@@ -21,7 +21,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KernelClient, KERNEL_MAIN } from "../src/lessons/jupyter-client";
+import { KernelClient, KERNEL_MAIN } from "../tools/course/jupyter-client";
 
 interface Figures {
   /** Cells whose idle status never arrived on IOPub. */

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KernelClient } from "../../src/lessons/jupyter-client";
+import { KernelClient } from "../../tools/course/jupyter-client";
 import { first } from "./messages";
 
 const EXECUTE = { silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KernelClient } from "../../src/lessons/jupyter-client";
+import { KernelClient } from "../../tools/course/jupyter-client";
 import { first, streamText } from "./messages";
 import type { Message } from "../../kernel/wire";
 

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, collectErrors, repoRoot, requireCommand } from "../lessons/tools";
-import { runNotebook } from "../../src/lessons/runner";
+import { runNotebook } from "../../tools/course/runner";
 import { serveSite, type SiteServer } from "../../src/siteserver";
 
 // The page-side functions below run in Chromium; these are the few DOM names they use.
