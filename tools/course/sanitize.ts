@@ -27,8 +27,8 @@ interface Policy {
   onOpenTag?: (name: string, attribs: Attributes) => void;
 }
 
-// Typed here rather than by @types/sanitize-html: those need TypeScript >= 5.3 to parse (import attributes)
-// while the build's `tsc` resolves to tslab's TypeScript 5.0, and they lack allowedEmptyAttributes.
+// Typed here rather than by @types/sanitize-html: those lack allowedEmptyAttributes, which the output
+// policy needs so that attributes a renderer wrote empty are kept as written.
 const sanitizeHtml = require("sanitize-html") as { (dirty: string, policy: Policy): string; defaults: { allowedTags: string[] } };
 
 /**
