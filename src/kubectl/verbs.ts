@@ -1,7 +1,7 @@
 /**
  * The TypeScript API's kubectl verbs on `kind/name` references (`deployment/web`, `ns/kind/name`,
- * a bare name meaning the verb's default kind): read, list, delete and scale, through the same
- * REST layer `cluster.kubectl(...)` and `kubelab serve` use. Errors are kubectl's.
+ * a bare name meaning the verb's default kind): read, list, delete and scale, writing as the client
+ * of the REST layer `cluster.kubectl(...)` and `kubelab serve` use.
  *
  * @example
  * ```ts
@@ -11,7 +11,7 @@
  */
 import { NotFoundError } from "../api/errors";
 import { kindInfo, lookupKind, parseRef } from "../api/meta";
-import type { Kind } from "../api/types";
+import type { Kind, ObjectOf } from "../api/types";
 import type { ApiServer, Stored } from "../apiserver/apiserver";
 import { type Rest, kindName, resourceFor } from "./rest";
 
@@ -45,11 +45,15 @@ export function deleteRef(rest: Rest, ref: string, opts: RefOptions & { gracePer
   return `${kindName(res)} "${r.name}" deleted`;
 }
 
-/** `kubectl scale --replicas=N`: a Deployment (the default kind) or ReplicaSet, through its scale subresource. */
+/** `kubectl scale --replicas=N`: a Deployment (the default kind) or ReplicaSet. */
 export function scaleRef(rest: Rest, ref: string, replicas: number, opts: RefOptions = {}): void {
   const r = parseRef(ref, { ...(opts.namespace ? { namespace: opts.namespace } : {}), defaultKind: "Deployment" });
   if (r.kind !== "Deployment" && r.kind !== "ReplicaSet") throw new Error(`cannot scale ${kindInfo(r.kind).resource}: only deployments and replicasets have replicas`);
   if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replicas must be a non-negative integer, got ${replicas}`);
-  getRef(rest.api, `${r.kind}/${r.namespace}/${r.name}`);
-  rest.updateScale(resourceFor(r.kind)!, r.namespace, r.name, { type: "update", body: { spec: { replicas } } });
+  const o = getRef(rest.api, `${r.kind}/${r.namespace}/${r.name}`) as Stored<"Deployment" | "ReplicaSet">;
+  // Unlike the scale subresource (which skips a no-op), this writes even when the count is unchanged,
+  // so a lesson's scale cell shows the same messages on its first run as after an edit.
+  const next = structuredClone(o) as ObjectOf<"Deployment">;
+  next.spec.replicas = replicas;
+  rest.api.update(rest.client, next, { admitted: true, verb: "scale", detail: `replicas ${o.spec.replicas}→${replicas}` });
 }
