@@ -11,6 +11,7 @@ import { TabWriter, printTable, tableGrid } from "../printers/table";
 import { type ResourceInfo, kindName, resourceFor, resources } from "../rest";
 import { StatusError, kubectlErrorText } from "../status";
 import { type CommandContext, CommandError, boolFlag, flag } from "./context";
+import { watchUntilIdle } from "./wait";
 
 /** Parse `pods`, `pods,svc`, `all`, `pod/web`, `svc/a svc/b` into (resource, names) groups. */
 export function resolveArgs(args: readonly string[]): { resource: ResourceInfo; names: string[] }[] {
@@ -125,11 +126,8 @@ function noResources(ctx: CommandContext, ns: string | undefined, groups: { reso
   ctx.err.push(ns !== undefined && namespaced ? `No resources found in ${ns} namespace.` : "No resources found");
 }
 
-/** How long an in-cell `get -w` watches when the cluster never goes idle (`--request-timeout` overrides). */
-const WATCH_LIMIT_MS = 10 * 60_000;
-
 /**
- * `get -w` in a cell: virtual time runs until the cluster is idle (or `--request-timeout`), and
+ * `get -w` in a cell: virtual time runs until the cluster is idle (or `--request-timeout`, see wait.ts), and
  * every change prints a row, with the widths of the table above it.
  */
 function watch(
@@ -152,29 +150,11 @@ function watch(
     lines.push(w.flush().replace(/\n$/, ""));
   });
   try {
-    const timeout = parseDuration(flag(ctx, "request-timeout") ?? "0");
-    const end = ctx.rest.ctx.now + (timeout || WATCH_LIMIT_MS);
-    for (;;) {
-      const next = ctx.host.nextTaskTime();
-      if (next === undefined || next > end) {
-        if (timeout) ctx.host.advance(Math.max(0, end - ctx.rest.ctx.now));
-        break;
-      }
-      ctx.host.advance(Math.max(0, next - ctx.rest.ctx.now));
-    }
+    watchUntilIdle(ctx);
   } finally {
     stop();
   }
   if (lines.length) ctx.out.push(lines.join("\n"));
-}
-
-/** `30s`, `2m`, `1h`, or plain seconds → milliseconds (0 = no limit). */
-export function parseDuration(s: string): number {
-  const m = s.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
-  if (!m) throw new CommandError(`invalid duration "${s}"`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  return n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000);
 }
 
 /** `kubectl get events [-A] [-o wide|yaml|json] [--field-selector …]`, in the order the API lists them (by name). */

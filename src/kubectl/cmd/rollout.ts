@@ -9,7 +9,7 @@ import type { DeepReadonly } from "../../api/types";
 import { TabWriter } from "../printers/table";
 import { kindName, resourceFor } from "../rest";
 import { type CommandContext, CommandError, flag } from "./context";
-import { parseDuration } from "./get";
+import { parseDuration } from "./wait";
 import { objectArgs } from "./mutate";
 
 /** kubectl's DeploymentStatusViewer: the line printed for a Deployment's state, and whether it is done. */
