@@ -10,6 +10,7 @@ import { parseFlags, tokenize } from "../../src/kubectl/kubectl";
 import { jsonpath } from "../../src/kubectl/printers/output";
 import { mergePatch, strategicMerge, jsonPatch } from "../../src/kubectl/patch";
 import { parseLabelSelector } from "../../src/kubectl/selectors";
+import { goSort } from "../../src/kubectl/gosort";
 
 describe("kubectl printers", () => {
   // The columns kube-apiserver's printers register (pkg/printers/internalversion); priority 1 = -o wide.
@@ -185,6 +186,46 @@ describe("events (kubectl describe, kubectl get events)", () => {
     c.fail(`pod/${pod}`).advance(60_000).settle();
     const text = c.kubectl(`describe pod ${pod}`).stdout;
     assert.match(text, /Warning +Unhealthy +\S+ \(x3 over \S+\) +kubelet +Readiness probe failed: Get "http:\/\/10\.244\.\d+\.\d+:8080\/": context deadline exceeded/);
+  });
+});
+
+describe("kubectl events (the top-level verb of kubectl ≥ 1.26)", () => {
+  it("Go's sort.Sort: 35 events with second-precision ties come out in kubectl 1.32's order", () => {
+    // Seconds of lastTimestamp in the API's list order, and the order the real kubectl printed them
+    // (captured from kubectl 1.32, Go 1.23, against kubelab serve). Ties move: the sort is unstable.
+    const seconds = [3, 3, 6, 6, 7, 3, 3, 6, 6, 6, 3, 3, 5, 5, 5, 3, 3, 5, 5, 5, 3, 3, 6, 6, 6, 3, 3, 3, 3, 3, 7, 7, 7, 3, 7];
+    const kubectlOrder = [10, 33, 11, 29, 28, 5, 6, 27, 25, 26, 21, 1, 0, 20, 16, 15, 14, 17, 18, 19, 13, 12, 8, 23, 24, 22, 9, 7, 3, 2, 4, 30, 31, 32, 34];
+    const sorted = goSort(seconds.map((t, i) => ({ t, i })), (a, b) => a.t < b.t);
+    assert.deepEqual(sorted.map((x) => x.i), kubectlOrder);
+    // Twelve or fewer: an insertion sort, stable.
+    assert.deepEqual(goSort([2, 1, 2, 1].map((t, i) => ({ t, i })), (a, b) => a.t < b.t).map((x) => x.i), [1, 3, 0, 2]);
+  });
+
+  it("lists, filters (--for, --types, -A), watches (-w) and errs as kubectl prints", () => {
+    const c = new Cluster({ nodes: 2, seed: 3 });
+    c.kubectl("create deployment web --image=nginx --replicas=2");
+    c.settle();
+    const rs = c.api.list("ReplicaSet", "default")[0]!.metadata.name!;
+    const lines = c.kubectl("events").stdout.split("\n");
+    assert.deepEqual(lines[0]!.split(/\s{2,}/), ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    assert.ok(lines.some((l) => new RegExp(`^\\S+ +Normal +SuccessfulCreate +ReplicaSet/${rs} +Created pod: ${rs}-`).test(l)), lines.join("\n"));
+    assert.deepEqual(c.kubectl("events --for deployment/web").stdout.split("\n").slice(1).map((l) => l.split(/\s{2,}/).slice(1)), [["Normal", "ScalingReplicaSet", "Deployment/web", `Scaled up replica set ${rs} from 0 to 2`]]);
+    assert.match(c.kubectl("events -A --no-headers").stdout, /^kube-system +\S+ +Normal +/m);
+    assert.equal(c.kubectl("events -A").stdout.split("\n")[0]!.split(/\s{2,}/)[0], "NAMESPACE");
+    assert.equal(c.kubectl("events --types=Warning").stderr, "No events found in default namespace.");
+    assert.equal(c.kubectl("events -A --types=warning").stderr, "No events found.");
+    assert.equal(c.kubectl("events --types=Info").stderr, "error: valid --types are Normal or Warning");
+    assert.equal(c.kubectl("events --for web").stderr, "error: --for must be in resource/name form");
+    assert.equal(c.kubectl("events --for widget/web").toString(), 'the server doesn\'t have a resource type "widget"');
+    assert.match(c.kubectl("events --for deployment/web -o yaml").stdout, /^apiVersion: v1\nitems:\n- apiVersion: v1\n  count: 1\n/);
+    assert.match(c.kubectl("events --for deployment/web -o json").stdout, /^\{\n    "kind": "EventList",\n    "apiVersion": "v1",\n    "metadata": \{\},\n    "items": \[\n        \{\n            "kind": "Event",/);
+
+    // -w: the current events (list order), then each new one as virtual time runs, one header.
+    c.kubectl("scale deployment web --replicas=3");
+    const watched = c.kubectl("events -w --for deployment/web").stdout.split("\n");
+    assert.deepEqual(watched.map((l) => l.split(/\s{2,}/).at(-1)), ["MESSAGE", `Scaled up replica set ${rs} from 0 to 2`, `Scaled up replica set ${rs} from 2 to 3`]);
+    const pods = c.kubectl("events -w --types=Normal -o name").stdout.split("\n");
+    assert.ok(pods.length > 10 && pods.every((l) => /^event\/web[a-z0-9-]*\.[0-9a-f]+$/.test(l)), pods.join("\n"));
   });
 });
 

@@ -4,6 +4,9 @@
  * the same (ages and timestamps normalised; `rollout status` compared by its final line, since how
  * many "Waiting for…" lines a real client sees depends on wall-clock timing).
  *
+ * `kubectl events` is compared for the 1.32 client only (the verb arrived in kubectl 1.26), on the
+ * served cluster itself, so both sides sort the same events.
+ *
  * Clients: the `kubectl` on PATH (a dispatcher that runs the client matching the server's 1.32)
  * and Debian's `kubernetes-client` 1.20, unpacked by `.ci/run` into build/kubernetes-client.
  */
@@ -56,7 +59,7 @@ function normalise(text: string): string {
     .replace(/\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000/g, "<time>")
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, "<time>")
     .replace(/[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000/g, "<time>")
-    .replace(/(?<=\s)(\d+[smhdy])+(?=(\s|$))/g, "<age>")
+    .replace(/(?<=^|\s)(\d+[smhdy])+(?=\s|$)/gm, "<age>")
     .replace(/ +$/gm, "")
     .replace(/\s+$/, "");
 }
@@ -158,6 +161,84 @@ describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", fu
       }
     });
   }
+
+  // kubectl events (k8s.io/kubectl pkg/cmd/events) arrived in kubectl 1.26: Debian's 1.20 client
+  // has no such command, so only the 1.32 client is the oracle here. Both sides read the same
+  // served cluster (idle first), so the events — and the ties in their second-precision
+  // timestamps, which kubectl's unstable Go sort reorders — are the same.
+  it("kubectl events (kubectl 1.32 only: 1.20 has no events command) = cluster.kubectl", async () => {
+    const served = new Cluster({ nodes: 2, seed: 5 });
+    const server = await serveCluster(served, { port: 0 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-kubectl-"));
+    const kubeconfig = path.join(dir, "kubeconfig");
+    fs.writeFileSync(kubeconfig, server.kubeconfig());
+    const real = async (args: string[]): Promise<string> => {
+      const r = await run("kubectl", ["--kubeconfig", kubeconfig, ...args], { timeout: 120_000 }).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? "", stderr: e.stderr ?? "" }));
+      return [r.stdout.replace(/\n$/, ""), r.stderr.replace(/\n$/, "")].filter(Boolean).join("\n");
+    };
+    try {
+      const version = await clientVersion("kubectl", kubeconfig);
+      console.log(`      kubectl client ${version} against kubelab serve ${server.url} (Debian's kubectl 1.20 has no \`kubectl events\`: not compared)`);
+      await real(["create", "deployment", "web", "--image=nginx", "--replicas=5"]);
+      await real(["rollout", "status", "deployment/web"]);
+      await real(["scale", "deployment", "web", "--replicas=2"]);
+      await idle(served);
+      const commands = [
+        ["events"],
+        ["events", "-A"],
+        ["events", "--for", "deployment/web"],
+        ["events", "--for=rs/" + served.api.list("ReplicaSet", "default")[0]!.metadata.name!, "--types=Normal"],
+        ["events", "-n", "kube-system", "--no-headers"],
+        ["events", "--types=Warning"],
+        ["events", "-A", "--types=Warning"],
+        ["events", "-n", "lab"],
+        ["events", "--for", "deployment/web", "-o", "yaml"],
+        ["events", "--for", "deployment/web", "-o", "json"],
+        ["events", "-o", "name"],
+        ["events", "-o", "wide"],
+        ["events", "--for", "web"],
+        ["events", "--for", "widget/web"],
+        ["events", "--types=Info"],
+      ];
+      const mismatches: string[] = [];
+      for (const args of commands) {
+        const a = squeeze(normalise(await real(args)));
+        const b = squeeze(normalise(served.kubectl(args.join(" ")).toString()));
+        if (a !== b) mismatches.push(`$ kubectl ${args.join(" ")}\n--- real ${version}\n${a}\n--- cluster.kubectl\n${b}`);
+      }
+      assert.equal(mismatches.length, 0, `${mismatches.length} command(s) printed differently:\n\n${mismatches.join("\n\n")}`);
+      assert.ok(served.kubectl("events").stdout.split("\n").length > 13, "more than 12 events: Go's sort moves ties beyond that");
+
+      // -w: the current events, then each one recorded after kubectl scale (kubelab serve streams them).
+      const watch = spawn("kubectl", ["--kubeconfig", kubeconfig, "events", "-w", "--for", "deployment/web"], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      watch.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      try {
+        const until = async (what: string, ok: () => boolean): Promise<void> => {
+          for (const deadline = Date.now() + 60_000; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > deadline) throw new Error(`kubectl events -w never showed ${what}:\n${out}`);
+        };
+        await until("the listed events", () => out.includes("from 5 to 2"));
+        await real(["scale", "deployment", "web", "--replicas=3"]);
+        await until("the scale-up", () => out.includes("from 2 to 3"));
+        const rows = out.trim().split("\n").map((l) => l.split(/\s{2,}/));
+        assert.deepEqual(rows[0], ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+        assert.deepEqual(
+          rows.slice(1).map((r) => r.slice(1)),
+          [
+            ["Normal", "ScalingReplicaSet", "Deployment/web", "Scaled up replica set " + served.api.list("ReplicaSet", "default")[0]!.metadata.name! + " from 0 to 5"],
+            ["Normal", "ScalingReplicaSet", "Deployment/web", "Scaled down replica set " + served.api.list("ReplicaSet", "default")[0]!.metadata.name! + " from 5 to 2"],
+            ["Normal", "ScalingReplicaSet", "Deployment/web", "Scaled up replica set " + served.api.list("ReplicaSet", "default")[0]!.metadata.name! + " from 2 to 3"],
+          ],
+          out,
+        );
+      } finally {
+        watch.kill();
+      }
+    } finally {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   // Behaviour only: how soon the rows appear in wall time is measured by bench/kubectl.ts.
   it("kubectl get pods -w shows the pods kubectl scale adds, in lifecycle order, in the table's columns", async () => {

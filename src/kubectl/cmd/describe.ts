@@ -3,6 +3,7 @@
  * what they read (the object, its EndpointSlices by label, its events by involvedObject) and
  * laying the text out with Go's tabwriter.
  */
+import { sortEvents } from "../printers/events";
 import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, Node, Pod, Service, Toleration } from "../../api/types";
 import { wellKnown } from "../../api/types";
 import { DescribeWriter } from "../printers/describe";
@@ -290,7 +291,8 @@ function tolerationsBlock(w: DescribeWriter, tolerations: readonly R<Toleration>
  */
 function eventsBlock(w: DescribeWriter, ctx: CommandContext, o: { kind: string; metadata: { name?: string; namespace?: string; uid?: string } }): void {
   const selector = [`involvedObject.kind=${o.kind}`, `involvedObject.name=${o.metadata.name ?? ""}`, ...(o.metadata.namespace ? [`involvedObject.namespace=${o.metadata.namespace}`] : []), ...(o.metadata.uid ? [`involvedObject.uid=${o.metadata.uid}`] : [])].join(",");
-  const events = ctx.rest.events(o.metadata.namespace, selector).items.sort((a, b) => Date.parse(a.lastTimestamp) - Date.parse(b.lastTimestamp));
+  // Sorted as kubectl does (Go's unstable sort.Sort by last seen): ties beyond 12 events move.
+  const events = sortEvents(ctx.rest.events(o.metadata.namespace, selector).items);
   if (!events.length) {
     w.line(0, "Events:", "<none>");
     return;
