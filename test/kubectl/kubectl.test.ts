@@ -229,6 +229,54 @@ describe("kubectl events (the top-level verb of kubectl ≥ 1.26)", () => {
   });
 });
 
+describe("kubectl label, annotate, rollout history, describe deployment: as each kubectl version prints", () => {
+  // [client minor, command, expected output] after: create deployment web (nginx:1.26), set image
+  // nginx:1.27, label tier=frontend, annotate owner=alice. Checked against kubectl 1.32 and 1.20 by oracle.test.ts.
+  const cases: [number, string, string][] = [
+    [32, "label deployment web tier=frontend", "deployment.apps/web not labeled"],
+    [20, "label deployment web tier=frontend", "error: 'tier' already has a value (frontend), and --overwrite is false"],
+    [32, "label deployment web tier=frontend app=x", "error: 'app' already has a value (web), and --overwrite is false"],
+    [20, "label deployment web tier=backend app=x", "'app' already has a value (web), and --overwrite is false\n'tier' already has a value (frontend), and --overwrite is false"],
+    [32, "label deployment web tier-", "deployment.apps/web unlabeled"],
+    [20, "label deployment web tier-", "deployment.apps/web labeled"],
+    [32, "annotate deployment web owner=alice", "deployment.apps/web annotated"],
+    [20, "annotate deployment web owner=alice", "error: --overwrite is false but found the following declared annotation(s): 'owner' already has a value (alice)"],
+    [32, "annotate deployment web owner=bob", "error: --overwrite is false but found the following declared annotation(s): 'owner' already has a value (alice)"],
+    [32, "rollout history deployment/web --revision=0", "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n"],
+    [32, "rollout history deployment/web --revision=3", "error: unable to find the specified revision"],
+    [32, "rollout history deployment/web --revision=-1", "error: revision must be a positive integer: -1"],
+  ];
+  const setUp = (minor: number): Cluster => {
+    const c = new Cluster({ nodes: 1, seed: 2 });
+    c.kubectlClientMinor = minor;
+    c.kubectl("create deployment web --image=nginx:1.26");
+    c.settle();
+    c.kubectl("set image deployment/web nginx=nginx:1.27");
+    c.settle();
+    c.kubectl("label deployment web tier=frontend");
+    c.kubectl("annotate deployment web owner=alice");
+    return c;
+  };
+  for (const [minor, command, want] of cases) {
+    it(`kubectl 1.${minor}: ${command}`, () => assert.equal(setUp(minor).kubectl(command).toString(), want));
+  }
+
+  it("rollout history --revision=N: the ReplicaSet's pod template, tabs unaligned (1.32 adds Node-Selectors and Tolerations)", () => {
+    const c = setUp(32);
+    const hash = c.api.list("ReplicaSet", "default").find((rs) => rs.metadata.annotations?.["deployment.kubernetes.io/revision"] === "1")!.metadata.labels!["pod-template-hash"];
+    const body = `Pod Template:\n  Labels:\tapp=web\n\tpod-template-hash=${hash}\n  Containers:\n   nginx:\n    Image:\tnginx:1.26\n    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n`;
+    assert.equal(c.kubectl("rollout history deployment/web --revision=1").stdout, `deployment.apps/web with revision #1\n${body}  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n`);
+    assert.equal(setUp(20).kubectl("rollout history deployment/web --revision=1").stdout, `deployment.apps/web with revision #1\n${body}`);
+  });
+
+  it("describe deployment: template containers indented as Go's describer does; old ReplicaSets at zero listed from kubectl 1.27", () => {
+    const out = setUp(32).kubectl("describe deployment web").stdout;
+    assert.match(out, /\n  Containers:\n   nginx:\n    Image:         nginx:1\.27\n/);
+    assert.match(out, /\nOldReplicaSets:  web-[a-z0-9]+ \(0\/0 replicas created\)\n/);
+    assert.match(setUp(20).kubectl("describe deployment web").stdout, /\nOldReplicaSets:  <none>\n/);
+  });
+});
+
 describe("kubectl create --dry-run=client -o yaml", () => {
   it("prints creationTimestamp: null in the metadata and the pod template, as Go marshals the zero time", () => {
     const c = new Cluster({ seed: 1 });

@@ -139,6 +139,29 @@ describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", fu
           { args: () => ["apply", ...client.applyFlags, "-f", invalid], cellLine: () => `apply -f ${invalid}` },
           { args: () => ["get", "all"] },
           { args: () => ["get", "events"], compare: squeeze },
+          // The rest of the issue's verbs: a rollout and its history (one revision's pod template is
+          // printed with raw tabs: compared exactly), labels and annotations with and without
+          // conflicts (kubectl 1.20 refuses even an equal value), jsonpath, configmaps.
+          { args: () => ["set", "image", "deployment/hello-world", "nginx=nginx:1.27"] },
+          { args: () => ["rollout", "status", "deployment/hello-world"], compare: (s) => s.split("\n").filter((l) => !l.startsWith("Waiting for")).join("\n") },
+          { args: () => ["rollout", "history", "deployment/hello-world"] },
+          { args: () => ["rollout", "history", "deployment/hello-world", "--revision=1"] },
+          { args: () => ["rollout", "history", "deployment/hello-world", "--revision=3"] },
+          { args: () => ["describe", "deployment", "hello-world"], compare: squeeze },
+          { args: () => ["label", "deployment", "hello-world", "tier=frontend"] },
+          { args: () => ["label", "deployment", "hello-world", "tier=frontend"] },
+          { args: () => ["label", "deployment", "hello-world", "tier=backend"] },
+          { args: () => ["label", "deployment", "hello-world", "tier-"] },
+          { args: () => ["annotate", "deployment", "hello-world", "owner=alice"] },
+          { args: () => ["annotate", "deployment", "hello-world", "owner=alice"] },
+          { args: () => ["annotate", "deployment", "hello-world", "owner=bob"] },
+          { args: () => ["get", "deployments", "--show-labels"] },
+          {
+            args: () => ["get", "pods", "-o", 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}'],
+            cellLine: () => `get pods -o 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}'`,
+          },
+          { args: () => ["create", "configmap", "cfg", "--from-literal=a=1", "--from-literal=b=two"] },
+          { args: () => ["get", "configmaps"] },
         ];
         const mismatches: string[] = [];
         for (const step of steps) {

@@ -86,7 +86,8 @@ export function get(ctx: CommandContext): number {
   if (output.startsWith("jsonpath=") || output.startsWith("jsonpath-as-json=")) {
     const template = output.slice(output.indexOf("=") + 1).replace(/^'(.*)'$/s, "$1");
     const single = named && everything.length === 1;
-    ctx.out.push(jsonpath(template, single ? everything[0] : listOf(everything)));
+    // stdout is kept without its final newline, as for every other output (a template's own `{"\n"}` included).
+    ctx.out.push(jsonpath(template, single ? everything[0] : listOf(everything)).replace(/\n$/, ""));
     return exit;
   }
   if (output !== "" && output !== "wide") throw new CommandError(`unable to match a printer suitable for the output format "${output}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml`);
