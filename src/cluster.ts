@@ -44,27 +44,18 @@ import { Rng } from "./sim/rng";
 import { type Trace, TraceView } from "./sim/trace";
 import { coreDNSObjects } from "./addons/coredns";
 import { KubeProxy } from "./proxy/kubeproxy";
-import { ClusterDNS, CoreDNS } from "./dns/component";
+import { CoreDNS } from "./dns/component";
 import type { UpstreamRecords } from "./dns/upstream";
-import { DataPathAdapter, type Packet, type Source, type Target, type Traffic, type TrafficOptions } from "./network";
+import { DataPathAdapter, type Source, type Target, type TrafficOptions } from "./network";
 import type { IpvsScheduler } from "./net/ipvs";
 import type { ProxyMode } from "./proxy/kubeproxy";
 import { EPOCH_MS } from "./sim/context";
-import { installDnsDisplays, NodeView, ServiceEndpoints } from "./views";
-export { NodeIptables, NodeIpvs, NodeNftables, NodeView, ServiceEndpoints, type EndpointRow } from "./views";
+import { ClusterDNS, NodeView, Packet, ServiceEndpoints, Traffic } from "./views";
 import { type KubectlOutput, runKubectl, templateLine } from "./kubectl/kubectl";
 import type { KubectlHost } from "./kubectl/cmd/context";
 import { Rest } from "./kubectl/rest";
-import {
-  getDeployments,
-  getEndpointSlices,
-  getNodes,
-  getPods,
-  getReplicaSets,
-  getServices,
-  installRenderers,
-  type TableView,
-} from "./render";
+import { installRenderers, type TableView } from "./render";
+import { kubectlTable } from "./kubectl/printers/table";
 
 /** Options for {@link Cluster}. Every field has the default a kubeadm cluster would have. */
 export interface ClusterOptions {
@@ -196,7 +187,6 @@ export class Cluster {
     this.ctx.trace.enabled = opts.trace ?? true;
     this.api = new ApiServer(this.ctx, { serviceCIDR: this.config.serviceCIDR });
     installRenderers();
-    installDnsDisplays();
     this.kubeProxy = new KubeProxy(
       this.ctx,
       this.api,
@@ -539,7 +529,8 @@ export class Cluster {
    * @example cluster.traffic({ from: "pod/client", to: "hello-world:80", connections: 10_000 })
    */
   traffic(opts: TrafficOptions): Traffic {
-    return this.dataPath.traffic(opts);
+    const run = this.dataPath.traffic(opts);
+    return new Traffic(run.from, run.to, run.result);
   }
 
   /**
@@ -550,7 +541,8 @@ export class Cluster {
    * @example cluster.packet({ from: "pod/client", to: "hello-world:80" }).hops
    */
   packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
-    return this.dataPath.packet(opts);
+    const run = this.dataPath.packet(opts);
+    return new Packet(run.trace, run.context);
   }
   /**
    * Empties every node's kernel connection state — conntrack entries, `-m recent` lists, IPVS
@@ -617,24 +609,8 @@ export class Cluster {
   table(kind: string, opts: NamespaceOption & { allNamespaces?: boolean; wide?: boolean } = {}): TableView {
     const info = lookupKind(kind);
     if (!info) throw new Error(`the server doesn't have a resource type "${kind}"`);
-    const items = this.list(info.kind, opts) as never[];
-    const o = { now: EPOCH_MS + this.now, ...(opts.wide ? { wide: true } : {}), ...(opts.allNamespaces ? { allNamespaces: true } : {}) };
-    switch (info.kind) {
-      case "Pod":
-        return getPods(items, o);
-      case "Service":
-        return getServices(items, o);
-      case "EndpointSlice":
-        return getEndpointSlices(items, o);
-      case "Node":
-        return getNodes(items, o);
-      case "Deployment":
-        return getDeployments(items, o);
-      case "ReplicaSet":
-        return getReplicaSets(items, o);
-      default:
-        throw new Error(`no table view for ${info.resource}`);
-    }
+    const items = this.list(info.kind, opts);
+    return kubectlTable(info.kind, items, EPOCH_MS + this.now, { ...(opts.wide ? { wide: true } : {}), ...(opts.allNamespaces ? { withNamespace: true } : {}) });
   }
 
   /** All objects, sorted: what determinism tests compare. */

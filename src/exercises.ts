@@ -10,8 +10,7 @@
  * ```
  */
 import type { Cluster } from "./cluster";
-import type { Traffic } from "./network";
-import type { ResolverWalk } from "./dns/component";
+import type { ResolverWalk, Traffic } from "./views";
 import { escapeText } from "./render";
 
 /** The outcome of one self-check; shows as a green tick or a red cross with a hint. */

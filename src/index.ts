@@ -15,9 +15,9 @@ export { ApplyError, NotFoundError, type FieldError, type ObjectErrors } from ".
 export { ManifestSyntaxError } from "./api/load";
 export { LivelockError } from "./sim/loop";
 export * from "./sim/trace";
-export { Traffic, Packet, type Source, type Target, type TrafficOptions, type ServiceEntry } from "./network";
-export { Cluster, ApplyResult, ServiceEndpoints, NodeView, NodeIptables, NodeIpvs, type ClusterOptions, type ClusterConfig, type EndpointRow, type NamespaceOption } from "./cluster";
-export { ClusterDNS, DigAnswer, ResolverWalk } from "./dns/component";
+export { type Source, type Target, type TrafficOptions, type ServiceEntry } from "./network";
+export { Cluster, ApplyResult, type ClusterOptions, type ClusterConfig, type NamespaceOption } from "./cluster";
+export { ClusterDNS, DigAnswer, NodeIptables, NodeIpvs, NodeView, Packet, ResolverWalk, ServiceEndpoints, Traffic, type EndpointRow } from "./views";
 export { Check, check, checks } from "./exercises";
 export * as render from "./render";
 export { KubectlOutput } from "./kubectl/kubectl";

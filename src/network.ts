@@ -21,7 +21,8 @@ import { simulateTraffic, type TrafficResult } from "./net/traffic";
 import { tracePacket, type PacketTrace } from "./net/datapath";
 import type { NetDestination, NetLoadBalancer, NetNode, NetPod, NetSource, NetWorld } from "./net/world";
 import { Rng } from "./sim/rng";
-import { genericTable, packetBundle, trafficChart, type LoadBalancerView, type PacketContext, type SvgBundle } from "./render";
+// Types only: the adapter returns data, which views/traffic.ts shows through render/.
+import type { LoadBalancerView, PacketContext } from "./render";
 
 /** How traffic reaches a Service: its ClusterIP (default), a node's NodePort, the cloud load balancer, or an externalIP. */
 export type ServiceEntry = "clusterIP" | "nodePort" | "loadBalancer" | "externalIP";
@@ -42,6 +43,19 @@ export interface TrafficOptions {
   /** Requests on each connection (keep-alive; default 1). */
   requestsPerConnection?: number;
   namespace?: string;
+}
+
+/** One `traffic()` run: how the caller named the ends, and the counts. */
+export interface TrafficRun {
+  from: string;
+  to: string;
+  result: TrafficResult;
+}
+
+/** One `packet()` walk and the context the trace does not carry. */
+export interface PacketRun {
+  trace: PacketTrace;
+  context: PacketContext;
 }
 
 /** What the data-path view needs from the Cluster. */
@@ -193,7 +207,8 @@ export class DataPathAdapter {
     return new Rng((this.host.seed * 2654435761 + ++this.calls) >>> 0);
   }
 
-  traffic(opts: TrafficOptions): Traffic {
+  /** Open `connections` connections; who answered, as data (views/traffic.ts shows it). */
+  traffic(opts: TrafficOptions): TrafficRun {
     const ns = opts.namespace ?? "default";
     const from = this.source(opts.from, ns);
     const to = this.destination(opts.to, ns);
@@ -206,7 +221,7 @@ export class DataPathAdapter {
       onServed: (pod, src, n) => this.host.served(pod, src, n),
     });
     this.addIdleEndpoints(opts.to, ns, result);
-    return new Traffic(describeSource(opts.from), `${to.ip}:${to.port}`, result);
+    return { from: describeSource(opts.from), to: `${to.ip}:${to.port}`, result };
   }
 
   /**
@@ -242,7 +257,8 @@ export class DataPathAdapter {
     if (added) result.byEndpoint.sort((a, b) => endpointKey(a.endpoint) - endpointKey(b.endpoint));
   }
 
-  packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): Packet {
+  /** Follow one packet; its walk and how the caller named its ends, as data. */
+  packet(opts: { from: Source; to: Target; namespace?: string; sport?: number }): PacketRun {
     const ns = opts.namespace ?? "default";
     const world = this.world();
     const from = this.source(opts.from, ns);
@@ -267,7 +283,7 @@ export class DataPathAdapter {
       const ip = world.pods.find((p) => p.ref === from.pod)?.ip;
       if (ip) ctx.clientIP = ip;
     }
-    return new Packet(trace, ctx);
+    return { trace, context: ctx };
   }
 
 }
@@ -289,95 +305,4 @@ function describeSource(s: Source): string {
   if ("pod" in s) return `pod/${s.pod}`;
   if ("node" in s) return `node/${s.node}`;
   return `external ${s.external}${s.via ? ` via ${s.via}` : ""}`;
-}
-
-/** The result of `cluster.traffic`: connections per endpoint; shows itself as a chart. */
-export class Traffic {
-  constructor(
-    readonly from: string,
-    readonly to: string,
-    readonly result: TrafficResult,
-  ) {}
-
-  /** Connections per pod name (failed ones not counted). */
-  get byPod(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const e of this.result.byEndpoint) out[e.pod ?? e.endpoint] = e.count;
-    return out;
-  }
-
-  /** Share of answered connections per pod (0..1). */
-  get shares(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const e of this.result.byEndpoint) out[e.pod ?? e.endpoint] = this.result.total ? e.count / this.result.total : 0;
-    return out;
-  }
-
-  get failed(): number {
-    return this.result.failures.reduce((n, f) => n + f.count, 0);
-  }
-
-  toString(): string {
-    const r = this.result;
-    const lines = [`${r.total} connections from ${this.from} to ${this.to}: ${r.succeeded} answered, ${this.failed} failed`];
-    for (const e of r.byEndpoint) lines.push(`  ${e.endpoint.padEnd(21)} ${(e.pod ?? "-").padEnd(40)} ${(e.node ?? "-").padEnd(14)} ${String(e.count).padStart(7)}  ${(r.total ? (100 * e.count) / r.total : 0).toFixed(1).padStart(5)}%${e.expectedShare !== undefined ? `  (expected ${(100 * e.expectedShare).toFixed(1)}%)` : ""}`);
-    for (const f of r.failures) lines.push(`  failed: ${f.count} × ${f.reason}`);
-    lines.push(`  rules evaluated per new connection: ${r.rulesEvaluatedPerConnection.toFixed(1)}`);
-    return lines.join("\n");
-  }
-
-  [Symbol.for("Jupyter.display")](): Promise<Record<string, unknown>> {
-    return trafficChart(this.result, { title: `${this.from} → ${this.to}` }).bundle() as Promise<Record<string, unknown>>;
-  }
-}
-
-/** The path of one packet: hooks, rules, NAT, hops, verdict. */
-export class Packet {
-  constructor(
-    readonly trace: PacketTrace,
-    /** How the packet was asked for, and the load balancer's health checks when it came through one. */
-    readonly context: PacketContext = { from: trace.request.hops[0] ?? "?", to: trace.endpoint ?? "?" },
-  ) {}
-
-  get verdict(): string {
-    return this.trace.verdict;
-  }
-
-  get hops(): string[] {
-    return this.trace.request.hops;
-  }
-
-  toString(): string {
-    const t = this.trace;
-    const lines = [`${t.request.hops.join(" → ")}: ${t.verdict} (${t.reason})`];
-    for (const n of t.request.nat) lines.push(`  ${n.kind} on ${n.node}: ${n.from} → ${n.to}  (${n.by})`);
-    for (const e of t.request.events) {
-      if (e.kind === "hook") lines.push(`  ${e.node} ${e.table}/${e.hook}: ${e.rulesEvaluated} rules, ${e.verdict}${e.decidedBy ? ` by ${e.decidedBy}` : ""}`);
-      else if (e.kind !== "nat") lines.push(`  ${e.node} ${e.kind}: ${e.detail}`);
-    }
-    if (t.reply) lines.push(`  reply: ${t.reply.hops.join(" → ")}; the client sees it from ${t.replyFrom ?? "?"}`);
-    lines.push(`  rules evaluated: ${t.rulesEvaluated}`);
-    return lines.join("\n");
-  }
-
-  /** One row per step (hook, conntrack, routing, NAT). */
-  table(): ReturnType<typeof genericTable> {
-    const rows = this.trace.request.events.map((e, i) => ({
-      step: i + 1,
-      node: e.node,
-      what: e.kind === "hook" ? `${e.table} ${e.hook}` : e.kind,
-      detail:
-        e.kind === "hook"
-          ? `${e.rulesEvaluated} rules → ${e.verdict}${e.decidedBy ? ` (${e.decidedBy})` : ""}`
-          : e.kind === "nat"
-            ? `${e.nat} ${e.from} → ${e.to} (${e.by})`
-            : e.detail,
-    }));
-    return genericTable(rows, { title: `${this.trace.request.hops.join(" → ")}: ${this.trace.verdict}`, caption: `${this.trace.rulesEvaluated} rules evaluated` });
-  }
-
-  /** The walk as a picture: chains in the order the packet meets them, NAT, routing, the reply. */
-  [Symbol.for("Jupyter.display")](): SvgBundle {
-    return packetBundle(this.trace, this.context, this.toString());
-  }
 }

@@ -3,29 +3,16 @@
  *
  * @example
  * ```ts
- * import { installRenderers, trafficChart, getPods } from "./render";
- * installRenderers();                       // traces now display as sequence diagrams
+ * import { trafficChart, sequenceBundle } from "./render";
  * const chart = trafficChart(result);       // await chart.bundle() → vega-lite + svg + text
- * getPods(pods, { now, wide: true });       // kubectl get pods -o wide
+ * sequenceBundle(cluster.trace);            // the control loop as a sequence diagram
  * ```
  */
 export * from "./bundle";
 export { escapeText, escapeAttr, escapeMermaid } from "./escape";
 export { humanDuration, age } from "./duration";
 export { tableBundle, tableHtml, tableText, preBundle, cellText, TableView, NONE, type Table, type Column, type Cell } from "./table";
-export {
-  getPods,
-  getServices,
-  getEndpointSlices,
-  endpointsDetail,
-  getNodes,
-  getDeployments,
-  getReplicaSets,
-  servicePortsColumn,
-  serviceExternalIP,
-  podStatusReason,
-  type GetOptions,
-} from "./kubectl";
+export { endpointsDetail } from "./endpoints";
 export {
   iptablesTable,
   iptablesExcerpt,

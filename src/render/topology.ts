@@ -5,7 +5,8 @@
 import type { DeepReadonly, EndpointSlice, Node, Pod, Service } from "../api/types";
 import type { SvgBundle } from "./bundle";
 import { escapeAttr, escapeText } from "./escape";
-import { servicePortsColumn } from "./kubectl";
+// kubectl's PORT(S) cell, so the picture names ports as `kubectl get svc` does.
+import { servicePortsColumn } from "../kubectl/printers/columns";
 
 export interface TopologyInput {
   nodes: readonly DeepReadonly<Node>[];

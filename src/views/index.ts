@@ -10,3 +10,4 @@
 export * from "./endpoints";
 export * from "./node";
 export * from "./dns";
+export * from "./traffic";

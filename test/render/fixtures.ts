@@ -5,6 +5,8 @@
 import type { TraceEvent } from "../../src/sim/trace";
 import type { Pod, Service, EndpointSlice, Node, Deployment, ReplicaSet } from "../../src/api/types";
 import type { TrafficChartData } from "../../src/render/chart";
+import { kubectlTable } from "../../src/kubectl/printers/table";
+import type { TableView } from "../../src/render/table";
 
 export const T0 = Date.parse("2024-05-01T12:00:00Z");
 export const iso = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -174,3 +176,19 @@ export function replicaSet(name: string, replicas: number, ready: number): Repli
     status: { replicas, readyReplicas: ready },
   };
 }
+
+/** `kubectl get KIND` tables of fixture objects, printed as kubectl prints them (kubectl/printers). */
+export interface GetOptions {
+  now: number;
+  wide?: boolean;
+  allNamespaces?: boolean;
+}
+function getView(kind: string): (items: readonly object[], o: GetOptions) => TableView {
+  return (items, o) => kubectlTable(kind, items as never, o.now, { ...(o.wide ? { wide: true } : {}), ...(o.allNamespaces ? { withNamespace: true } : {}) });
+}
+export const getPods = getView("Pod");
+export const getServices = getView("Service");
+export const getEndpointSlices = getView("EndpointSlice");
+export const getNodes = getView("Node");
+export const getDeployments = getView("Deployment");
+export const getReplicaSets = getView("ReplicaSet");

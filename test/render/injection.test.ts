@@ -1,12 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
-  getPods,
-  getServices,
-  getEndpointSlices,
   endpointsDetail,
-  getDeployments,
-  getReplicaSets,
-  getNodes,
   iptablesTable,
   resolverWalkTable,
   dnsRecordsTable,
@@ -21,7 +15,7 @@ import {
   escapeMermaid,
   type MimeBundle,
 } from "../../src/render";
-import { EVIL, EVIL_IMG, T0, pod, service, slice, node, deployment, replicaSet, traffic } from "./fixtures";
+import { EVIL, EVIL_IMG, T0, pod, service, slice, node, deployment, replicaSet, traffic, getDeployments, getEndpointSlices, getNodes, getPods, getReplicaSets, getServices } from "./fixtures";
 
 const PAYLOADS = [EVIL, EVIL_IMG, `x" onmouseover="alert(1)`, `x' onload='alert(1)`];
 const EVIL_NAME = `web${EVIL}${EVIL_IMG}`;
@@ -81,7 +75,7 @@ describe("render: hostile strings render as text everywhere", () => {
     const n = node(EVIL_NAME, "172.18.0.3");
     const bundles: [string, MimeBundle][] = [
       ["pods", getPods([p], { now, wide: true }).bundle()],
-      ["deployments", getDeployments([d], { now, wide: true, title: EVIL }).bundle()],
+      ["deployments", getDeployments([d], { now, wide: true }).bundle()],
       ["replicasets", getReplicaSets([replicaSet(EVIL_NAME, 1, 1)], { now, wide: true }).bundle()],
       ["services", getServices([s], { now, wide: true }).bundle()],
       ["endpointslices", getEndpointSlices([sl], { now }).bundle()],

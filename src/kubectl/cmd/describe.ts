@@ -11,7 +11,6 @@ import { formatLabelSelector, formatLabels } from "../printers/columns";
 import { resourceFor } from "../rest";
 import { type CommandContext, CommandError } from "./context";
 import { objectArgs } from "./mutate";
-import { podStatusReason } from "../../render/kubectl";
 import { LAST_APPLIED } from "./apply";
 import { age } from "../../render/duration";
 
@@ -249,7 +248,6 @@ function describePod(ctx: CommandContext, p: R<Pod>): string {
   labelsBlock(w, "Labels", p.metadata.labels);
   labelsBlock(w, "Annotations", p.metadata.annotations, ": ");
   w.line(0, "Status:", p.metadata.deletionTimestamp ? "Terminating" : (p.status?.phase ?? "Pending"));
-  void podStatusReason;
   w.line(0, "IP:", p.status?.podIP ?? "");
   w.line(0, "IPs:", p.status?.podIPs?.length ? "" : "<none>");
   for (const ip of p.status?.podIPs ?? []) w.line(1, "IP:", ip.ip);

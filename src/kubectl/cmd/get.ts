@@ -4,10 +4,9 @@
  */
 import type { Kind } from "../../api/types";
 import type { Stored } from "../../apiserver/apiserver";
-import { TableView } from "../../render/table";
 import { serverTable } from "../printers/columns";
 import { jsonpath, listOf, toJSON, toYAML } from "../printers/output";
-import { TabWriter, printTable, tableGrid } from "../printers/table";
+import { TabWriter, gridView, printTable, tableGrid } from "../printers/table";
 import { type ResourceInfo, kindName, resourceFor, resources } from "../rest";
 import { StatusError, kubectlErrorText } from "../status";
 import { type CommandContext, CommandError, boolFlag, flag } from "./context";
@@ -115,11 +114,6 @@ export function get(ctx: CommandContext): number {
 
   if (boolFlag(ctx, "watch") || boolFlag(ctx, "watch-only")) watch(ctx, fetched.map((f) => f.resource), ns, listOpts, opts, w, everything.length > 0);
   return exit;
-}
-
-function gridView(g: { headers: string[]; rows: string[][] }): TableView {
-  const columns = g.headers.map((h, i) => ({ key: String(i), header: h }));
-  return new TableView({ columns, rows: g.rows.map((r) => Object.fromEntries(r.map((c, i) => [String(i), c]))) });
 }
 
 function noResources(ctx: CommandContext, ns: string | undefined, groups: { resource: ResourceInfo }[]): void {

@@ -13,11 +13,93 @@
  * t.columnDefinitions.map((c) => c.name); // ["Name", "Ready", "Status", "Restarts", "Age", "IP", …]
  * ```
  */
-import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, KubeObject, LabelSelector, Namespace, Node, Pod, ReplicaSet, Service } from "../../api/types";
+import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, KubeObject, LabelSelector, Namespace, Node, Pod, ReplicaSet, Service, ServicePort } from "../../api/types";
 import { age } from "../../render/duration";
-import { podStatusReason, serviceExternalIP, servicePortsColumn } from "../../render/kubectl";
 
 type R<T> = DeepReadonly<T>;
+
+const NONE = "<none>";
+
+/**
+ * kubectl's STATUS column for a pod (printPod): phase, overridden by container reasons and deletion.
+ *
+ * @example
+ * ```ts
+ * podStatusReason(pendingPodWithWaitingContainer); // "ContainerCreating"
+ * ```
+ */
+export function podStatusReason(pod: R<Pod>): string {
+  let reason: string = pod.status?.reason || pod.status?.phase || "Pending";
+  const statuses = pod.status?.containerStatuses ?? [];
+  let hasRunning = false;
+  for (let i = statuses.length - 1; i >= 0; i--) {
+    const c = statuses[i]!;
+    if (c.state.waiting?.reason) reason = c.state.waiting.reason;
+    else if (c.state.terminated?.reason) reason = c.state.terminated.reason;
+    else if (c.state.terminated) reason = `ExitCode:${c.state.terminated.exitCode}`;
+    else if (c.ready && c.state.running) hasRunning = true;
+  }
+  if (reason === "Completed" && hasRunning) {
+    const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    reason = ready ? "Running" : "NotReady";
+  }
+  const phase = pod.status?.phase;
+  if (pod.metadata.deletionTimestamp) {
+    if (pod.status?.reason === "NodeLost") reason = "Unknown";
+    else if (phase !== "Succeeded" && phase !== "Failed") reason = "Terminating";
+  }
+  return reason;
+}
+
+/**
+ * kubectl's PORT(S) cell: `port/PROTO`, or `port:nodePort/PROTO` when a node port is allocated.
+ *
+ * @example
+ * ```ts
+ * servicePortsColumn([{ port: 80, nodePort: 30080, protocol: "TCP" }, { port: 443 }]); // "80:30080/TCP,443/TCP"
+ * ```
+ */
+export function servicePortsColumn(ports: readonly R<ServicePort>[] | undefined): string {
+  const s = (ports ?? [])
+    .map((p) => (p.nodePort && p.nodePort > 0 ? `${p.port}:${p.nodePort}` : `${p.port}`) + `/${p.protocol ?? "TCP"}`)
+    .join(",");
+  return s || NONE;
+}
+
+/** kubectl truncates load-balancer addresses wider than 16 characters unless `-o wide`. */
+const LOAD_BALANCER_WIDTH = 16;
+
+/**
+ * kubectl's EXTERNAL-IP cell: external IPs, load-balancer ingress (`<pending>` until assigned),
+ * the external name of an ExternalName service, or `<none>`.
+ *
+ * @example
+ * ```ts
+ * serviceExternalIP({ apiVersion: "v1", kind: "Service", metadata: {}, spec: { type: "LoadBalancer" } }); // "<pending>"
+ * ```
+ */
+export function serviceExternalIP(svc: R<Service>, wide = false): string {
+  const type = svc.spec.type ?? "ClusterIP";
+  const externalIPs = svc.spec.externalIPs ?? [];
+  switch (type) {
+    case "ClusterIP":
+    case "NodePort":
+      return externalIPs.length > 0 ? externalIPs.join(",") : NONE;
+    case "LoadBalancer": {
+      let lb = (svc.status?.loadBalancer?.ingress ?? [])
+        .map((i) => i.ip || i.hostname || "")
+        .filter((s) => s !== "")
+        .join(",");
+      if (!wide && lb.length > LOAD_BALANCER_WIDTH) lb = lb.slice(0, LOAD_BALANCER_WIDTH - 3) + "...";
+      if (externalIPs.length > 0) return [...(lb ? lb.split(",") : []), ...externalIPs].join(",");
+      return lb || "<pending>";
+    }
+    case "ExternalName":
+      return svc.spec.externalName ?? "";
+  }
+  return "<unknown>";
+}
+
 
 /** metav1.TableColumnDefinition */
 export interface TableColumnDefinition {
@@ -53,7 +135,6 @@ export interface MetaTable {
   rows: TableRow[];
 }
 
-const NONE = "<none>";
 
 function column(name: string, type: TableColumnDefinition["type"], description: string, priority = 0, format = ""): TableColumnDefinition {
   return { name, type, format, description, priority };

@@ -11,7 +11,8 @@
  * w.flush(); // "NAME   READY   STATUS    RESTARTS   AGE\nweb-…  1/1     Running   0          5s\n"
  * ```
  */
-import { formatLabels, type MetaTable, type TableCell } from "./columns";
+import { TableView } from "../../render/table";
+import { formatLabels, serverTable, type MetaTable, type TableCell } from "./columns";
 
 /** What `kubectl get` passes to its table printer. */
 export interface TablePrintOptions {
@@ -123,4 +124,23 @@ export function printTable(table: MetaTable, opts: TablePrintOptions, w: TabWrit
   const g = tableGrid(table, opts);
   if (!opts.noHeaders) w.row(g.headers);
   for (const r of g.rows) w.row(r);
+}
+
+/** A printed grid as a notebook table (HTML, and the same aligned text kubectl prints). */
+export function gridView(g: { headers: string[]; rows: string[][] }): TableView {
+  const columns = g.headers.map((h, i) => ({ key: String(i), header: h }));
+  return new TableView({ columns, rows: g.rows.map((r) => Object.fromEntries(r.map((c, i) => [String(i), c]))) });
+}
+
+/**
+ * `kubectl get KIND` of these objects as a notebook table: the API server's Table for the kind,
+ * printed as kubectl prints it.
+ *
+ * @example
+ * ```ts
+ * kubectlTable("Pod", cluster.pods(), EPOCH_MS + cluster.now, { wide: true }).toString(); // "NAME   READY   STATUS …"
+ * ```
+ */
+export function kubectlTable(kind: string, objects: Parameters<typeof serverTable>[1], now: number, opts: TablePrintOptions = {}): TableView {
+  return gridView(tableGrid(serverTable(kind, objects, now), opts));
 }
