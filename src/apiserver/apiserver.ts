@@ -419,10 +419,22 @@ export class ApiServer {
     return obj as Stored<K>;
   }
 
-  /** Write only the status subresource (`PUT …/status`); never bumps generation. */
-  updateStatus<K extends Kind>(client: string, kind: K, namespace: string | undefined, name: string, status: NonNullable<ObjectOf<K> extends { status?: infer S } ? S : never>, detail = ""): Stored<K> {
+  /**
+   * Write only the status subresource (`PUT …/status`); never bumps generation. Annotations may
+   * change with it, as the real status strategies allow (the Deployment controller records
+   * `deployment.kubernetes.io/revision` this way).
+   */
+  updateStatus<K extends Kind>(
+    client: string,
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    status: NonNullable<ObjectOf<K> extends { status?: infer S } ? S : never>,
+    detail = "",
+    annotations?: Readonly<Record<string, string>>,
+  ): Stored<K> {
     const old = this.mustGet(kind, namespace, name);
-    const obj = { ...(old as KubeObject), status } as KubeObject;
+    const obj = { ...(old as KubeObject), ...(annotations ? { metadata: { ...(old as KubeObject).metadata, annotations: { ...annotations } } } : {}), status } as KubeObject;
     this.request(client, "update-status", traceRef(obj), detail);
     this.persist(obj, old as KubeObject);
     return obj as Stored<K>;

@@ -269,6 +269,21 @@ describe("kubectl label, annotate, rollout history, describe deployment: as each
     assert.equal(setUp(20).kubectl("rollout history deployment/web --revision=1").stdout, `deployment.apps/web with revision #1\n${body}`);
   });
 
+  it("rollout undo: the old ReplicaSet becomes the newest revision (its old one kept in revision-history), the Deployment carries it", () => {
+    const c = setUp(32);
+    c.kubectl("annotate deployment web kubernetes.io/change-cause=second");
+    c.settle();
+    assert.equal(c.kubectl("rollout undo deployment/web").toString(), "deployment.apps/web rolled back");
+    c.settle();
+    assert.equal(c.kubectl("rollout history deployment/web").stdout, "deployment.apps/web \nREVISION  CHANGE-CAUSE\n2         second\n3         <none>\n");
+    const d = c.api.get("Deployment", "default", "web")!;
+    assert.equal(d.metadata.annotations?.["deployment.kubernetes.io/revision"], "3");
+    assert.equal(d.metadata.annotations?.["kubernetes.io/change-cause"], undefined, "the rollback takes the revision's change-cause (none)");
+    const back = c.api.list("ReplicaSet", "default").find((rs) => rs.spec.template.spec.containers[0]!.image === "nginx:1.26")!;
+    assert.equal(back.metadata.annotations?.["deployment.kubernetes.io/revision-history"], "1");
+    assert.equal(c.kubectl("rollout undo deployment/web --to-revision=3").toString(), "deployment.apps/web skipped rollback (current template already matches revision 3)");
+  });
+
   it("describe deployment: template containers indented as Go's describer does; old ReplicaSets at zero listed from kubectl 1.27", () => {
     const out = setUp(32).kubectl("describe deployment web").stdout;
     assert.match(out, /\n  Containers:\n   nginx:\n    Image:         nginx:1\.27\n/);

@@ -148,6 +148,11 @@ describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", fu
           { args: () => ["rollout", "history", "deployment/hello-world", "--revision=1"] },
           { args: () => ["rollout", "history", "deployment/hello-world", "--revision=3"] },
           { args: () => ["describe", "deployment", "hello-world"], compare: squeeze },
+          // kubectl's rollback patch replaces /metadata/annotations: the Deployment must carry its revision.
+          { args: () => ["rollout", "undo", "deployment/hello-world"] },
+          { args: () => ["rollout", "status", "deployment/hello-world"], compare: (s) => s.split("\n").filter((l) => !l.startsWith("Waiting for")).join("\n") },
+          { args: () => ["rollout", "history", "deployment/hello-world"] },
+          { args: () => ["rollout", "undo", "deployment/hello-world", "--to-revision=3"] },
           { args: () => ["label", "deployment", "hello-world", "tier=frontend"] },
           { args: () => ["label", "deployment", "hello-world", "tier=frontend"] },
           { args: () => ["label", "deployment", "hello-world", "tier=backend"] },

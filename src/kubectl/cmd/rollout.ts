@@ -10,6 +10,7 @@ import { TabWriter } from "../printers/table";
 import { kindName, resourceFor } from "../rest";
 import { type CommandContext, CommandError, flag } from "./context";
 import { parseDuration } from "./wait";
+import { copiedAnnotations } from "../../controllers/deployment";
 import { podTemplate } from "./describe";
 import { DescribeWriter } from "../printers/describe";
 import { objectArgs } from "./mutate";
@@ -105,6 +106,11 @@ export function rollout(ctx: CommandContext): number {
       if (template.metadata?.labels) delete template.metadata.labels[wellKnown.podTemplateHash];
       const next = structuredClone(d) as Deployment;
       next.spec.template = template;
+      // As kubectl's rollback patch: the Deployment keeps its own controller annotations and takes the
+      // revision's others (its change-cause) in place of the rest.
+      const copied = copiedAnnotations(d);
+      const kept = Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !(k in copied)));
+      next.metadata.annotations = { ...kept, ...copiedAnnotations(target) };
       ctx.rest.update(resource, ctx.namespace, name, next, { fieldValidation: "Ignore", verb: "patch" });
       ctx.out.push(`${kindName(resource)}/${name} rolled back`);
       return 0;
