@@ -229,6 +229,23 @@ describe("kubectl events (the top-level verb of kubectl ≥ 1.26)", () => {
   });
 });
 
+describe("kubectl get events -w", () => {
+  it("prints the list, then a row per event recorded while virtual time runs (one header, widths remembered)", () => {
+    const c = new Cluster({ nodes: 1, seed: 3 });
+    c.kubectl("create deployment web --image=nginx");
+    c.settle();
+    c.kubectl("scale deployment web --replicas=2");
+    const rows = c.kubectl("get events -w --field-selector involvedObject.kind=Deployment").stdout.split("\n").map((l) => l.split(/\s{2,}/));
+    assert.deepEqual(rows.map((r) => r.slice(2)), [
+      ["REASON", "OBJECT", "MESSAGE"],
+      ["ScalingReplicaSet", "deployment/web", `Scaled up replica set ${c.api.list("ReplicaSet", "default")[0]!.metadata.name} from 0 to 1`],
+      ["ScalingReplicaSet", "deployment/web", `Scaled up replica set ${c.api.list("ReplicaSet", "default")[0]!.metadata.name} from 1 to 2`],
+    ]);
+    c.kubectl("scale deployment web --replicas=1");
+    assert.deepEqual(c.kubectl("get events --watch-only --field-selector involvedObject.kind=Deployment").stdout.split("\n").map((l) => l.split(/\s{2,}/).at(-1)), ["MESSAGE", `Scaled down replica set ${c.api.list("ReplicaSet", "default")[0]!.metadata.name} from 2 to 1`]);
+  });
+});
+
 describe("kubectl label, annotate, rollout history, describe deployment: as each kubectl version prints", () => {
   // [client minor, command, expected output] after: create deployment web (nginx:1.26), set image
   // nginx:1.27, label tier=frontend, annotate owner=alice. Checked against kubectl 1.32 and 1.20 by oracle.test.ts.

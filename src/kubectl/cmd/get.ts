@@ -42,7 +42,7 @@ export function resolveArgs(args: readonly string[]): { resource: ResourceInfo; 
 
 /** `kubectl get …` */
 export function get(ctx: CommandContext): number {
-  // Events live beside the API objects (their own store, see apiserver/events.ts): listed, not watched.
+  // Events live beside the API objects (their own store, see apiserver/events.ts).
   if (ctx.args.length === 1 && ["events", "event", "ev", "events.events.k8s.io"].includes(ctx.args[0]!)) return getEvents(ctx);
   const groups = resolveArgs(ctx.args);
   const output = flag(ctx, "output") ?? "";
@@ -155,9 +155,13 @@ function watch(
 /** `kubectl get events [-A] [-o wide|yaml|json] [--field-selector …]`, in the order the API lists them (by name). */
 function getEvents(ctx: CommandContext): number {
   const all = boolFlag(ctx, "all-namespaces");
-  const { items } = ctx.rest.events(all ? undefined : ctx.namespace, flag(ctx, "field-selector"));
+  const ns = all ? undefined : ctx.namespace;
+  const fieldSelector = flag(ctx, "field-selector");
+  const { items, resourceVersion } = ctx.rest.events(ns, fieldSelector);
   const output = flag(ctx, "output") ?? "";
-  if (!items.length) {
+  const watchOnly = boolFlag(ctx, "watch-only");
+  const watching = boolFlag(ctx, "watch") || watchOnly;
+  if (!items.length && !watching) {
     ctx.err.push(all ? "No resources found" : `No resources found in ${ctx.namespace} namespace.`);
     return 0;
   }
@@ -168,10 +172,29 @@ function getEvents(ctx: CommandContext): number {
   }
   if (output !== "" && output !== "wide") throw new CommandError(`unable to match a printer suitable for the output format "${output}" for events in kubelab; use wide, yaml or json`);
   const opts = { wide: output === "wide", withNamespace: all, showLabels: false, noHeaders: boolFlag(ctx, "no-headers") };
-  const table = serverTable("Event", items, ctx.rest.now());
   const w = new TabWriter();
-  printTable(table, opts, w);
-  ctx.out.push(w.flush().replace(/\n$/, ""));
-  ctx.table = gridView(tableGrid(table, opts));
+  const chunks: string[] = [];
+  if (items.length && !watchOnly) {
+    const table = serverTable("Event", items, ctx.rest.now());
+    printTable(table, opts, w);
+    chunks.push(w.flush());
+    ctx.table = gridView(tableGrid(table, opts));
+  }
+  if (watching) {
+    // As get -w: from the list's resourceVersion, a row per event recorded or counted again.
+    let headerDone = chunks.length > 0;
+    const stop = ctx.rest.watchEvents(ns, { ...(fieldSelector ? { fieldSelector } : {}), resourceVersion }, (_type, e) => {
+      printTable(serverTable("Event", [e], ctx.rest.now()), { ...opts, noHeaders: opts.noHeaders || headerDone }, w);
+      headerDone = true;
+      chunks.push(w.flush());
+    });
+    try {
+      watchUntilIdle(ctx);
+    } finally {
+      stop();
+    }
+  }
+  const text = chunks.join("").replace(/\n$/, "");
+  if (text) ctx.out.push(text);
   return 0;
 }
