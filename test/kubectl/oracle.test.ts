@@ -227,6 +227,7 @@ describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", fu
         ["events", "--for", "web"],
         ["events", "--for", "widget/web"],
         ["events", "--types=Info"],
+        ["events", "ignored-argument", "--types", "Normal,Warning"],
       ];
       const mismatches: string[] = [];
       for (const args of commands) {

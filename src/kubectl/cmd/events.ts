@@ -21,7 +21,7 @@ const OUTPUTS = "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jso
 
 /** `kubectl events …` */
 export function events(ctx: CommandContext): number {
-  if (ctx.args.length) throw new CommandError(`unknown command "${ctx.args[0]}" for "kubectl events"`);
+  // Positional arguments are accepted and ignored, as kubectl's events command declares none.
   const all = boolFlag(ctx, "all-namespaces");
   const fieldSelector = forSelector(flag(ctx, "for"));
   const types = (flag(ctx, "types") ?? "").split(",").filter(Boolean);
