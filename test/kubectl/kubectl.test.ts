@@ -229,6 +229,21 @@ describe("kubectl events (the top-level verb of kubectl ≥ 1.26)", () => {
   });
 });
 
+describe("metadata.generation", () => {
+  it("only where the real registry sets it: Deployments, ReplicaSets, EndpointSlices — not Services, ConfigMaps, Pods (1.32)", () => {
+    const c = new Cluster({ nodes: 1, seed: 3 });
+    c.kubectl("create deployment web --image=nginx");
+    c.kubectl("expose deployment web --port=80");
+    c.kubectl("create configmap cfg --from-literal=a=1");
+    c.settle();
+    c.kubectl("scale deployment web --replicas=2");
+    c.settle();
+    assert.match(c.kubectl("get deployment web -o yaml").stdout, /\n  generation: 2\n/);
+    assert.match(c.kubectl("get endpointslices -o yaml").stdout, /\n    generation: \d+\n/);
+    for (const o of ["service/web", "configmap/cfg", `pod/${c.pods()[0]!.metadata.name}`]) assert.doesNotMatch(c.kubectl(`get ${o} -o yaml`).stdout, /generation:/, o);
+  });
+});
+
 describe("kubectl get events -w", () => {
   it("prints the list, then a row per event recorded while virtual time runs (one header, widths remembered)", () => {
     const c = new Cluster({ nodes: 1, seed: 3 });
