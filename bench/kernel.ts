@@ -9,10 +9,19 @@
  * and counts the cells whose idle never came. Stock tslab loses one now and then (about once in a few
  * hundred cells here): timed to idle, each loss would stall the run for a minute and end it.
  *
- * Run: `npm run build && node dist/bench/kernel.js [runs]`.
+ * A second table times interrupts: from the interrupt to the execute_reply of a busy cell (a loop in the
+ * cell, a loop in an npm package, kubelab's `settle()` of a 2,000-pod Deployment), 300 ms after the cell
+ * printed that it runs.
+ * kubelab is timed from `interrupt_request` (its kernelspec's interrupt_mode is "message", what Jupyter front
+ * ends then send) and from SIGINT; stock tslab answers no interrupt_request (interrupt_mode "signal"): SIGINT.
+ * The issue's goal is 100 ms.
+ *
+ * Run: `npm run build && node dist/bench/kernel.js [runs] [all|interrupts]`.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { KernelClient, KERNEL_MAIN } from "../src/lessons/jupyter-client";
+import { KernelClient, KERNEL_MAIN } from "../tools/course/jupyter-client";
 
 interface Figures {
   /** Cells whose idle status never arrived on IOPub. */
@@ -98,19 +107,115 @@ async function measure(argv: string[], runs: number): Promise<Figures> {
   }
 }
 
+const EXECUTE = { silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+
+/** Busy cells the interrupt table times, each after a setup cell (run anew before every measurement). */
+const BUSY_CELLS: { label: string; setup: string; busy: string }[] = [
+  { label: "busy loop in the cell", setup: "", busy: "for (;;) {}" },
+  { label: "busy loop in an npm package", setup: 'import { spin } from "busy-loop";', busy: "spin();" },
+  {
+    label: "kubelab: settle() of 2,000 pods",
+    setup: 'import { Cluster } from "kubelab";\nconst big = new Cluster({ nodes: 20, clusterCIDR: "10.0.0.0/8" });\nbig.kubectl("create deployment web --image=nginx --replicas=2000");',
+    busy: "big.settle();",
+  },
+];
+
+/** How an interrupt reaches the kernel. */
+type Interrupt = "interrupt_request" | "SIGINT";
+
 /**
- * Prints the figures for kubelab and tslab as a table.
+ * A notebook folder for the interrupt table: a `busy-loop` package, and `kubelab` itself (stock tslab
+ * resolves it as any package; kubelab's kernel resolves it on its own).
+ */
+function interruptFolder(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-interrupt-"));
+  const pkg = path.join(dir, "node_modules", "busy-loop");
+  fs.mkdirSync(pkg, { recursive: true });
+  fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "busy-loop", version: "1.0.0", main: "index.js" }));
+  fs.writeFileSync(path.join(pkg, "index.js"), "exports.spin = function spin() { for (;;) {} };\n");
+  fs.symlinkSync(path.resolve(__dirname, "../.."), path.join(dir, "node_modules", "kubelab"), "dir");
+  return dir;
+}
+
+/** Resolves once `cond()` holds (checked every 5 ms); rejects after `ms`. */
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("bench: the busy cell never printed its mark");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Median ms from the interrupt to the busy cell's execute_reply, per busy cell (NaN: the cell was not stopped). */
+async function measureInterrupts(argv: string[], how: Interrupt, runs: number, cwd: string): Promise<number[]> {
+  const k = await KernelClient.start({ argv, cwd });
+  try {
+    const out: number[] = [];
+    for (const c of BUSY_CELLS) {
+      const xs: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        if (c.setup) {
+          const setup = await k.request("shell", "execute_request", { ...EXECUTE, code: c.setup }, 120_000);
+          if (setup.content["status"] !== "ok") throw new Error(`bench setup failed (${argv[1]}, ${how}, ${c.label}): ${JSON.stringify(setup.content)}`);
+        }
+        // The cell prints a mark first: the clock starts once the cell runs (an interrupt during its compile
+        // would time the compile).
+        const mark = `busy-${how}-${i}-${out.length}`;
+        const busy = k.request("shell", "execute_request", { ...EXECUTE, code: `console.log("${mark}");\n${c.busy}` }, 30_000).then(
+          () => process.hrtime.bigint(),
+          () => undefined,
+        );
+        await until(() => k.iopub.some((m) => m.header.msg_type === "stream" && String(m.content["text"]).includes(mark)), 30_000);
+        await new Promise((r) => setTimeout(r, 300));
+        const t0 = process.hrtime.bigint();
+        if (how === "SIGINT") k.proc.kill("SIGINT");
+        else await k.request("control", "interrupt_request", {});
+        const t1 = await busy;
+        xs.push(t1 === undefined ? NaN : Number(t1 - t0) / 1e6);
+        if (t1 === undefined) break; // the kernel is still busy: later runs would queue behind it
+        // Stock tslab aborts every execute_request for 200 ms after an error (its queue reset).
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      out.push(xs.some(Number.isNaN) ? NaN : median(xs));
+    }
+    return out;
+  } finally {
+    await k.shutdown();
+  }
+}
+
+/** Prints the interrupt table: kubelab by interrupt_request and by SIGINT, stock tslab by SIGINT. */
+async function interruptTable(kubelabArgv: string[], tslabArgv: string[], runs: number): Promise<void> {
+  const dir = interruptFolder();
+  try {
+    const byRequest = await measureInterrupts(kubelabArgv, "interrupt_request", runs, dir);
+    const bySignal = await measureInterrupts(kubelabArgv, "SIGINT", runs, dir);
+    const tslab = await measureInterrupts(tslabArgv, "SIGINT", runs, dir);
+    const fmt = (x: number): string => (Number.isNaN(x) ? "no stop" : x.toFixed(1)).padStart(12);
+    console.log(`\ninterrupt → execute_reply (median of ${runs} runs, ms)`);
+    console.log(`${"".padEnd(40)} ${"kubelab req".padStart(12)} ${"kubelab SIG".padStart(12)} ${"tslab SIG".padStart(12)}`);
+    BUSY_CELLS.forEach((c, i) => console.log(`${c.label.padEnd(40)} ${fmt(byRequest[i]!)} ${fmt(bySignal[i]!)} ${fmt(tslab[i]!)}`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Prints the figures for kubelab and tslab as tables; `section` "interrupts" prints the interrupt table only.
  *
  * @example
  * ```ts
  * await main(20);
  * ```
  */
-export async function main(runs = 20): Promise<void> {
+export async function main(runs = 20, section: "all" | "interrupts" = "all"): Promise<void> {
   const node = process.execPath;
   const tslabBin = path.join(path.dirname(require.resolve("tslab/package.json")), "bin", "tslab");
-  const kubelab = await measure([node, KERNEL_MAIN, "{connection_file}"], runs);
-  const tslab = await measure([node, tslabBin, "kernel", "--config-path", "{connection_file}"], runs);
+  const kubelabArgv = [node, KERNEL_MAIN, "{connection_file}"];
+  const tslabArgv = [node, tslabBin, "kernel", "--config-path", "{connection_file}"];
+  if (section === "interrupts") return interruptTable(kubelabArgv, tslabArgv, Math.min(runs, 5));
+  const kubelab = await measure(kubelabArgv, runs);
+  const tslab = await measure(tslabArgv, runs);
   const fmt = (x: number): string => (Number.isNaN(x) ? "failed" : x.toFixed(1)).padStart(10);
   const row = (label: string, a: number, b: number): string => `${label.padEnd(40)} ${fmt(a)} ${fmt(b)}`;
   console.log(`kernel bench (median of ${runs} runs, ms)`);
@@ -122,10 +227,11 @@ export async function main(runs = 20): Promise<void> {
   console.log(row("one-line cell after 300 cells", kubelab.after300Ms, tslab.after300Ms));
   console.log(row("one-line cell after 1,000 cells", kubelab.after1000Ms, tslab.after1000Ms));
   console.log(`${"cells whose idle status was lost".padEnd(40)} ${String(kubelab.lostIdle).padStart(10)} ${String(tslab.lostIdle).padStart(10)}`);
+  await interruptTable(kubelabArgv, tslabArgv, Math.min(runs, 5));
 }
 
 if (require.main === module) {
-  main(Number(process.argv[2] ?? 20)).catch((e: unknown) => {
+  main(Number(process.argv[2] ?? 20), process.argv[3] === "interrupts" ? "interrupts" : "all").catch((e: unknown) => {
     console.error(e);
     process.exit(1);
   });

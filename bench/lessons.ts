@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { courseNotebooks, exportNotebooks } from "../src/lessons/main";
+import { courseNotebooks, exportNotebooks } from "../tools/course/main";
 import { findPackageRoot } from "../src/packageroot";
 
 async function bench(): Promise<void> {

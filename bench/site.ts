@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { chromium } from "playwright-core";
-import { runNotebook } from "../src/lessons/runner";
+import { runNotebook } from "../tools/course/runner";
 import { findPackageRoot } from "../src/packageroot";
 import { serveSite } from "../src/siteserver";
 import { CHROMIUM_ARGS } from "../test/lessons/tools";

@@ -12,7 +12,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { decode, encode, makeHeader, type Header, type Message } from "./wire";
 import type { Channel, ChannelsData, ParentRef, ToChannels, ToEngine } from "./threads";
-import { IRQ_FLAG, IRQ_PHASE, PHASE_SIGNALLED, PHASE_WATCHED } from "./threads";
+import { IRQ_FLAG, IRQ_PHASE, IRQ_POLLING, PHASE_SIGNALLED, POLL_GRACE_MS, isWatched } from "./threads";
 
 /** Writes to the process's real stderr (the Jupyter server log); the engine thread captures `process.stderr`. */
 function log(text: string): void {
@@ -107,10 +107,17 @@ async function start(data: ChannelsData): Promise<void> {
 
   // Interrupts set the shared flag at once (the engine thread may be busy), stop the synchronous part of a
   // running cell with a SIGINT to Node's watchdog when the cell is inside it, then tell the engine thread.
+  // Code that polls the flag between consistent steps (kubelab's settle, advance, traffic) gets a grace
+  // period first: the signal would cut one of its steps in half.
   const irq = new Int32Array(data.irq);
+  const signal = (phase: number): void => {
+    if (isWatched(phase) && Atomics.compareExchange(irq, IRQ_PHASE, phase, PHASE_SIGNALLED) === phase) process.kill(process.pid, "SIGINT");
+  };
   const interrupt = (): void => {
     Atomics.store(irq, IRQ_FLAG, 1);
-    if (Atomics.compareExchange(irq, IRQ_PHASE, PHASE_WATCHED, PHASE_SIGNALLED) === PHASE_WATCHED) process.kill(process.pid, "SIGINT");
+    const phase = Atomics.load(irq, IRQ_PHASE);
+    if (Atomics.load(irq, IRQ_POLLING) > 0) setTimeout(() => signal(phase), POLL_GRACE_MS);
+    else signal(phase);
     toEngine({ kind: "interrupt" });
   };
   const relay = relaySigint(interrupt);

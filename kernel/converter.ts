@@ -106,8 +106,18 @@ export interface ConvertedCell {
   declarations: string;
   lastExpressionVar?: string;
   hasToplevelAwait: boolean;
-  /** `.ts`/`.js` files the cell imports that changed since they were last emitted: absolute `.js` path → ES module code. */
-  sideOutputs: Map<string, string>;
+  /** `.ts`/`.js` files the cell imports that changed since they were last emitted, by absolute would-be `.js` path. */
+  sideOutputs: Map<string, SideOutput>;
+}
+
+/** An imported `.ts`/`.js` file as compiled for the cell that imports it. */
+export interface SideOutput {
+  /** Absolute path of the file as written (the `.ts` file; a `.js` file compiles to its own path). */
+  source: string;
+  /** The file as an ES module. */
+  esm: string;
+  /** TypeScript's source map of `esm`, when source maps were asked for. */
+  esmMap?: string;
 }
 
 export type ConvertResult = ({ ok: true } & ConvertedCell) | { ok: false; diagnostics: ConverterDiagnostic[] };
@@ -444,11 +454,16 @@ export class CellConverter {
     const errors = diagnostics.filter((d) => d.file !== undefined);
     if (errors.length > 0) return { ok: false, diagnostics: this.convertDiagnostics(errors, cell) };
 
-    const sideOutputs = new Map<string, string>();
+    const sideOutputs = new Map<string, SideOutput>();
     for (const f of sides) {
+      let esm: string | undefined;
+      let esmMap: string | undefined;
+      let jsFile = "";
       program.emit(f, (fileName, data) => {
-        if (fileName.endsWith(".js")) sideOutputs.set(fileName.slice(this.outDir.length), data);
+        if (fileName.endsWith(".js")) [jsFile, esm] = [fileName.slice(this.outDir.length), stripMapUrl(data)];
+        else if (fileName.endsWith(".js.map")) esmMap = data;
       }, undefined, false, { before });
+      if (esm !== undefined) sideOutputs.set(jsFile, { source: f.fileName, esm, ...(esmMap !== undefined ? { esmMap } : {}) });
       this.emittedSide.add(f);
     }
     let esm = "";
@@ -465,8 +480,8 @@ export class CellConverter {
       undefined,
       false,
       {
-        before,
-        after: [exportsTransformer(program.getTypeChecker(), new Set(this.chain.map((f) => f.fileName)), new Set(locals), (n) => (lastExpressionVar = n))],
+        before: [...before, lastExpressionTransformer(new Set(locals), (n) => (lastExpressionVar = n))],
+        after: [exportsTransformer(program.getTypeChecker(), new Set(this.chain.map((f) => f.fileName)))],
         afterDeclarations: [dropExportDeclarations],
       },
     );
@@ -474,7 +489,7 @@ export class CellConverter {
     if (declErrors.length > 0) return { ok: false, diagnostics: this.convertDiagnostics(declErrors, cell) };
     this.push(declarations);
     const result: ConvertedCell = {
-      esm: esm.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"),
+      esm: stripMapUrl(esm),
       ...(esmMap !== undefined ? { esmMap } : {}),
       declarations,
       ...(lastExpressionVar !== undefined ? { lastExpressionVar } : {}),
@@ -604,6 +619,11 @@ export class CellConverter {
   }
 }
 
+/** Emitted JavaScript without its `sourceMappingURL` comment (the kernel keeps maps in memory; no `.map` file exists). */
+function stripMapUrl(js: string): string {
+  return js.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+}
+
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -650,10 +670,10 @@ function topLevelAwaitError(sf: TS.SourceFile, at: TS.Node): TS.Diagnostic {
 }
 
 /**
- * tslab's `after` transformer: names declared by earlier cells are read through `exports` (where the
- * executor keeps them), and the cell's last expression statement is stored in an exported variable.
+ * tslab's `after` transformer, in part: names declared by earlier cells are read through `exports` (where the
+ * executor keeps them).
  */
-function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, locals: Set<string>, setLast: (name: string) => void): TS.TransformerFactory<TS.SourceFile> {
+function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>): TS.TransformerFactory<TS.SourceFile> {
   const nullContext = tsi.nullTransformationContext;
   const fromEarlierCell = (node: TS.Identifier): boolean =>
     (checker.getSymbolAtLocation(node)?.declarations ?? []).some((d) => declFiles.has(d.getSourceFile().fileName));
@@ -662,16 +682,32 @@ function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, loc
     if (node.parent && ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return node;
     return fromEarlierCell(node) ? ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), node) : node;
   };
+  return () => (sf) => ts.visitEachChild(sf, wrap, nullContext);
+}
+
+/**
+ * The rest of tslab's `after` transformer, as a `before` transformer: the cell's last expression statement is
+ * stored in an exported variable. Before TypeScript's own transforms, because a top-level `using` wraps the
+ * whole cell in `try { … } finally { dispose }`, after which no statement of the cell is last any more;
+ * TypeScript then hoists the export out of that block, so the value outlives the disposal at the cell's end.
+ * Statements that compile to nothing (types, `declare`) may follow the expression.
+ */
+function lastExpressionTransformer(locals: Set<string>, setLast: (name: string) => void): TS.TransformerFactory<TS.SourceFile> {
   const lastName = (): string => {
     if (!locals.has("tsLastExpr")) return "tsLastExpr";
     for (let i = 0; ; i++) if (!locals.has(`tsLastExpr${i}`)) return `tsLastExpr${i}`;
   };
+  const erased = (stmt: TS.Statement): boolean =>
+    ts.isExportDeclaration(stmt) ||
+    ts.isInterfaceDeclaration(stmt) ||
+    ts.isTypeAliasDeclaration(stmt) ||
+    ts.isEmptyStatement(stmt) ||
+    (ts.canHaveModifiers(stmt) && (ts.getModifiers(stmt) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword));
   return () => (sf) => {
-    const node = ts.visitEachChild(sf, wrap, nullContext);
-    const stmts = node.statements;
+    const stmts = sf.statements;
     for (let i = stmts.length - 1; i >= 0; i--) {
       const stmt = stmts[i]!;
-      if (ts.isExportDeclaration(stmt)) continue;
+      if (erased(stmt)) continue;
       if (!ts.isExpressionStatement(stmt)) break;
       const name = lastName();
       setLast(name);
@@ -679,9 +715,9 @@ function exportsTransformer(checker: TS.TypeChecker, declFiles: Set<string>, loc
         [ts.factory.createModifier(ts.SyntaxKind.ExportKeyword)],
         ts.factory.createVariableDeclarationList([ts.factory.createVariableDeclaration(name, undefined, undefined, unnamed(stmt.expression))], ts.NodeFlags.Const),
       );
-      return ts.factory.updateSourceFile(node, [...stmts.slice(0, i), decl, ...stmts.slice(i + 1)]);
+      return ts.factory.updateSourceFile(sf, [...stmts.slice(0, i), ts.setTextRange(decl, stmt), ...stmts.slice(i + 1)]);
     }
-    return node;
+    return sf;
   };
 }
 

@@ -12,6 +12,10 @@
  * - The checks `interrupt.ts` compiles into loops and functions read a shared flag, wherever the code runs
  *   (after an `await`, in a timer callback), which the protocol thread sets at once. Package code called
  *   after an `await` has no checks: that is the case an interrupt cannot stop.
+ * kubelab's long calls (settle, advance, traffic) poll the flag too, between two steps of the simulation
+ * (`src/sim/interrupt.ts`); while they run, the protocol thread waits a moment before its SIGINT, which would
+ * cut a step in half. A SIGINT from outside (a terminal's Ctrl-C) reaches Node's watchdog directly: it still
+ * stops them wherever they are.
  * The flag is cleared when the next cell starts, and once the event loop turns after a check fired (so code
  * that catches the interrupt inside a busy loop is stopped again at its next check).
  */
@@ -19,10 +23,12 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import Module, { createRequire } from "node:module";
 import { inspect } from "node:util";
-import type { CellDiagnostic, TypeScriptEngine } from "./typescript";
+import * as fs from "node:fs";
+import type { CellDiagnostic, SideModule, TypeScriptEngine } from "./typescript";
 import { INTERRUPTED_NAME, IRQ_NAME, interruptChecks } from "./interrupt";
 import { CellTimers } from "./celltimers";
-import { IRQ_FLAG, IRQ_PHASE, IRQ_SLOTS, PHASE_IDLE, PHASE_SIGNALLED, PHASE_WATCHED } from "./threads";
+import { IRQ_FLAG, IRQ_PHASE, IRQ_POLLING, IRQ_SLOTS, PHASE_IDLE, PHASE_SIGNALLED, watchedPhase } from "./threads";
+import { INTERRUPT_HOST, type InterruptHost } from "../src/sim/interrupt";
 
 /** An error output in Jupyter's terms. */
 export interface ErrorContent {
@@ -64,7 +70,7 @@ const cellTimers = new CellTimers();
 export class Executor {
   private readonly exportsTarget: Record<string, unknown> = {};
   private readonly exports: Record<string, unknown>;
-  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideOutputs = new Map<string, SideModule>();
   private readonly sideModules = new Map<string, Module>();
   private readonly cells = new Map<string, CellSource>();
   private readonly cellRequire: NodeJS.Require;
@@ -101,6 +107,15 @@ export class Executor {
     for (const [name, value] of [[IRQ_NAME, irq], [INTERRUPTED_NAME, this.interrupted]] as const) {
       Object.defineProperty(globalThis, name, { value, configurable: true, enumerable: false, writable: false });
     }
+    // kubelab's long calls poll this between two steps, so that an interrupt leaves the simulation consistent.
+    const host: InterruptHost = {
+      poll: () => {
+        if (irq[IRQ_FLAG] !== 0) this.interrupted();
+      },
+      enter: () => void Atomics.add(irq, IRQ_POLLING, 1),
+      leave: () => void Atomics.sub(irq, IRQ_POLLING, 1),
+    };
+    Object.defineProperty(globalThis, INTERRUPT_HOST, { value: host, configurable: true, enumerable: false, writable: false });
     const target = this.exportsTarget;
     // TypeScript emits named imports as defineProperty getters; store plain values so a later cell can reassign them.
     this.exports = new Proxy(target, {
@@ -152,11 +167,13 @@ export class Executor {
     // A cell that compiles keeps its declarations even if it then throws: like IPython, what it defined before
     // it failed stays defined (and typed) for later cells.
     Atomics.store(this.irq, IRQ_FLAG, 0);
+    // A polling section cut short by a SIGINT never left: nothing polls between two cells.
+    Atomics.store(this.irq, IRQ_POLLING, 0);
     const compiled = this.engine.compile(code, [interruptChecks]);
     if (!compiled.ok) throw new CellError(formatDiagnostics(compiled.diagnostics, code, label));
-    for (const [file, js] of compiled.sideOutputs) {
+    for (const [file, side] of compiled.sideOutputs) {
       this.sideModules.delete(file);
-      this.sideOutputs.set(file, js);
+      this.sideOutputs.set(file, side);
     }
     const filename = `kubelab-cell-${++this.seq}`;
     this.runningCell = this.seq;
@@ -172,6 +189,7 @@ export class Executor {
     const js = compiled.js.replace(ES_MODULE_MARKER, "\n"); // an empty line keeps the line numbers for `toCell`
     const exports = DEFINES_ON_EXPORTS.test(js) ? this.exports : this.exportsTarget;
     const irq = this.irq;
+    const watched = watchedPhase(this.seq);
     const holder = {
       exports,
       require: this.cellRequire,
@@ -180,10 +198,10 @@ export class Executor {
       result: undefined as unknown,
       // An interrupt that came while the cell compiled found no watchdog to signal: it stops the cell here.
       enter: (): void => {
-        Atomics.store(irq, IRQ_PHASE, PHASE_WATCHED);
+        Atomics.store(irq, IRQ_PHASE, watched);
         if (Atomics.load(irq, IRQ_FLAG) !== 0) this.interrupted();
       },
-      leave: (): void => leaveWatchdog(irq),
+      leave: (): void => leaveWatchdog(irq, watched),
     };
     (globalThis as Record<string, unknown>)["__kubelab__"] = holder;
     try {
@@ -252,6 +270,14 @@ export class Executor {
       // The frame of the wrapper call itself maps to no line of the cell.
       if (/^\s+at kubelab-cell-\d+:\d+:\d+$/.test(line) && this.frameOutsideCell(line)) continue;
       if (/kubelab-call|node:vm|node:internal|\(node:|^\s+at (async )?Executor\./.test(line) || line.includes(__dirname)) continue;
+      const side = this.sideFrame(line);
+      // Where an interrupt stopped a library (kubelab's event loop) is no news: the cell's line is.
+      if (ename === "KeyboardInterrupt" && !side && !CELL_FRAME.test(line)) continue;
+      if (side) {
+        snippet ??= side.snippet;
+        traceback.push(side.line);
+        continue;
+      }
       traceback.push(
         line.replace(/(kubelab-cell-\d+):(\d+):(\d+)/g, (whole, file: string, l: string, c: string) => {
           const cell = this.cells.get(file);
@@ -272,6 +298,26 @@ export class Executor {
       return { ename, evalue: `${evalue} (${at})`, traceback: [`${ename}: ${evalue}`, `  at ${at}`, ...traceback.slice(1), "", ...codeFrame(frame!.cell.lines, inText.line, inText.column, inText.column + 1, frame!.cell.label)] };
     }
     return { ename, evalue, traceback: snippet ? [...traceback, "", ...snippet] : traceback };
+  }
+
+  /**
+   * A stack frame in a file a cell imported, rewritten from the compiled code (a `.js` path that exists only
+   * in memory) to the file as written, with a code frame of that line; undefined for any other frame.
+   */
+  private sideFrame(line: string): { line: string; snippet: string[] | undefined } | undefined {
+    const m = FRAME_LOCATION.exec(line);
+    const side = m ? this.sideOutputs.get(m[2]!) : undefined;
+    if (!m || !side) return undefined;
+    const pos = side.toSource(Number(m[3]) - 1, Number(m[4]) - 1);
+    if (!pos) return { line: `${m[1]}${side.source}${m[5]}`, snippet: undefined };
+    let snippet: string[] | undefined;
+    try {
+      const label = path.relative(this.opts.cwd ?? process.cwd(), side.source);
+      snippet = codeFrame(fs.readFileSync(side.source, "utf8").split("\n"), pos.line, pos.column, pos.column + 1, label);
+    } catch {
+      // the file is gone: the frame still names it
+    }
+    return { line: `${m[1]}${side.source}:${pos.line + 1}:${pos.column + 1}${m[5]}`, snippet };
   }
 
   private frameOutsideCell(line: string): boolean {
@@ -316,7 +362,7 @@ export class Executor {
     for (const file of candidates) {
       const cached = this.sideModules.get(file);
       if (cached) return cached;
-      const js = this.sideOutputs.get(file);
+      const js = this.sideOutputs.get(file)?.js;
       if (js === undefined) continue;
       const mod = new Module(file, module);
       mod.filename = file;
@@ -335,13 +381,18 @@ export class Executor {
  * (phase `PHASE_SIGNALLED`), the signal must land while the watchdog still listens: wait for it here (it
  * stops this wait), at most a second in case it never comes.
  */
-function leaveWatchdog(irq: Int32Array): void {
-  if (Atomics.compareExchange(irq, IRQ_PHASE, PHASE_WATCHED, PHASE_IDLE) === PHASE_WATCHED) return;
+function leaveWatchdog(irq: Int32Array, watched: number): void {
+  if (Atomics.compareExchange(irq, IRQ_PHASE, watched, PHASE_IDLE) === watched) return;
   const until = Date.now() + 1000;
   while (Atomics.load(irq, IRQ_PHASE) === PHASE_SIGNALLED && Date.now() < until) {
     // spin: the signal's termination ends this loop
   }
 }
+
+/** A stack frame in a cell's code. */
+const CELL_FRAME = /kubelab-cell-\d+:\d+:\d+/;
+/** A V8 stack frame's location: `    at f (/dir/file.js:9:15)` or `    at /dir/file.js:9:15` → prefix, file, line, column, suffix. */
+const FRAME_LOCATION = /^(\s+at (?:.*? \()?)(.+?):(\d+):(\d+)(\)?)$/;
 
 /** The `__esModule` marker TypeScript's CommonJS emit starts with (the kernel's `exports` is no module to import). */
 const ES_MODULE_MARKER = /^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);\n/m;

@@ -9,7 +9,7 @@
  * - `rootDir` is `/`, so a cell may import `.ts` files from outside the notebook's folder
  *   (tslab fails with "is not under 'rootDir'");
  * - `kubelab` resolves to this package's declarations wherever the notebook lives;
- * - runtime errors point at the cell's own lines (source maps).
+ * - runtime errors point at the cell's own lines, and at the lines of the `.ts` files it imports (source maps).
  */
 import * as path from "node:path";
 import { createRequire } from "node:module";
@@ -41,22 +41,42 @@ export interface CompiledCell {
   /** Name of the `exports` property holding the value of the cell's last expression, if any. */
   lastExpressionVar?: string;
   hasToplevelAwait: boolean;
-  /** Compiled `.ts` files the cell imports: absolute path of the would-be `.js` file → CommonJS code. */
-  sideOutputs: Map<string, string>;
+  /** Compiled `.ts`/`.js` files the cell imports, by absolute path of the would-be `.js` file. */
+  sideOutputs: Map<string, SideModule>;
+}
+
+/** A file a cell imports, compiled to CommonJS. */
+export interface SideModule {
+  /** Absolute path of the file as written (`helpers.ts`); stack frames of `js` name the would-be `.js` path. */
+  source: string;
+  /** CommonJS code. */
+  js: string;
+  /** Maps a zero-based (line, column) of `js` to the zero-based position in `source`. */
+  toSource: (line: number, column: number) => { line: number; column: number } | undefined;
 }
 
 /** The compile result: code or the type errors that stop the cell. */
 export type CompileResult = ({ ok: true } & CompiledCell) | { ok: false; diagnostics: CellDiagnostic[] };
 
-/** Maps positions in the CommonJS code of a cell to the cell (the `export {};` line TypeScript saw first is skipped). */
-function cellMapper(esm: string, esmMap: string | undefined, target: TS.ScriptTarget): CompiledCell["toCell"] {
-  const cjs = ts.transpileModule(esm, {
-    fileName: "cell.js",
-    compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true, sourceMap: true },
-  });
-  const maps = [LineMap.parse(cjs.sourceMapText ?? "{}")];
-  if (esmMap) maps.push(LineMap.parse(esmMap));
-  return composeMaps(maps, 1);
+/**
+ * Maps positions in the CommonJS code of `esm` back through both passes to the TypeScript source, minus
+ * `lineOffset` lines (a cell's `export {};` line, which TypeScript saw first). Built only when an error
+ * needs positions: it redoes the ES module → CommonJS pass with a source map.
+ */
+function sourceMapper(esm: string, esmMap: string | undefined, target: TS.ScriptTarget, lineOffset: number): CompiledCell["toCell"] {
+  let mapped: CompiledCell["toCell"] | undefined;
+  return (line, column) => {
+    if (!mapped) {
+      const cjs = ts.transpileModule(esm, {
+        fileName: "cell.js",
+        compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target, newLine: ts.NewLineKind.LineFeed, noImplicitUseStrict: true, sourceMap: true },
+      });
+      const maps = [LineMap.parse(cjs.sourceMapText ?? "{}")];
+      if (esmMap) maps.push(LineMap.parse(esmMap));
+      mapped = composeMaps(maps, lineOffset);
+    }
+    return mapped(line, column);
+  };
 }
 
 /** tslab's ES module → CommonJS pass (the executor runs cells as CommonJS functions of `exports` and `require`). */
@@ -132,17 +152,14 @@ export class TypeScriptEngine {
     const conv = this.converter.compile(src, { before });
     if (!conv.ok) return { ok: false, diagnostics: conv.diagnostics };
     const target = ts.ScriptTarget.ES2022;
-    const sideOutputs = new Map<string, string>();
-    for (const [abs, data] of conv.sideOutputs) sideOutputs.set(abs, esModuleToCommonJS(data, target));
-    let toCell: CompiledCell["toCell"] | undefined;
+    const sideOutputs = new Map<string, SideModule>();
+    for (const [abs, side] of conv.sideOutputs) {
+      sideOutputs.set(abs, { source: side.source, js: esModuleToCommonJS(side.esm, target), toSource: sourceMapper(side.esm, side.esmMap, target, 0) });
+    }
     return {
       ok: true,
       js: this.toCommonJS(conv.esm, target),
-      // Only an error needs positions: map lazily, redoing the ESM → CommonJS pass with a source map.
-      toCell: (line, column) => {
-        toCell ??= cellMapper(conv.esm, conv.esmMap, target);
-        return toCell(line, column);
-      },
+      toCell: sourceMapper(conv.esm, conv.esmMap, target, 1),
       declOutput: conv.declarations,
       ...(conv.lastExpressionVar ? { lastExpressionVar: conv.lastExpressionVar } : {}),
       hasToplevelAwait: conv.hasToplevelAwait,

@@ -25,7 +25,8 @@ import { DnsServer } from "./dns/server";
 import type * as KernelInstall from "../kernel/install";
 import type * as KernelMain from "../kernel/main";
 import type * as KernelTemplate from "../kernel/nbconvert";
-import type * as LessonsMain from "./lessons/main";
+// The course tooling lives outside the library (tools/course); only this command reaches it.
+import type * as CourseMain from "../tools/course/main";
 import type * as SiteServer from "./siteserver";
 import type * as ServeHttp from "./serve/http";
 import { writeFileSync } from "node:fs";
@@ -188,7 +189,7 @@ async function main(argv: string[]): Promise<void> {
     case "serve":
       return serve(args);
     case "export": {
-      const { exportNotebooks } = require("./lessons/main") as typeof LessonsMain;
+      const { exportNotebooks } = require("../tools/course/main") as typeof CourseMain;
       const out = flag(args, "--out") ?? "build/lessons";
       if (args.length === 0) throw new Error("usage: kubelab export NOTEBOOK.ipynb… [--out DIR]");
       const r = await exportNotebooks(args, { out, progress: (l) => process.stderr.write(l + "\n") });

@@ -16,6 +16,7 @@ import { Datapath, type RandomSource } from "./datapath";
 import { endpointKey, formatIPv4, parseIPv4 } from "../util/ipv4";
 import type { Chooser } from "./netfilter";
 import { PROTO } from "./restore";
+import { interruptible } from "../sim/interrupt";
 import type { NetDestination, NetSource, NetWorld } from "./world";
 
 export interface NetTrafficOptions {
@@ -86,45 +87,49 @@ export function simulateTraffic(world: NetWorld, opts: NetTrafficOptions): Traff
   const ext = "external" in opts.from ? opts.from : null;
   const dst = parseIPv4(opts.to.ip);
   const port = opts.to.port;
-  for (let i = 0; i < n; i++) {
-    // Ephemeral ports cycle through Linux's default range 32768–60999.
-    const sport = 32768 + (i % 28232);
-    let from: NetSource = opts.from;
-    if (ext && ext.via === undefined) {
-      const entry = dp.entryNode(ext, dst, opts.rng);
-      from = { external: ext.external, via: entry.name };
-      entries.set(entry.name, (entries.get(entry.name) ?? 0) + 1);
+  // An interrupt ends the loop between two connections (each leaves conntrack and IPVS state behind).
+  interruptible((poll) => {
+    for (let i = 0; i < n; i++) {
+      poll();
+      // Ephemeral ports cycle through Linux's default range 32768–60999.
+      const sport = 32768 + (i % 28232);
+      let from: NetSource = opts.from;
+      if (ext && ext.via === undefined) {
+        const entry = dp.entryNode(ext, dst, opts.rng);
+        from = { external: ext.external, via: entry.name };
+        entries.set(entry.name, (entries.get(entry.name) ?? 0) + 1);
+      }
+      const c = dp.connect(from, dst, port, proto, sport, opts.rng);
+      rules += c.rules;
+      // The connection closes after its requests: IPVS moves it to the inactive counter.
+      if (c.ipvsDest) {
+        c.ipvsDest.activeConns--;
+        c.ipvsDest.inactConns++;
+      }
+      const d = c.delivery;
+      // DNATed to an endpoint outside the cluster (a selector-less Service's Endpoints): the connection
+      // reached that address; whether a machine there answers is outside the simulated world.
+      const outside = d.verdict === "left-cluster" && (d.dst !== dst || d.dport !== port);
+      const delivered = d.verdict === "delivered" || outside;
+      const atPod = delivered || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null);
+      if (!delivered) {
+        const reason = d.reason;
+        failures.set(reason, (failures.get(reason) ?? 0) + 1);
+        if (!atPod) continue;
+      } else ok++;
+      const key = d.dst * 65536 + d.dport;
+      let t = tallies.get(key);
+      if (!t) {
+        const r = d.result;
+        tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: d.pod?.ref ?? null, node: r.node, count: 0, failed: 0, requests: 0, share: 0 }));
+      }
+      if (delivered) {
+        if (opts.onServed && d.pod) opts.onServed(d.pod.ref, formatIPv4(d.src), rpc);
+        t.count++;
+        t.requests += rpc;
+      } else t.failed++;
     }
-    const c = dp.connect(from, dst, port, proto, sport, opts.rng);
-    rules += c.rules;
-    // The connection closes after its requests: IPVS moves it to the inactive counter.
-    if (c.ipvsDest) {
-      c.ipvsDest.activeConns--;
-      c.ipvsDest.inactConns++;
-    }
-    const d = c.delivery;
-    // DNATed to an endpoint outside the cluster (a selector-less Service's Endpoints): the connection
-    // reached that address; whether a machine there answers is outside the simulated world.
-    const outside = d.verdict === "left-cluster" && (d.dst !== dst || d.dport !== port);
-    const delivered = d.verdict === "delivered" || outside;
-    const atPod = delivered || ((d.verdict === "timeout" || d.verdict === "refused") && d.pod !== null);
-    if (!delivered) {
-      const reason = d.reason;
-      failures.set(reason, (failures.get(reason) ?? 0) + 1);
-      if (!atPod) continue;
-    } else ok++;
-    const key = d.dst * 65536 + d.dport;
-    let t = tallies.get(key);
-    if (!t) {
-      const r = d.result;
-      tallies.set(key, (t = { endpoint: `${r.ip}:${r.port}`, pod: d.pod?.ref ?? null, node: r.node, count: 0, failed: 0, requests: 0, share: 0 }));
-    }
-    if (delivered) {
-      if (opts.onServed && d.pod) opts.onServed(d.pod.ref, formatIPv4(d.src), rpc);
-      t.count++;
-      t.requests += rpc;
-    } else t.failed++;
-  }
+  });
   const expected = n > 0 ? expectedShares(world, opts.from, dst, port, proto) : null;
   if (expected) {
     for (const [key, share] of expected) {

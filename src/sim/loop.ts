@@ -12,6 +12,7 @@
  * loop.settle();
  * ```
  */
+import { interruptible } from "./interrupt";
 
 interface Task {
   t: number;
@@ -62,23 +63,35 @@ export class EventLoop {
   settle(maxTasks = 50_000_000, maxVirtualMs = 24 * 3600_000): void {
     const start = this.now;
     let ran = 0;
-    while (this.heap.length > 0) {
-      const next = this.heap[0]!;
-      if (ran >= maxTasks || next.t - start > maxVirtualMs) {
-        throw new LivelockError(
-          `settle: still busy after ${ran} tasks and ${((next.t - start) / 1000).toFixed(1)} virtual seconds; ` +
-            `pending: ${this.describePending()}`,
-        );
+    // An interrupt (a notebook's stop button) ends the loop between two tasks: settle() again resumes it.
+    interruptible((poll) => {
+      while (this.heap.length > 0) {
+        poll();
+        const next = this.heap[0]!;
+        if (ran >= maxTasks || next.t - start > maxVirtualMs) {
+          throw new LivelockError(
+            `settle: still busy after ${ran} tasks and ${((next.t - start) / 1000).toFixed(1)} virtual seconds; ` +
+              `pending: ${this.describePending()}`,
+          );
+        }
+        this.step();
+        ran++;
       }
-      this.step();
-      ran++;
-    }
+    });
   }
 
-  /** Run every task due within `ms` from now, then move the clock to now + ms. */
+  /**
+   * Run every task due within `ms` from now, then move the clock to now + ms. An interrupt ends it between
+   * two tasks, with the clock at the last task run.
+   */
   advance(ms: number): void {
     const until = this.now + ms;
-    while (this.heap.length > 0 && this.heap[0]!.t <= until) this.step();
+    interruptible((poll) => {
+      while (this.heap.length > 0 && this.heap[0]!.t <= until) {
+        poll();
+        this.step();
+      }
+    });
     this.now = until;
   }
 

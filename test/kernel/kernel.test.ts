@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { KernelClient } from "../../src/lessons/jupyter-client";
+import { KernelClient } from "../../tools/course/jupyter-client";
 import { first, streamText } from "./messages";
 import type { Message } from "../../kernel/wire";
 
@@ -89,6 +89,20 @@ describe("kubelab kernel protocol", function () {
     assert.equal(await text("(function () {})"), "[Function (anonymous)]");
     assert.equal(await text("(function named() {})"), "[Function: named]");
     assert.equal(await text("(class {})"), "[class (anonymous)]");
+  });
+
+  it("a top-level `using` is disposed when the cell ends, and the cell still shows its last value", async () => {
+    const sync = await k.execute('using conn = { port: 3, [Symbol.dispose]() { console.log("closed", this.port); } };\nconst base = 5;\nbase + conn.port');
+    assert.equal(sync.reply.content["status"], "ok", JSON.stringify(sync.reply.content));
+    assert.deepEqual(types(sync.iopub), ["execute_input", "stream", "execute_result"]);
+    assert.equal(streamText(sync.iopub), "closed 3\n");
+    assert.equal((first(sync.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "8");
+    const later = await k.execute("base * 2");
+    assert.equal((first(later.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "10");
+    const async = await k.execute('await using lease = { async [Symbol.asyncDispose]() { console.log("released"); } };\nawait Promise.resolve("held")');
+    assert.deepEqual(types(async.iopub), ["execute_input", "stream", "execute_result"]);
+    assert.equal(streamText(async.iopub), "released\n");
+    assert.equal((first(async.iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "'held'");
   });
 
   it("display(), update_display_data with display_id, and clearOutput()", async () => {
@@ -336,6 +350,36 @@ describe("kubelab kernel: files, shutdown", function () {
       const { reply, iopub } = await k.execute('import { n, late } from "./loose";\n[n, late({})]');
       assert.equal(reply.content["status"], "ok", JSON.stringify(reply.content));
       assert.equal((first(iopub, "execute_result").content["data"] as Record<string, string>)["text/plain"], "[ 'two', 'two' ]");
+    } finally {
+      await k.shutdown();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("an error thrown in an imported .ts file points at that file's own line, not at compiled .js", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-kernel-thrower-"));
+    // Loops and functions get interrupt checks when compiled: the compiled line is not the written one.
+    const thrower = [
+      "export function checkAll(ports: number[]): void {",
+      "  for (const p of ports) {",
+      "    if (p > 65535) {",
+      "      // a comment line",
+      '      throw new RangeError(`port ${p} out of range`);',
+      "    }",
+      "  }",
+      "}",
+    ].join("\n");
+    fs.writeFileSync(path.join(tmp, "thrower.ts"), thrower + "\n");
+    const k = await KernelClient.start({ cwd: tmp });
+    try {
+      const { reply, iopub } = await k.execute('import { checkAll } from "./thrower";\ncheckAll([80, 70000]);');
+      assert.equal(reply.content["ename"], "RangeError");
+      const tb = (first(iopub, "error").content["traceback"] as string[]).join("\n");
+      const n = reply.content["execution_count"];
+      assert.ok(tb.includes(`at checkAll (${path.join(tmp, "thrower.ts")}:5:13)`), tb);
+      assert.match(tb, new RegExp(`In\\[${n}\\]:2:1`));
+      assert.doesNotMatch(tb, /thrower\.js/);
+      assert.match(tb, /thrower\.ts:\n> 5 \|       throw new RangeError/);
     } finally {
       await k.shutdown();
       fs.rmSync(tmp, { recursive: true, force: true });

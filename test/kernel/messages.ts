@@ -1,6 +1,6 @@
 /**
  * Reading the IOPub messages a request caused, for the kernel tests (the client itself is
- * `src/lessons/jupyter-client.ts`).
+ * `tools/course/jupyter-client.ts`).
  */
 import type { Message } from "../../kernel/wire";
 

@@ -3,7 +3,7 @@
  * UTF-8 split across writes stays whole.
  */
 import * as assert from "node:assert/strict";
-import { KernelClient } from "../../src/lessons/jupyter-client";
+import { KernelClient } from "../../tools/course/jupyter-client";
 import { streamText } from "./messages";
 
 describe("kubelab kernel: output streams", function () {

@@ -8,10 +8,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { courseNotebooks, exportNotebooks, type ExportResult } from "../../src/lessons/main";
+import { courseNotebooks, exportNotebooks, type ExportResult } from "../../tools/course/main";
 import { exportedCourse } from "./course";
-import { learningGoals, notebookTitle } from "../../src/lessons/export";
-import { readNotebook, type Notebook } from "../../src/lessons/notebook";
+import { learningGoals, notebookTitle } from "../../tools/course/export";
+import { readNotebook, type Notebook } from "../../tools/course/notebook";
 import { collectErrors, gitStatus, hashFiles, launchBrowser, repoRoot, tempDir, type Browser } from "./tools";
 
 const lessonsDir = path.join(repoRoot(), "notebooks");

@@ -4,8 +4,8 @@
  * (removed when the process exits).
  */
 import * as path from "node:path";
-import { courseNotebooks, exportNotebooks, type ExportResult } from "../../src/lessons/main";
-import { readNotebook, type Notebook } from "../../src/lessons/notebook";
+import { courseNotebooks, exportNotebooks, type ExportResult } from "../../tools/course/main";
+import { readNotebook, type Notebook } from "../../tools/course/notebook";
 import { repoRoot, tempDir } from "./tools";
 
 /** The course as exported, with what the export said along the way. */

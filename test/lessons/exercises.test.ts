@@ -5,9 +5,9 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { courseNotebooks } from "../../src/lessons/main";
-import { executeNotebook } from "../../src/lessons/runner";
-import { joinText, readNotebook, type CodeCell, type Notebook } from "../../src/lessons/notebook";
+import { courseNotebooks } from "../../tools/course/main";
+import { executeNotebook } from "../../tools/course/runner";
+import { joinText, readNotebook, type CodeCell, type Notebook } from "../../tools/course/notebook";
 import { repoRoot } from "./tools";
 
 interface Exercise {

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { Cluster } from "../../src/cluster";
-import { joinText, readNotebook } from "../../src/lessons/notebook";
+import { joinText, readNotebook } from "../../tools/course/notebook";
 import { repoRoot } from "./tools";
 
 /** RFC 4648 base32 (no padding), written here independently of kube-proxy's model. */

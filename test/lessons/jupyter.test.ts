@@ -10,8 +10,8 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
-import { courseNotebooks } from "../../src/lessons/main";
-import { joinText, readNotebook } from "../../src/lessons/notebook";
+import { courseNotebooks } from "../../tools/course/main";
+import { joinText, readNotebook } from "../../tools/course/notebook";
 import { collectErrors, fixture, freePort, gitStatus, hashFiles, launchBrowser, repoRoot, requireCommand, tempDir, tempJupyter } from "./tools";
 
 const lessonsDir = path.join(repoRoot(), "notebooks");

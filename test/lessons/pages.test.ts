@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { courseNotebooks } from "../../src/lessons/main";
+import { courseNotebooks } from "../../tools/course/main";
 import { exportedCourse, type ExportedCourse } from "./course";
 import { formatProblems, measurePage, MIN_SVG_TEXT_PX, VIEWPORT, type PageLayout } from "./layout";
 import { launchBrowser, repoRoot, type Browser } from "./tools";

@@ -20,7 +20,7 @@ export function repoRoot(): string {
 
 /** The source fixtures (not the compiled directory: the .ipynb files are not compiled). */
 export function fixture(name: string): string {
-  return path.join(repoRoot(), "test", "lessons", "fixtures", name);
+  return path.join(repoRoot(), "test", "tools", "course", "fixtures", name);
 }
 
 /**
@@ -37,7 +37,7 @@ export function requireCommand(cmd: string, debianPackage: string): string {
   throw new Error(`${cmd} not found: install the Debian package ${debianPackage} (apt-get install -y --no-install-recommends ${debianPackage})`);
 }
 
-export { freePort } from "../../src/lessons/jupyter-client";
+export { freePort } from "../../tools/course/jupyter-client";
 
 /** A temporary directory removed by the returned function. */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {

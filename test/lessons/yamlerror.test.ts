@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { KernelClient } from "../../src/lessons/jupyter-client";
+import { KernelClient } from "../../tools/course/jupyter-client";
 import { repoRoot } from "./tools";
 
 const pod = (indent: string): string => `apiVersion: v1

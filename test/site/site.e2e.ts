@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, collectErrors, repoRoot, requireCommand } from "../lessons/tools";
-import { runNotebook } from "../../src/lessons/runner";
+import { runNotebook } from "../../tools/course/runner";
 import { serveSite, type SiteServer } from "../../src/siteserver";
 
 // The page-side functions below run in Chromium; these are the few DOM names they use.
@@ -131,6 +131,30 @@ async function runAll(page: Page): Promise<void> {
   await kernelIdle(page);
 }
 
+/** File → New → Notebook on the kubelab kernel (the dialog's preselected kernel), ready to type into. */
+async function newNotebook(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}lab/index.html`);
+  await page.waitForSelector(".jp-DirListing-item", { timeout: 60_000 });
+  await page.click(".lm-MenuBar-itemLabel:text-is('File')");
+  await page.click(".lm-Menu-itemLabel:text-is('New')");
+  await page.click(".lm-Menu-itemLabel:text-is('Notebook')");
+  // JupyterLite asks which kernel a new notebook gets (kubelab's is preselected); the dialog may
+  // take a while to appear, and isVisible() does not wait for it.
+  const select = page.locator(".jp-Dialog button.jp-mod-accept");
+  await select.waitFor({ state: "visible", timeout: 30_000 });
+  assert.match(await page.locator(".jp-Dialog").innerText(), /kubelab \(TypeScript\)/);
+  await select.click();
+  await page.waitForSelector(`${NB} .jp-Cell`);
+  await kernelIdle(page);
+}
+
+/** Type `code` into the last cell and run it (Shift+Enter adds the next cell). */
+async function typeAndRun(page: Page, code: string): Promise<void> {
+  await page.click(`${NB} .jp-Cell:last-child .cm-content`);
+  await page.keyboard.insertText(code);
+  await page.keyboard.press("Shift+Enter");
+}
+
 /** Per code cell of the open notebook: pictures drawn (a Vega chart or an SVG per output). */
 function drawnPictures(page: Page): Promise<number[]> {
   return page.evaluate(
@@ -220,19 +244,7 @@ describe("site (JupyterLite in Chromium)", function () {
   it("runs cells typed into a new notebook on the kubelab kernel", async () => {
     const { page, context, errors } = await freshPage(browser, server);
     try {
-      await page.goto(`${server.url}lab/index.html`);
-      await page.waitForSelector(".jp-DirListing-item", { timeout: 60_000 });
-      await page.click(".lm-MenuBar-itemLabel:text-is('File')");
-      await page.click(".lm-Menu-itemLabel:text-is('New')");
-      await page.click(".lm-Menu-itemLabel:text-is('Notebook')");
-      // JupyterLite asks which kernel a new notebook gets (kubelab's is preselected); the dialog may
-      // take a while to appear, and isVisible() does not wait for it.
-      const select = page.locator(".jp-Dialog button.jp-mod-accept");
-      await select.waitFor({ state: "visible", timeout: 30_000 });
-      assert.match(await page.locator(".jp-Dialog").innerText(), /kubelab \(TypeScript\)/);
-      await select.click();
-      await page.waitForSelector(`${NB} .jp-Cell`);
-      await kernelIdle(page);
+      await newNotebook(page, server.url);
       assert.match((await page.textContent(".jp-KernelName")) ?? "", /kubelab \(TypeScript\)/);
       const cells = [
         [
@@ -262,11 +274,7 @@ describe("site (JupyterLite in Chromium)", function () {
         'cluster.scale("deployment/web", 6).settle();\ncluster.endpoints("web")',
         "undefinedName + 1",
       ];
-      for (const code of cells) {
-        await page.click(`${NB} .jp-Cell:last-child .cm-content`);
-        await page.keyboard.insertText(code);
-        await page.keyboard.press("Shift+Enter");
-      }
+      for (const code of cells) await typeAndRun(page, code);
       await page.waitForFunction(
         (nb) => [...document.querySelectorAll(`${nb} .jp-CodeCell .jp-InputArea-prompt`)].filter((p) => /\[\d+\]/.test(p.textContent ?? "")).length >= 4,
         NB,
@@ -290,6 +298,45 @@ describe("site (JupyterLite in Chromium)", function () {
       const err = got[3]!.outputs.find((o) => o.output_type === "error");
       assert.equal(err?.ename, "TSError");
       assert.match(String(err?.evalue), /In\[4\]:1:1 TS(2304|2552): Cannot find name 'undefinedName'/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("Kernel → Interrupt stops a long settle() in the browser; the cluster is kept and finishes on the next settle()", async () => {
+    const { page, context, errors } = await freshPage(browser, server);
+    try {
+      await newNotebook(page, server.url);
+      await typeAndRun(
+        page,
+        [
+          'import { Cluster } from "kubelab";',
+          'const big = new Cluster({ nodes: 20, seed: 3, clusterCIDR: "10.0.0.0/8", nodeResources: { pods: 250 } });',
+          'big.kubectl("create deployment web --image=nginx:1.27 --replicas=3000").exitCode',
+        ].join("\n"),
+      );
+      await page.waitForFunction((nb) => [...document.querySelectorAll(`${nb} .jp-CodeCell .jp-InputArea-prompt`)].some((p) => /\[1\]/.test(p.textContent ?? "")), NB, { timeout: 120_000 });
+      await kernelIdle(page);
+      // Starting 3,000 pods takes seconds: wait until the cell is running ([*]), then interrupt through the menu.
+      await typeAndRun(page, 'big.settle();\n"settled"');
+      await page.waitForFunction((nb) => [...document.querySelectorAll(`${nb} .jp-CodeCell .jp-InputArea-prompt`)].some((p) => /\[\*\]/.test(p.textContent ?? "")), NB, { timeout: 60_000 });
+      await page.waitForTimeout(1000);
+      await page.click(".lm-MenuBar-itemLabel:text-is('Kernel')");
+      await page.click(".lm-Menu-itemLabel:text-is('Interrupt Kernel')");
+      await kernelIdle(page);
+      let got = await modelCells(page);
+      assert.equal(got[0]!.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"], "0", "kubectl create deployment succeeded");
+      const stopped = got[1]!.outputs.find((o) => o.output_type === "error");
+      assert.equal(stopped?.ename, "KeyboardInterrupt", "the settle() cell ends with KeyboardInterrupt, not its result");
+      await typeAndRun(page, 'big.settle();\nbig.pods({ selector: { app: "web" } }).filter((p) => p.status?.phase === "Running").length');
+      await page.waitForFunction((nb) => [...document.querySelectorAll(`${nb} .jp-CodeCell .jp-InputArea-prompt`)].filter((p) => /\[\d+\]/.test(p.textContent ?? "")).length >= 3, NB, { timeout: 240_000 });
+      await kernelIdle(page);
+      got = await modelCells(page);
+      const errs = got[2]!.outputs.filter((o) => o.output_type === "error");
+      assert.deepEqual(errs, [], "the cluster is still usable after the interrupt");
+      // Stopped between two tasks, the simulation resumes intact: every replica runs.
+      assert.equal(got[2]!.outputs.find((o) => o.output_type === "execute_result")?.data?.["text/plain"], "3000");
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

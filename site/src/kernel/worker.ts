@@ -9,6 +9,7 @@ import { inspect } from "node-inspect-extracted";
 import * as kubelab from "kubelab";
 import { provideDatasets } from "../../../src/platform/files.browser";
 import { LineMap } from "../../../kernel/sourcemap";
+import { INTERRUPT_HOST, type InterruptHost } from "../../../src/sim/interrupt";
 import type { ErrorContent, FromWorker, MimeBundle, ToWorker } from "./protocol";
 import { TypeChecker } from "./typecheck";
 
@@ -98,6 +99,10 @@ function checkInterrupt(): void {
     throw new KeyboardInterrupt("Execution interrupted");
   }
 }
+// settle(), advance() and traffic() poll this between two steps, so an interrupt stops them where the
+// simulation is consistent (a worker has no signal that could cut them anywhere else).
+const interruptHost: InterruptHost = { poll: checkInterrupt, enter() {}, leave() {} };
+(globalThis as { [INTERRUPT_HOST]?: InterruptHost })[INTERRUPT_HOST] = interruptHost;
 
 // ---------------------------------------------------------------- compiling a cell
 const modules: Record<string, unknown> = { kubelab };

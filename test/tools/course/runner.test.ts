@@ -7,11 +7,11 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LessonError, runNotebook } from "../../src/lessons/runner";
-import { KernelDiedError, liveKernels } from "../../src/lessons/jupyter-client";
-import { exportNotebooks, main } from "../../src/lessons/main";
-import { joinText, type CodeCell, type Notebook } from "../../src/lessons/notebook";
-import { fixture, hashFiles, repoRoot, tempDir } from "./tools";
+import { LessonError, runNotebook } from "../../../tools/course/runner";
+import { KernelDiedError, liveKernels } from "../../../tools/course/jupyter-client";
+import { exportNotebooks, main } from "../../../tools/course/main";
+import { joinText, type CodeCell, type Notebook } from "../../../tools/course/notebook";
+import { fixture, hashFiles, repoRoot, tempDir } from "../../lessons/tools";
 
 const code = (nb: Notebook, id: string): CodeCell => {
   const c = nb.cells.find((x) => x.id === id);
@@ -19,7 +19,7 @@ const code = (nb: Notebook, id: string): CodeCell => {
   return c;
 };
 
-describe("lessons: runner on the kubelab kernel", function () {
+describe("course: runner on the kubelab kernel", function () {
   this.timeout(120_000);
   const fixtures = path.dirname(fixture("pass.ipynb"));
   const hashesBefore = hashFiles(fixtures);

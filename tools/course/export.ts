@@ -9,7 +9,7 @@ import { renderMarkdown } from "./markdown";
 import { joinText, type NotebookCell, type MimeData, type Notebook, type Output } from "./notebook";
 import { sanitizeMarkup } from "./sanitize";
 import { stripAnsi } from "./text";
-import { escapeText as escapeHtml } from "../render/escape";
+import { escapeText as escapeHtml } from "../../src/render/escape";
 import { PAGE_CSS, EMBED_SCRIPT } from "./assets";
 
 /** A link to another page of the course. */

@@ -1,62 +1,70 @@
 /**
- * The pure parts of the lesson export: markdown → HTML, markup sanitising, IOPub → nbformat outputs, and
- * the page/index builders. Table-driven; no kernel, no browser.
+ * The pure parts of the lesson export: markdown → HTML (markdown-it), markup sanitising (sanitize-html),
+ * IOPub → nbformat outputs, and the page/index builders. Table-driven; no kernel, no browser.
  */
 import * as assert from "node:assert/strict";
-import { renderMarkdown } from "../../src/lessons/markdown";
-import { sanitizeMarkup } from "../../src/lessons/sanitize";
-import { OutputCollector } from "../../src/lessons/outputs";
-import { indexHtml, learningGoals, notebookHtml, notebookTitle, pageHref } from "../../src/lessons/export";
-import { parseNotebook, type Notebook, type Output } from "../../src/lessons/notebook";
-import { stripAnsi } from "../../src/lessons/text";
-import type { Message } from "../../kernel/wire";
+import { renderMarkdown } from "../../../tools/course/markdown";
+import { sanitizeMarkup } from "../../../tools/course/sanitize";
+import { OutputCollector } from "../../../tools/course/outputs";
+import { indexHtml, learningGoals, notebookHtml, notebookTitle, pageHref } from "../../../tools/course/export";
+import { parseNotebook, type Notebook, type Output } from "../../../tools/course/notebook";
+import { stripAnsi } from "../../../tools/course/text";
+import type { Message } from "../../../kernel/wire";
 
 const md = (src: string): string => renderMarkdown(src, { rewriteHref: pageHref });
 
-describe("lessons: markdown", () => {
+describe("course: markdown (markdown-it)", () => {
   const cases: [string, string, string][] = [
     ["ATX headings with ids", "# Services\n## Try *it* ##", '<h1 id="services">Services</h1>\n<h2 id="try-it">Try <em>it</em></h2>'],
     ["setext headings", "Title\n=====\nSub\n---", '<h1 id="title">Title</h1>\n<h2 id="sub">Sub</h2>'],
     ["duplicate heading ids get a suffix", "# A\n# A", '<h1 id="a">A</h1>\n<h1 id="a-1">A</h1>'],
     ["paragraphs and soft breaks", "one\ntwo\n\nthree", "<p>one\ntwo</p>\n<p>three</p>"],
-    ["hard breaks", "a  \nb\\\nc", "<p>a<br>\nb<br>\nc</p>"],
-    ["emphasis and strong", "*a* _b_ **c** __d__ ***e*** ~~f~~", "<p><em>a</em> <em>b</em> <strong>c</strong> <strong>d</strong> <strong><em>e</em></strong> <del>f</del></p>"],
+    ["hard breaks", "a  \nb\\\nc", "<p>a<br />\nb<br />\nc</p>"],
+    ["emphasis and strong", "*a* _b_ **c** __d__ ***e*** ~~f~~", "<p><em>a</em> <em>b</em> <strong>c</strong> <strong>d</strong> <em><strong>e</strong></em> <s>f</s></p>"],
     ["intraword underscores and spaced stars stay literal", "KUBE_SVC_X snake_case 2 * 3 * 4", "<p>KUBE_SVC_X snake_case 2 * 3 * 4</p>"],
     ["code spans keep markup and escape HTML", "`a*b*<i>` ``x ` y``", "<p><code>a*b*&lt;i&gt;</code> <code>x ` y</code></p>"],
     ["backslash escapes", "\\*not em\\* \\[x\\]", "<p>*not em* [x]</p>"],
     ["fenced code with language, escaped", "```ts\nif (a < b && c) {}\n```", '<pre><code class="language-ts">if (a &lt; b &amp;&amp; c) {}\n</code></pre>'],
-    ["tilde fence, unclosed runs to the end", "~~~\nx\n", "<pre><code>x\n\n</code></pre>"],
+    ["tilde fence, unclosed runs to the end", "~~~\nx\n", "<pre><code>x\n</code></pre>"],
     ["indented code", "    $ kubectl get pods\n    NAME", "<pre><code>$ kubectl get pods\nNAME\n</code></pre>"],
-    ["tight bullet list with nesting", "- a\n- b\n  - c\n- d", "<ul>\n<li>a</li>\n<li>b\n<ul>\n<li>c</li>\n</ul></li>\n<li>d</li>\n</ul>"],
-    ["loose list", "- a\n\n- b", "<ul>\n<li><p>a</p></li>\n<li><p>b</p></li>\n</ul>"],
+    ["tight bullet list with nesting", "- a\n- b\n  - c\n- d", "<ul>\n<li>a</li>\n<li>b\n<ul>\n<li>c</li>\n</ul>\n</li>\n<li>d</li>\n</ul>"],
+    ["loose list", "- a\n\n- b", "<ul>\n<li>\n<p>a</p>\n</li>\n<li>\n<p>b</p>\n</li>\n</ul>"],
     ["ordered list with start", "3. x\n4. y", '<ol start="3">\n<li>x</li>\n<li>y</li>\n</ol>'],
-    ["task list", "- [ ] todo\n- [x] done", '<ul>\n<li><input type="checkbox" disabled> todo</li>\n<li><input type="checkbox" disabled checked> done</li>\n</ul>'],
     ["list after a paragraph", "Goals:\n- one\n- two", "<p>Goals:</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"],
     ["links, titles and rewritten notebook links", '[k8s](https://kubernetes.io "docs") [next](02-services.ipynb#goals)', '<p><a href="https://kubernetes.io" title="docs">k8s</a> <a href="02-services.html#goals">next</a></p>'],
-    ["javascript: links are dropped", "[x](javascript:alert(1))", "<p>x</p>"],
-    ["images and autolinks", "![a *b*](pic.png) <https://x.io/p>", '<p><img src="pic.png" alt="a b"> <a href="https://x.io/p">https://x.io/p</a></p>'],
-    ["tables with alignment", "| a | b |\n|:-|-:|\n| `1` | **2** |", '<table>\n<thead>\n<tr><th style="text-align: left">a</th><th style="text-align: right">b</th></tr>\n</thead>\n<tbody>\n<tr><td style="text-align: left"><code>1</code></td><td style="text-align: right"><strong>2</strong></td></tr>\n</tbody>\n</table>'],
+    ["javascript: links stay text", "[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"],
+    ["images and autolinks", "![a *b*](pic.png) <https://x.io/p>", '<p><img src="pic.png" alt="a b" /> <a href="https://x.io/p">https://x.io/p</a></p>'],
+    ["tables with alignment", "| a | b |\n|:-|-:|\n| `1` | **2** |", '<table>\n<thead>\n<tr>\n<th style="text-align:left">a</th>\n<th style="text-align:right">b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td style="text-align:left"><code>1</code></td>\n<td style="text-align:right"><strong>2</strong></td>\n</tr>\n</tbody>\n</table>'],
     ["blockquote with lazy continuation and a list", "> note **x**\nlazy\n> - y", "<blockquote>\n<p>note <strong>x</strong>\nlazy</p>\n<ul>\n<li>y</li>\n</ul>\n</blockquote>"],
-    ["thematic break", "a\n\n***\n\nb", "<p>a</p>\n<hr>\n<p>b</p>"],
-    ["raw HTML is escaped", '<script>alert(1)</script> <img src=x onerror="y">', "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=&quot;y&quot;&gt;</p>"],
-    ["a few harmless tags pass, entities stay", "<kbd>Shift</kbd>+<kbd>Enter</kbd> &amp; &copy; a & b", "<p><kbd>Shift</kbd>+<kbd>Enter</kbd> &amp; &copy; a &amp; b</p>"],
-    ["details/summary blocks for hints", "<details>\n<summary>Hint: *scale*</summary>\n\nUse `scale`.\n\n</details>", "<details>\n<summary>Hint: <em>scale</em></summary>\n<p>Use <code>scale</code>.</p>\n</details>"],
+    ["thematic break", "a\n\n***\n\nb", "<p>a</p>\n<hr />\n<p>b</p>"],
+    ["scripts show as text, event handlers are dropped", '<script>alert(1)</script> <img src=x onerror="y">', '&lt;script&gt;alert(1)&lt;/script&gt; <img src="x" />'],
+    [
+      "raw HTML: unsafe URLs, handlers and styles are dropped, unknown tags show as text",
+      'a <a href="javascript:x" onclick="y">l</a> <a href=" jav&#x09;ascript:x">w</a> <span style="color:red">s</span> <iframe src="https://e"></iframe> <img src="javascript:x">',
+      "<p>a <a>l</a> <a>w</a> <span>s</span> &lt;iframe&gt;&lt;/iframe&gt; <img /></p>",
+    ],
+    ["harmless tags pass, entities are kept", "<kbd>Shift</kbd>+<kbd>Enter</kbd> &amp; &copy; a & b", "<p><kbd>Shift</kbd>+<kbd>Enter</kbd> &amp; © a &amp; b</p>"],
+    ["details/summary blocks for hints", "<details>\n<summary>Hint</summary>\n\nUse `scale`.\n\n</details>", "<details>\n<summary>Hint</summary>\n<p>Use <code>scale</code>.</p>\n</details>"],
   ];
   for (const [name, input, want] of cases) {
     it(name, () => assert.equal(md(input), want));
   }
 });
 
-describe("lessons: sanitising inline SVG and HTML", () => {
+describe("course: sanitising inline SVG and HTML (sanitize-html)", () => {
   const cases: [string, string, string, string?][] = [
-    ["script elements", '<svg><script>alert(1)</script><g/></svg>', "<svg><g/></svg>"],
-    ["spliced script tags", "<svg><scr<script></script>ipt>x()</script></svg>", "<svg></svg>"],
-    ["event handlers, any case and quoting", `<svg onload="a()"><rect ONCLICK='b()' onmouseover=c() width="1"/></svg>`, '<svg><rect width="1"/></svg>'],
-    ["javascript: links", '<svg><a href="javascript:x()"><text>t</text></a><a xlink:href=" jav&#x09;ascript:x"/></svg>', "<svg><a><text>t</text></a><a/></svg>"],
-    ["remote images", '<svg><image href="https://evil.example/x.png" width="5"/></svg>', '<svg><image width="5"/></svg>'],
-    ["xml prolog and doctype", '<?xml version="1.0"?><!DOCTYPE svg><svg/>', "<svg/>"],
-    ["ids are prefixed with their references", '<svg><marker id="m"/><path marker-end="url(#m)"/><use href="#m"/><style>.a{fill:url(#m)}</style></svg>', '<svg><marker id="p-m"/><path marker-end="url(#p-m)"/><use href="#p-m"/><style>.a{fill:url(#p-m)}</style></svg>', "p-"],
-    ["quoted '>' in attributes does not end the tag early", '<svg><text data-x="a>b" onclick="x()">t</text></svg>', '<svg><text data-x="a>b">t</text></svg>'],
+    ["script elements", '<svg><script>alert(1)</script><g/></svg>', "<svg><g></g></svg>"],
+    ["spliced script tags leave only inert text", "<svg><scr<script></script>ipt>x()</script></svg>", "<svg>ipt&gt;x()</svg>"],
+    ["event handlers, any case and quoting", `<svg onload="a()"><rect ONCLICK='b()' onmouseover=c() width="1"/></svg>`, '<svg><rect width="1"></rect></svg>'],
+    ["javascript: links", '<svg><a href="javascript:x()"><text>t</text></a><a xlink:href=" jav&#x09;ascript:x"/></svg>', "<svg><a><text>t</text></a><a></a></svg>"],
+    ["remote images and references", '<svg><image href="https://evil.example/x.png" width="5"/><use href="https://evil.example/s.svg#a"/><use href="//evil.example/s.svg#a"/></svg><img src="https://evil.example/p.png">', '<svg><image width="5"></image><use></use><use></use></svg><img />'],
+    ["inline images stay", '<img src="data:image/png;base64,AA==">', '<img src="data:image/png;base64,AA==" />'],
+    ["styles that fetch are dropped, others kept as written", '<div style="background:url(https://e/x.png)">a</div><div style="color:red;">b</div><svg><path style="fill:url(#g)" d=""/></svg>', '<div>a</div><div style="color:red;">b</div><svg><path style="fill:url(#g)" d=""></path></svg>'],
+    ["frames, objects, forms and style elements are removed", '<iframe src="x"></iframe><object data="x"></object><embed src="x"><form action="javascript:x"><input></form><style>body{display:none}</style><p>ok</p>', "<p>ok</p>"],
+    ["xml prolog and doctype", '<?xml version="1.0"?><!DOCTYPE svg><svg/>', "<svg></svg>"],
+    ["ids are prefixed with their references", '<svg><path marker-end="url(#m)"/><marker id="m"/><use href="#m"/><use href="#elsewhere"/></svg>', '<svg><path marker-end="url(#p-m)"></path><marker id="p-m"></marker><use href="#p-m"></use><use href="#elsewhere"></use></svg>', "p-"],
+    ["quoted '>' in attributes does not end the tag early", '<svg><text data-x="a>b" onclick="x()">t</text></svg>', '<svg><text data-x="a&gt;b">t</text></svg>'],
+    ["SVG attribute case is kept", '<svg viewBox="0 0 1 1"><clipPath clipPathUnits="userSpaceOnUse"/></svg>', '<svg viewBox="0 0 1 1"><clippath clipPathUnits="userSpaceOnUse"></clippath></svg>'],
   ];
   for (const [name, input, want, prefix] of cases) {
     it(name, () => assert.equal(sanitizeMarkup(input, prefix === undefined ? {} : { idPrefix: prefix }), want));
@@ -67,7 +75,7 @@ function msg(type: string, content: Record<string, unknown>): Message {
   return { identities: [], header: { msg_id: "m", session: "s", username: "u", date: "", msg_type: type, version: "5.3" }, parent_header: {}, metadata: {}, content, buffers: [] };
 }
 
-describe("lessons: IOPub messages → nbformat outputs", () => {
+describe("course: IOPub messages → nbformat outputs", () => {
   it("coalesces streams, keeps the execution count, and updates displays across cells", () => {
     const sink = new OutputCollector();
     const cell1: Output[] = [];
@@ -118,7 +126,7 @@ function nb(cells: Notebook["cells"]): Notebook {
   return { nbformat: 4, nbformat_minor: 5, metadata: {}, cells };
 }
 
-describe("lessons: pages", () => {
+describe("course: pages", () => {
   const spec = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "bar", data: { values: [{ a: 1 }] }, encoding: { x: { field: "a", type: "quantitative" } } };
   const vega = { vega: "/*vega*/", vegaLite: "/*vl*/", vegaEmbed: "/*embed </script> <!-- */" };
   const executed = nb([
@@ -153,7 +161,7 @@ describe("lessons: pages", () => {
 
   it("picks the richest MIME type per output", () => {
     assert.match(page, /<div class="kl-chart"><div class="kl-vega" data-spec="cell-c1-o2-spec" data-mode="vega-lite"><\/div><div class="kl-fallback"><div class="kl-svg"><svg id="cell-c1-o2-s"><rect/);
-    assert.match(page, /Out \[3\]:<\/div><div class="kl-output-body"><div class="kl-svg"><svg><g\/><\/svg><\/div>/);
+    assert.match(page, /Out \[3\]:<\/div><div class="kl-output-body"><div class="kl-svg"><svg><g><\/g><\/svg><\/div>/);
     assert.ok(!page.includes("sequenceDiagram"), "mermaid is ignored when an SVG is present");
     assert.match(page, /<div class="kl-html"><table><tr><td>1<\/td><\/tr><\/table><\/div>/);
     assert.match(page, /<pre class="kl-text">only text<\/pre>/);

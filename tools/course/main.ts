@@ -4,7 +4,7 @@
  * calls {@link exportNotebooks} for any notebooks.
  *
  * ```sh
- * node dist/src/lessons/main.js [--out DIR] [--timeout SECONDS] [NOTEBOOK…]
+ * node dist/tools/course/main.js [--out DIR] [--timeout SECONDS] [NOTEBOOK…]
  * ```
  */
 import * as fs from "node:fs";
@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { indexHtml, learningGoals, notebookHtml, notebookTitle, type IndexEntry, type PageLink } from "./export";
 import { notebookJson, readNotebook, type Notebook } from "./notebook";
 import { LessonError, executeNotebook, type RunOptions } from "./runner";
-import { findPackageRoot } from "../packageroot";
+import { findPackageRoot } from "../../src/packageroot";
 
 /** Options of {@link exportNotebooks}. */
 export interface ExportOptions extends Omit<RunOptions, "position"> {
