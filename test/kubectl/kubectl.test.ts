@@ -277,6 +277,8 @@ describe("kubectl label, annotate, rollout history, describe deployment: as each
     [32, "rollout history deployment/web --revision=0", "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n"],
     [32, "rollout history deployment/web --revision=3", "error: unable to find the specified revision"],
     [32, "rollout history deployment/web --revision=-1", "error: revision must be a positive integer: -1"],
+    [32, "create configmap cfg --from-literal=a=2", 'error: failed to create configmap: configmaps "cfg" already exists'],
+    [20, "create configmap cfg --from-literal=a=2", 'Error from server (AlreadyExists): configmaps "cfg" already exists'],
   ];
   const setUp = (minor: number): Cluster => {
     const c = new Cluster({ nodes: 1, seed: 2 });
@@ -287,6 +289,7 @@ describe("kubectl label, annotate, rollout history, describe deployment: as each
     c.settle();
     c.kubectl("label deployment web tier=frontend");
     c.kubectl("annotate deployment web owner=alice");
+    c.kubectl("create configmap cfg --from-literal=a=1");
     return c;
   };
   for (const [minor, command, want] of cases) {

@@ -166,6 +166,7 @@ describe("real kubectl against kubelab serve = cluster.kubectl (the oracle)", fu
             cellLine: () => `get pods -o 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}'`,
           },
           { args: () => ["create", "configmap", "cfg", "--from-literal=a=1", "--from-literal=b=two"] },
+          { args: () => ["create", "configmap", "cfg", "--from-literal=a=1"] },
           { args: () => ["get", "configmaps"] },
         ];
         const mismatches: string[] = [];
