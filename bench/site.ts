@@ -11,8 +11,7 @@ import { runNotebook } from "../tools/course/runner";
 import { findPackageRoot } from "../src/packageroot";
 import { serveSite } from "../src/siteserver";
 import { CHROMIUM_ARGS } from "../test/lessons/tools";
-
-declare const document: { querySelector(s: string): { textContent: string | null } | null };
+import { kernelIdle } from "../test/site/lab";
 
 async function bench(): Promise<void> {
   const root = findPackageRoot(__dirname);
@@ -30,7 +29,7 @@ async function bench(): Promise<void> {
     const page = await context.newPage();
     server.resetCounter();
     await page.goto(`${server.url}lab/index.html?path=${lesson}`);
-    await page.waitForFunction(() => /\| Idle/.test(document.querySelector(".jp-StatusBar-Component")?.textContent ?? ""), null, { timeout: 120_000 });
+    await kernelIdle(page, 120_000);
     const ready = await page.evaluate(() => performance.now());
     await page.waitForTimeout(1000); // late requests (fonts, icons)
     console.log(`bytes to open ${lesson} (gzip):  ${(server.bytesSent() / 1e6).toFixed(2)} MB (aim ≤ 6 MB)`);

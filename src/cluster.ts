@@ -35,10 +35,10 @@ import { Rest } from "./kubectl/rest";
 import { deleteRef, getRef, listKind, scaleRef } from "./kubectl/verbs";
 import { DataPathAdapter, type Source, type Target, type TrafficOptions } from "./network";
 import type { KubeProxy } from "./proxy/kubeproxy";
-import { installRenderers, type TableView } from "./render";
+import type { TableView } from "./render";
 import { EPOCH_MS, SimContext } from "./sim/context";
 import type { Trace, TraceView } from "./sim/trace";
-import { ClusterDNS, NodeView, Packet, ServiceEndpoints, Traffic } from "./views";
+import { ClusterDNS, NodeView, Packet, ServiceEndpoints, Traffic, installTraceDisplay } from "./views";
 
 export type { ClusterConfig, ClusterOptions } from "./config";
 
@@ -73,7 +73,7 @@ export class Cluster {
     this.ctx = new SimContext(config.seed);
     this.ctx.trace.enabled = opts.trace ?? true;
     this.api = new ApiServer(this.ctx, { serviceCIDR: config.serviceCIDR });
-    installRenderers();
+    installTraceDisplay();
     const started = bootstrap(this.ctx, this.api, config, nodes);
     ({ kubelets: this.kubelets, nodeIPs: this.nodeIPs, kubeProxy: this.kubeProxy, coredns: this.coredns } = started);
     this.dns = new ClusterDNS(

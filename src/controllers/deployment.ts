@@ -230,7 +230,7 @@ export class DeploymentController {
         ...(d.spec.minReadySeconds ? { minReadySeconds: d.spec.minReadySeconds } : {}),
       },
     };
-    const created = this.api.create(DEPLOYMENT_CONTROLLER, rs, { admitted: !this.api.admit(rs).length });
+    const created = this.api.create(DEPLOYMENT_CONTROLLER, rs);
     if (replicas > 0) this.api.events.record({ component: DEPLOYMENT_CONTROLLER }, d, "Normal", "ScalingReplicaSet", `Scaled up replica set ${created.metadata.name} from 0 to ${replicas}`);
     return created;
   }

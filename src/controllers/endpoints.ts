@@ -114,7 +114,7 @@ export class EndpointsController {
     };
     const old = this.api.get("Endpoints", svc.metadata.namespace, svc.metadata.name!);
     const over = (e: DeepReadonly<Endpoints>): string => e.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? "";
-    if (!old) this.api.create(ENDPOINTS_CONTROLLER, ep, { admitted: !this.api.admit(ep).length });
+    if (!old) this.api.create(ENDPOINTS_CONTROLLER, ep);
     else if (!sameSubsets(old.subsets ?? [], subsets) || over(old) !== over(ep)) this.api.update(ENDPOINTS_CONTROLLER, ep, { admitted: true });
   }
 

@@ -154,7 +154,7 @@ export class EndpointSliceController {
     for (const w of writes) {
       if (!w.old) {
         const slice = this.sliceFor(svc, labels, w.ports, w.endpoints);
-        this.api.create(ENDPOINTSLICE_CONTROLLER, slice, { admitted: !this.api.admit(slice).length });
+        this.api.create(ENDPOINTSLICE_CONTROLLER, slice);
       } else if (
         !sameEndpoints(w.old.endpoints, w.endpoints) ||
         this.portsKeyOf(w.old) !== portsKey(w.ports) ||

@@ -74,4 +74,3 @@ export { topologyBundle, type TopologyInput } from "./topology";
 export { flowBundle, flowSvg, flowText, type FlowModel, type FlowSection, type FlowStep, type FlowPill, type Tone } from "./flow";
 export { resolverBundle, resolverModel, searchOrder, type ResolverWalkView, type ResolverQueryView } from "./resolver";
 export { packetBundle, packetModel, type PacketContext, type LoadBalancerView } from "./packet";
-export { installRenderers } from "./install";

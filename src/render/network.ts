@@ -7,24 +7,10 @@
  */
 import type { TableBundle } from "./bundle";
 import { preBundle, TableView, type Cell, type Column, type Table } from "./table";
+import type { IptablesRow } from "../proxy/iptables/proxier";
 
-/** One iptables rule as a row: `-A <chain> <matches> -j <target>` in table `table`. */
-export interface IptablesTableRow {
-  table: string;
-  chain: string;
-  /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
-  ruleNumber: number;
-  /** The match part, e.g. `-m statistic --mode random --probability 0.3333333333`. */
-  matches: string;
-  /** The jump target, e.g. `KUBE-SEP-…`, `DNAT --to-destination 10.244.1.5:8080`. */
-  target: string;
-  /** The `-m comment --comment` text (user-originated: service and port names). */
-  comment?: string;
-  /** The statistic match probability, if any. */
-  probability?: number;
-  /** Share of the chain's incoming traffic that takes this rule (probabilities multiplied through). */
-  effectiveShare?: number;
-}
+/** One iptables rule as a row (kube-proxy's {@link IptablesRow}): the fields the table shows. */
+export type IptablesTableRow = Pick<IptablesRow, "table" | "chain" | "ruleNumber" | "matches" | "target" | "comment" | "probability" | "effectiveShare">;
 
 /**
  * kube-proxy prints probabilities with `%0.10f`; no probability prints `<none>`.

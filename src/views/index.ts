@@ -11,3 +11,4 @@ export * from "./endpoints";
 export * from "./node";
 export * from "./dns";
 export * from "./traffic";
+export * from "./trace";

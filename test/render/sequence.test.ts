@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { TraceView, type TraceEvent } from "../../src/sim/trace";
 import {
-  installRenderers,
   sequenceBundle,
   sequenceModel,
   foldEvents,
@@ -9,6 +8,7 @@ import {
   headLines,
 } from "../../src/render";
 import { deploymentTrace, longTrace } from "./fixtures";
+import { installTraceDisplay } from "../../src/views/trace";
 
 function count(s: string, re: RegExp): number {
   return (s.match(re) ?? []).length;
@@ -194,9 +194,9 @@ describe("render/sequence: diagrams of the trace", () => {
     assert.match(empty["text/plain"], /No events\./);
   });
 
-  it("installRenderers makes TraceView display as a sequence diagram (idempotent)", () => {
-    installRenderers();
-    installRenderers();
+  it("installTraceDisplay makes TraceView display as a sequence diagram (idempotent)", () => {
+    installTraceDisplay();
+    installTraceDisplay();
     const view = new TraceView(deploymentTrace(1));
     const bundle = (view as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]!();
     assert.match(String(bundle["image/svg+xml"]), /^<svg /);

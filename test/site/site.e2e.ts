@@ -13,6 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { CHROMIUM_ARGS, collectErrors, repoRoot, requireCommand } from "../lessons/tools";
 import { runNotebook } from "../../tools/course/runner";
 import { serveSite, type SiteServer } from "../../src/siteserver";
+import { kernelIdle } from "./lab";
 
 // The page-side functions below run in Chromium; these are the few DOM names they use.
 interface DomNode {
@@ -92,10 +93,6 @@ async function freshPage(browser: Browser, site: SiteServer): Promise<{ page: Pa
   return { page, context, errors: collectErrors(page), offsite };
 }
 
-async function kernelIdle(page: Page): Promise<void> {
-  // The kernel's status item in JupyterLab 4's status bar reads "kubelab (TypeScript) | Idle".
-  await page.waitForFunction(() => [...document.querySelectorAll(".jp-StatusBar-Left .jp-StatusBar-TextItem")].some((e) => /\| Idle$/.test(e.textContent ?? "")), null, { timeout: 60_000 });
-}
 
 async function openLesson(page: Page, base: string, file: string): Promise<void> {
   await page.goto(`${base}lab/index.html?path=${file}`);

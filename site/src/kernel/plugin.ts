@@ -19,9 +19,41 @@ interface Pending {
   onMessage: (m: FromWorker) => void;
 }
 
+/** A started worker: its interrupt flag, and the banner it sends once it has loaded. */
+interface LaunchedWorker {
+  worker: Worker;
+  irq: Int32Array | null;
+  ready: Promise<string>;
+  /** Where the worker's other messages go (set by the kernel that adopts it). */
+  route: (m: Exclude<FromWorker, { type: "ready" }>) => void;
+}
+
+function launchWorker(): LaunchedWorker {
+  const worker = new Worker(URLExt.join(PageConfig.getOption("fullStaticUrl"), "kubelab-kernel.js"));
+  const irq = globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  const launched: LaunchedWorker = { worker, irq, ready: Promise.resolve(""), route: () => {} };
+  launched.ready = new Promise((resolve, reject) => {
+    worker.onerror = (ev) => reject(new Error(`the kubelab kernel worker failed to start: ${ev.message}`));
+    worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+      if (ev.data.type === "ready") resolve(ev.data.banner);
+      else launched.route(ev.data);
+    };
+  });
+  launched.ready.catch(() => {}); // a spare nobody adopts must not report an unhandled rejection
+  const init: ToWorker = { type: "init", irq: irq ? (irq.buffer as SharedArrayBuffer) : null };
+  worker.postMessage(init);
+  return launched;
+}
+
+/**
+ * A worker started while JupyterLab is still loading, so the first kernel does not wait for the
+ * worker's 6 MB script (TypeScript and the simulation) to download and compile.
+ */
+let spare: LaunchedWorker | undefined;
+
 export class KubelabKernel extends BaseKernel {
   private worker!: Worker;
-  private readonly irq: Int32Array | null = globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  private irq: Int32Array | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private banner = "";
@@ -34,21 +66,14 @@ export class KubelabKernel extends BaseKernel {
   }
 
   private startWorker(): void {
-    const url = URLExt.join(PageConfig.getOption("fullStaticUrl"), "kubelab-kernel.js");
-    this.worker = new Worker(url);
-    this.workerReady = new Promise((resolve, reject) => {
-      this.worker.onerror = (ev) => reject(new Error(`the kubelab kernel worker failed to start: ${ev.message}`));
-      this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
-        const m = ev.data;
-        if (m.type === "ready") {
-          this.banner = m.banner;
-          resolve();
-          return;
-        }
-        this.pending.get(m.id)?.onMessage(m);
-      };
+    const launched = spare ?? launchWorker();
+    spare = undefined;
+    this.worker = launched.worker;
+    this.irq = launched.irq;
+    launched.route = (m) => this.pending.get(m.id)?.onMessage(m);
+    this.workerReady = launched.ready.then((banner) => {
+      this.banner = banner;
     });
-    this.post({ type: "init", irq: this.irq ? (this.irq.buffer as SharedArrayBuffer) : null });
   }
 
   private post(m: ToWorker): void {
@@ -201,6 +226,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IKernelSpecs, IKernelClient],
   activate: (_app, specs: IKernelSpecs, client: IKernelClient) => {
+    spare = launchWorker();
     const logo = URLExt.join(PageConfig.getOption("fullStaticUrl"), "kubelab-logo-64x64.png");
     specs.register({
       spec: {

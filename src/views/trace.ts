@@ -1,12 +1,14 @@
 /**
- * Wires the renderers into the simulation's display hooks, so `sim/` never imports `render/`.
+ * How a trace displays: as a sequence diagram. The trace is simulation state (`sim/`), which must
+ * not import `render/`, so it offers one display hook and this view installs the diagram into it —
+ * the only hook; every other view is a class of this folder that calls `render/` itself.
  */
+import { sequenceBundle, type SequenceOptions } from "../render/sequence";
 import { setTraceRenderer, type TraceView } from "../sim/trace";
-import { sequenceBundle, type SequenceOptions } from "./sequence";
 
 let installed = false;
 
-/** Options the trace renderer uses for every diagram (change with {@link installRenderers}). */
+/** Options the trace renderer uses for every diagram (change with {@link installTraceDisplay}). */
 const traceOptions: SequenceOptions = {};
 
 /**
@@ -15,11 +17,11 @@ const traceOptions: SequenceOptions = {};
  *
  * @example
  * ```ts
- * installRenderers();
+ * installTraceDisplay();
  * cluster.trace[Symbol.for("Jupyter.display")]()["image/svg+xml"]; // "<svg …"
  * ```
  */
-export function installRenderers(opts: SequenceOptions = {}): void {
+export function installTraceDisplay(opts: SequenceOptions = {}): void {
   Object.assign(traceOptions, opts);
   if (installed) return;
   installed = true;
