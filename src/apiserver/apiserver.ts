@@ -83,6 +83,9 @@ export interface BatchReservations {
 
 /** Milliseconds between an etcd write and its watch notifications reaching clients. */
 export const WATCH_LATENCY_MS = 1;
+/** Kinds whose registry strategy sets metadata.generation (apps/v1 workloads and EndpointSlices, in Kubernetes 1.32). */
+const HAS_GENERATION: ReadonlySet<string> = new Set(["Deployment", "ReplicaSet", "EndpointSlice"]);
+
 /** Above this many instances, a fan-out is traced as one event to `name@*` (see WatchOptions.instances). */
 export const TRACE_FANOUT_LIMIT = 50;
 
@@ -385,7 +388,10 @@ export class ApiServer {
     const m = obj.metadata;
     m.uid = opts.uid ?? this.ctx.rng.uuid();
     m.creationTimestamp = this.ctx.timestamp();
-    m.generation = 1;
+    // Only the registries whose strategy tracks desired state set a generation (a Service, a
+    // ConfigMap or, before 1.33, a Pod has none in kubectl get -o yaml).
+    if (HAS_GENERATION.has(obj.kind)) m.generation = 1;
+    else delete m.generation;
     // The registries' PrepareForCreate: status is the system's, whatever the request carried.
     if (obj.kind === "Namespace") obj.status = { phase: "Active" };
     if (obj.kind === "Pod") obj.status = { phase: "Pending" };
@@ -407,11 +413,11 @@ export class ApiServer {
     m.creationTimestamp = old.metadata.creationTimestamp!;
     if (old.metadata.deletionTimestamp) m.deletionTimestamp = old.metadata.deletionTimestamp;
     if (old.metadata.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
-    // Generation counts changes of desired state. Endpoint objects have no spec: their
-    // controllers write only when something changed, so every write is a new generation.
-    const changed =
-      obj.kind === "EndpointSlice" || obj.kind === "Endpoints" || JSON.stringify((obj as { spec?: unknown }).spec) !== JSON.stringify((old as { spec?: unknown }).spec);
-    m.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
+    // Generation counts changes of desired state. An EndpointSlice has no spec: its controller
+    // writes only when something changed, so every write is a new generation.
+    const changed = obj.kind === "EndpointSlice" || JSON.stringify((obj as { spec?: unknown }).spec) !== JSON.stringify((old as { spec?: unknown }).spec);
+    if (HAS_GENERATION.has(obj.kind)) m.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
+    else delete m.generation;
     // Status belongs to the status subresource: a spec update never changes it.
     const oldStatus = (old as { status?: unknown }).status;
     if (oldStatus !== undefined) (obj as { status?: unknown }).status = oldStatus;
@@ -419,10 +425,22 @@ export class ApiServer {
     return obj as Stored<K>;
   }
 
-  /** Write only the status subresource (`PUT …/status`); never bumps generation. */
-  updateStatus<K extends Kind>(client: string, kind: K, namespace: string | undefined, name: string, status: NonNullable<ObjectOf<K> extends { status?: infer S } ? S : never>, detail = ""): Stored<K> {
+  /**
+   * Write only the status subresource (`PUT …/status`); never bumps generation. Annotations may
+   * change with it, as the real status strategies allow (the Deployment controller records
+   * `deployment.kubernetes.io/revision` this way).
+   */
+  updateStatus<K extends Kind>(
+    client: string,
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    status: NonNullable<ObjectOf<K> extends { status?: infer S } ? S : never>,
+    detail = "",
+    annotations?: Readonly<Record<string, string>>,
+  ): Stored<K> {
     const old = this.mustGet(kind, namespace, name);
-    const obj = { ...(old as KubeObject), status } as KubeObject;
+    const obj = { ...(old as KubeObject), ...(annotations ? { metadata: { ...(old as KubeObject).metadata, annotations: { ...annotations } } } : {}), status } as KubeObject;
     this.request(client, "update-status", traceRef(obj), detail);
     this.persist(obj, old as KubeObject);
     return obj as Stored<K>;

@@ -74,6 +74,8 @@ export class EventStore {
   private readonly reportOf = new Map<string, string>();
   private revision = 0;
   private uids = 0;
+  /** Event watchers (`kubectl events -w`): told of each report, outside etcd and the trace. */
+  private readonly listeners = new Set<(type: "ADDED" | "MODIFIED", event: CoreEvent) => void>();
 
   constructor(private readonly now: () => number) {}
 
@@ -89,7 +91,9 @@ export class EventStore {
     const old = existing === undefined ? undefined : this.byName.get(existing);
     if (old) {
       this.byName.delete(existing!);
-      this.byName.set(existing!, { ...old, metadata: { ...old.metadata, resourceVersion: rv }, count: old.count + 1, lastTimestamp: at });
+      const again: CoreEvent = { ...old, metadata: { ...old.metadata, resourceVersion: rv }, count: old.count + 1, lastTimestamp: at };
+      this.byName.set(existing!, again);
+      for (const l of [...this.listeners]) l("MODIFIED", again);
       return;
     }
     // client-go names an event after its object and the time in nanoseconds, in hex.
@@ -123,6 +127,21 @@ export class EventStore {
     this.byReport.set(report, key);
     this.reportOf.set(key, report);
     while (this.byName.size > MAX_EVENTS) this.drop(this.byName.keys().next().value!);
+    for (const l of [...this.listeners]) l("ADDED", event);
+  }
+
+  /**
+   * Be told of every event recorded (ADDED) or counted again (MODIFIED) from now on; returns a
+   * function that stops it. Expiry is not reported: `kubectl events -w` ignores deletions.
+   *
+   * @example
+   * ```ts
+   * const stop = api.events.subscribe((type, e) => console.log(type, e.reason));
+   * ```
+   */
+  subscribe(listener: (type: "ADDED" | "MODIFIED", event: CoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   /** Events in `namespace` (every namespace without one), ordered by name as the API lists them. */

@@ -102,6 +102,11 @@ export class DeploymentController {
       .sort((a, b) => (a.metadata.creationTimestamp! < b.metadata.creationTimestamp! ? -1 : a.metadata.creationTimestamp! > b.metadata.creationTimestamp! ? 1 : a.metadata.name! < b.metadata.name! ? -1 : 1));
     const want = stableKey(d.spec.template);
     let newRS = all.find((rs) => templateKey(rs) === want);
+    if (newRS) {
+      const synced = this.syncRevision(d, newRS, all);
+      all[all.indexOf(newRS)] = synced;
+      newRS = synced;
+    }
     const old = all.filter((rs) => rs !== newRS);
     if (d.spec.paused) return this.syncStatus(d, newRS, all);
     const replicas = d.spec.replicas ?? 1;
@@ -170,10 +175,37 @@ export class DeploymentController {
     this.syncStatus(d, newRS, all);
   }
 
+  /**
+   * SetNewReplicaSetAnnotations for a ReplicaSet that already exists: the Deployment's annotations
+   * (e.g. `kubernetes.io/change-cause`) are copied onto it, and its revision becomes the newest —
+   * one past every old ReplicaSet's — when it is behind, as after `kubectl rollout undo` (the
+   * revision it had is kept in `deployment.kubernetes.io/revision-history`).
+   */
+  private syncRevision(d: Stored<"Deployment">, rs: Stored<"ReplicaSet">, all: readonly Stored<"ReplicaSet">[]): Stored<"ReplicaSet"> {
+    const newRevision = 1 + all.filter((x) => x !== rs).reduce((m, x) => Math.max(m, revisionOf(x)), 0);
+    const annotations: Record<string, string> = { ...rs.metadata.annotations };
+    let changed = false;
+    for (const [k, v] of Object.entries(copiedAnnotations(d))) {
+      if (annotations[k] !== v) {
+        annotations[k] = v;
+        changed = true;
+      }
+    }
+    const current = rs.metadata.annotations?.[wellKnown.revision];
+    if (revisionOf(rs) < newRevision) {
+      annotations[wellKnown.revision] = String(newRevision);
+      if (current !== undefined) annotations[REVISION_HISTORY] = annotations[REVISION_HISTORY] ? `${annotations[REVISION_HISTORY]},${current}` : current;
+      changed = true;
+    }
+    if (!changed) return rs;
+    const next: ReplicaSet = { ...clone<ReplicaSet>(rs), metadata: { ...clone<ReplicaSet["metadata"]>(rs.metadata), annotations } };
+    return this.api.update(DEPLOYMENT_CONTROLLER, next, { admitted: true, detail: `revision ${current ?? "none"}→${annotations[wellKnown.revision]}` });
+  }
+
   private createRS(d: Stored<"Deployment">, all: Stored<"ReplicaSet">[], replicas: number): Stored<"ReplicaSet"> {
     const template = clone<Deployment["spec"]["template"]>(d.spec.template);
     const hash = podTemplateHash(template, d.status?.collisionCount ?? 0);
-    const revision = 1 + all.reduce((m, rs) => Math.max(m, Number(rs.metadata.annotations?.[wellKnown.revision] ?? 0)), 0);
+    const revision = 1 + all.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0);
     const labels = { ...template.metadata?.labels, [wellKnown.podTemplateHash]: hash };
     template.metadata = { ...template.metadata, labels };
     const rs: ReplicaSet = {
@@ -184,6 +216,7 @@ export class DeploymentController {
         namespace: d.metadata.namespace!,
         labels,
         annotations: {
+          ...copiedAnnotations(d),
           "deployment.kubernetes.io/desired-replicas": String(d.spec.replicas ?? 1),
           "deployment.kubernetes.io/max-replicas": String((d.spec.replicas ?? 1) + resolveFenceposts(d).surge),
           [wellKnown.revision]: String(revision),
@@ -260,9 +293,26 @@ export class DeploymentController {
       s.unavailableReplicas === status.unavailableReplicas &&
       (s.conditions ?? []).length === status.conditions!.length &&
       status.conditions!.every((c, i) => s.conditions![i]!.status === c.status && s.conditions![i]!.reason === c.reason && s.conditions![i]!.message === c.message);
-    if (same) return;
-    this.api.updateStatus(DEPLOYMENT_CONTROLLER, "Deployment", d.metadata.namespace, d.metadata.name!, status, `ready=${ready}/${want} updated=${updated}`);
+    // SetDeploymentRevision: the Deployment carries its newest ReplicaSet's revision (kubectl rollout
+    // undo patches /metadata/annotations, which must exist), written with the status.
+    const revision = newRS?.metadata.annotations?.[wellKnown.revision];
+    const annotations = revision !== undefined && d.metadata.annotations?.[wellKnown.revision] !== revision ? { ...d.metadata.annotations, [wellKnown.revision]: revision } : undefined;
+    if (same && !annotations) return;
+    this.api.updateStatus(DEPLOYMENT_CONTROLLER, "Deployment", d.metadata.namespace, d.metadata.name!, status, `ready=${ready}/${want} updated=${updated}`, annotations);
   }
+}
+
+const REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
+/** Annotations a Deployment does not pass on to its ReplicaSets (deployment/util annotationsToSkip). */
+const NOT_COPIED = new Set(["kubectl.kubernetes.io/last-applied-configuration", wellKnown.revision, REVISION_HISTORY, "deployment.kubernetes.io/desired-replicas", "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to"]);
+
+/** The Deployment's annotations its ReplicaSets carry too (change-cause, a user's own). */
+export function copiedAnnotations(d: { metadata: { annotations?: Readonly<Record<string, string>> } }): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !NOT_COPIED.has(k)));
+}
+
+function revisionOf(rs: Stored<"ReplicaSet">): number {
+  return Number(rs.metadata.annotations?.[wellKnown.revision] ?? 0);
 }
 
 const templateKeys = new WeakMap<object, string>();

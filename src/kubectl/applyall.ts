@@ -121,6 +121,10 @@ function keepServerFields(obj: KubeObject, old: DeepReadonly<KubeObject>): void 
   if (!obj.metadata.ownerReferences && old.metadata.ownerReferences) obj.metadata.ownerReferences = clone<OwnerReference[]>(old.metadata.ownerReferences);
   if (!obj.metadata.finalizers && old.metadata.finalizers) obj.metadata.finalizers = [...old.metadata.finalizers];
   if (obj.kind === "Pod" && old.kind === "Pod" && obj.spec && !obj.spec.nodeName && old.spec.nodeName) obj.spec.nodeName = old.spec.nodeName;
+  // Controller-owned annotations (the Deployment's deployment.kubernetes.io/revision): kubectl apply's
+  // three-way merge never removes what it did not write.
+  const owned = Object.entries(old.metadata.annotations ?? {}).filter(([k]) => k.startsWith("deployment.kubernetes.io/") && obj.metadata.annotations?.[k] === undefined);
+  if (owned.length) obj.metadata.annotations = { ...obj.metadata.annotations, ...Object.fromEntries(owned) };
 }
 
 /** Do an admitted object and the stored one describe the same desired state (kubectl's "unchanged")? */

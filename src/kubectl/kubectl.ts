@@ -17,6 +17,7 @@ import { apply } from "./cmd/apply";
 import { type CommandContext, CommandError, type Flags, type KubectlHost } from "./cmd/context";
 import { create, expose } from "./cmd/create";
 import { describe } from "./cmd/describe";
+import { events } from "./cmd/events";
 import { get } from "./cmd/get";
 import { logs } from "./cmd/logs";
 import { del, labelOrAnnotate, scale, setImage } from "./cmd/mutate";
@@ -199,6 +200,9 @@ export function runKubectl(host: KubectlHost, line: string): KubectlOutput {
       case "logs":
         exit = logs(ctx);
         break;
+      case "events":
+        exit = events(ctx);
+        break;
       case undefined:
         throw new CommandError("kubectl needs a command, e.g. get, describe, create, apply, scale, delete");
       default:
@@ -207,7 +211,7 @@ export function runKubectl(host: KubectlHost, line: string): KubectlOutput {
   } catch (e) {
     exit = 1;
     if (e instanceof StatusError) ctx.err.push(kubectlErrorText(e.status));
-    else if (e instanceof CommandError) ctx.err.push(`error: ${e.message}`);
+    else if (e instanceof CommandError) ctx.err.push(e.prefixed ? `error: ${e.message}` : e.message);
     else throw e;
   }
   return new KubectlOutput(line.trim(), ctx.out.join("\n"), ctx.err.join("\n"), exit, ctx.table);

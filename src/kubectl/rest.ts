@@ -169,6 +169,24 @@ export class Rest {
     return { items, resourceVersion: this.api.events.resourceVersion };
   }
 
+  /**
+   * Watch core/v1 events in `ns` (all without one) that match `fieldSelector`. Without a
+   * resourceVersion the current events come first as ADDED (by name, as the API lists them); from
+   * one, the events recorded or counted again since. Returns a function that stops the watch.
+   */
+  watchEvents(ns: string | undefined, opts: { fieldSelector?: string; resourceVersion?: string }, send: (type: "ADDED" | "MODIFIED", e: CoreEvent) => void): () => void {
+    const f = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
+    const selects = (e: CoreEvent): boolean => (ns === undefined || e.metadata.namespace === ns) && (!f || f(e as never));
+    const from = Number(opts.resourceVersion || "0");
+    for (const e of this.api.events.list(ns)) {
+      if (!selects(e) || Number(e.metadata.resourceVersion) <= from) continue;
+      send(from > 0 && e.count > 1 ? "MODIFIED" : "ADDED", e);
+    }
+    return this.api.events.subscribe((type, e) => {
+      if (selects(e)) send(type, e);
+    });
+  }
+
   private matcher(opts: ListOptions): (o: Stored<Kind>) => boolean {
     const l = opts.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
     const f = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;

@@ -207,7 +207,17 @@ export async function serveCluster(cluster: ServedCluster, opts: ServeOptions = 
         if (!one) throw notFound("events", "", r.name);
         return sendJSON(res, 200, asTable ? serverTable("Event", [one], rest.now(), { resourceVersion: one.metadata.resourceVersion, includeObject }) : one);
       }
-      if (q.get("watch") === "true" || q.get("watch") === "1") return watchStream(res, () => () => undefined, q);
+      if (q.get("watch") === "true" || q.get("watch") === "1") {
+        const from = q.get("resourceVersion");
+        return watchStream(
+          res,
+          (send) =>
+            rest.watchEvents(r.namespace, { ...(q.get("fieldSelector") ? { fieldSelector: q.get("fieldSelector")! } : {}), ...(from !== null ? { resourceVersion: from } : {}) }, (type, e) =>
+              send({ type, object: asTable ? serverTable("Event", [e], rest.now(), { resourceVersion: e.metadata.resourceVersion, includeObject }) : e }),
+            ),
+          q,
+        );
+      }
       if (asTable) return sendJSON(res, 200, serverTable("Event", items, rest.now(), { resourceVersion, includeObject }));
       return sendJSON(res, 200, { kind: "EventList", apiVersion: "v1", metadata: { resourceVersion }, items });
     }

@@ -10,6 +10,7 @@ import { parseFlags, tokenize } from "../../src/kubectl/kubectl";
 import { jsonpath } from "../../src/kubectl/printers/output";
 import { mergePatch, strategicMerge, jsonPatch } from "../../src/kubectl/patch";
 import { parseLabelSelector } from "../../src/kubectl/selectors";
+import { goSort } from "../../src/kubectl/gosort";
 
 describe("kubectl printers", () => {
   // The columns kube-apiserver's printers register (pkg/printers/internalversion); priority 1 = -o wide.
@@ -185,6 +186,144 @@ describe("events (kubectl describe, kubectl get events)", () => {
     c.fail(`pod/${pod}`).advance(60_000).settle();
     const text = c.kubectl(`describe pod ${pod}`).stdout;
     assert.match(text, /Warning +Unhealthy +\S+ \(x3 over \S+\) +kubelet +Readiness probe failed: Get "http:\/\/10\.244\.\d+\.\d+:8080\/": context deadline exceeded/);
+  });
+});
+
+describe("kubectl events (the top-level verb of kubectl ≥ 1.26)", () => {
+  it("Go's sort.Sort: 35 events with second-precision ties come out in kubectl 1.32's order", () => {
+    // Seconds of lastTimestamp in the API's list order, and the order the real kubectl printed them
+    // (captured from kubectl 1.32, Go 1.23, against kubelab serve). Ties move: the sort is unstable.
+    const seconds = [3, 3, 6, 6, 7, 3, 3, 6, 6, 6, 3, 3, 5, 5, 5, 3, 3, 5, 5, 5, 3, 3, 6, 6, 6, 3, 3, 3, 3, 3, 7, 7, 7, 3, 7];
+    const kubectlOrder = [10, 33, 11, 29, 28, 5, 6, 27, 25, 26, 21, 1, 0, 20, 16, 15, 14, 17, 18, 19, 13, 12, 8, 23, 24, 22, 9, 7, 3, 2, 4, 30, 31, 32, 34];
+    const sorted = goSort(seconds.map((t, i) => ({ t, i })), (a, b) => a.t < b.t);
+    assert.deepEqual(sorted.map((x) => x.i), kubectlOrder);
+    // Twelve or fewer: an insertion sort, stable.
+    assert.deepEqual(goSort([2, 1, 2, 1].map((t, i) => ({ t, i })), (a, b) => a.t < b.t).map((x) => x.i), [1, 3, 0, 2]);
+  });
+
+  it("lists, filters (--for, --types, -A), watches (-w) and errs as kubectl prints", () => {
+    const c = new Cluster({ nodes: 2, seed: 3 });
+    c.kubectl("create deployment web --image=nginx --replicas=2");
+    c.settle();
+    const rs = c.api.list("ReplicaSet", "default")[0]!.metadata.name!;
+    const lines = c.kubectl("events").stdout.split("\n");
+    assert.deepEqual(lines[0]!.split(/\s{2,}/), ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    assert.ok(lines.some((l) => new RegExp(`^\\S+ +Normal +SuccessfulCreate +ReplicaSet/${rs} +Created pod: ${rs}-`).test(l)), lines.join("\n"));
+    assert.deepEqual(c.kubectl("events --for deployment/web").stdout.split("\n").slice(1).map((l) => l.split(/\s{2,}/).slice(1)), [["Normal", "ScalingReplicaSet", "Deployment/web", `Scaled up replica set ${rs} from 0 to 2`]]);
+    assert.match(c.kubectl("events -A --no-headers").stdout, /^kube-system +\S+ +Normal +/m);
+    assert.equal(c.kubectl("events -A").stdout.split("\n")[0]!.split(/\s{2,}/)[0], "NAMESPACE");
+    assert.equal(c.kubectl("events --types=Warning").stderr, "No events found in default namespace.");
+    assert.equal(c.kubectl("events -A --types=warning").stderr, "No events found.");
+    assert.equal(c.kubectl("events --types=Info").stderr, "error: valid --types are Normal or Warning");
+    assert.equal(c.kubectl("events --for web").stderr, "error: --for must be in resource/name form");
+    assert.equal(c.kubectl("events --for widget/web").toString(), 'the server doesn\'t have a resource type "widget"');
+    assert.match(c.kubectl("events --for deployment/web -o yaml").stdout, /^apiVersion: v1\nitems:\n- apiVersion: v1\n  count: 1\n/);
+    assert.match(c.kubectl("events --for deployment/web -o json").stdout, /^\{\n    "kind": "EventList",\n    "apiVersion": "v1",\n    "metadata": \{\},\n    "items": \[\n        \{\n            "kind": "Event",/);
+
+    // -w: the current events (list order), then each new one as virtual time runs, one header.
+    c.kubectl("scale deployment web --replicas=3");
+    const watched = c.kubectl("events -w --for deployment/web").stdout.split("\n");
+    assert.deepEqual(watched.map((l) => l.split(/\s{2,}/).at(-1)), ["MESSAGE", `Scaled up replica set ${rs} from 0 to 2`, `Scaled up replica set ${rs} from 2 to 3`]);
+    const pods = c.kubectl("events -w --types=Normal -o name").stdout.split("\n");
+    assert.ok(pods.length > 10 && pods.every((l) => /^event\/web[a-z0-9-]*\.[0-9a-f]+$/.test(l)), pods.join("\n"));
+  });
+});
+
+describe("metadata.generation", () => {
+  it("only where the real registry sets it: Deployments, ReplicaSets, EndpointSlices — not Services, ConfigMaps, Pods (1.32)", () => {
+    const c = new Cluster({ nodes: 1, seed: 3 });
+    c.kubectl("create deployment web --image=nginx");
+    c.kubectl("expose deployment web --port=80");
+    c.kubectl("create configmap cfg --from-literal=a=1");
+    c.settle();
+    c.kubectl("scale deployment web --replicas=2");
+    c.settle();
+    assert.match(c.kubectl("get deployment web -o yaml").stdout, /\n  generation: 2\n/);
+    assert.match(c.kubectl("get endpointslices -o yaml").stdout, /\n    generation: \d+\n/);
+    for (const o of ["service/web", "configmap/cfg", `pod/${c.pods()[0]!.metadata.name}`]) assert.doesNotMatch(c.kubectl(`get ${o} -o yaml`).stdout, /generation:/, o);
+  });
+});
+
+describe("kubectl get events -w", () => {
+  it("prints the list, then a row per event recorded while virtual time runs (one header, widths remembered)", () => {
+    const c = new Cluster({ nodes: 1, seed: 3 });
+    c.kubectl("create deployment web --image=nginx");
+    c.settle();
+    c.kubectl("scale deployment web --replicas=2");
+    const rows = c.kubectl("get events -w --field-selector involvedObject.kind=Deployment").stdout.split("\n").map((l) => l.split(/\s{2,}/));
+    assert.deepEqual(rows.map((r) => r.slice(2)), [
+      ["REASON", "OBJECT", "MESSAGE"],
+      ["ScalingReplicaSet", "deployment/web", `Scaled up replica set ${c.api.list("ReplicaSet", "default")[0]!.metadata.name} from 0 to 1`],
+      ["ScalingReplicaSet", "deployment/web", `Scaled up replica set ${c.api.list("ReplicaSet", "default")[0]!.metadata.name} from 1 to 2`],
+    ]);
+    c.kubectl("scale deployment web --replicas=1");
+    assert.deepEqual(c.kubectl("get events --watch-only --field-selector involvedObject.kind=Deployment").stdout.split("\n").map((l) => l.split(/\s{2,}/).at(-1)), ["MESSAGE", `Scaled down replica set ${c.api.list("ReplicaSet", "default")[0]!.metadata.name} from 2 to 1`]);
+  });
+});
+
+describe("kubectl label, annotate, rollout history, describe deployment: as each kubectl version prints", () => {
+  // [client minor, command, expected output] after: create deployment web (nginx:1.26), set image
+  // nginx:1.27, label tier=frontend, annotate owner=alice. Checked against kubectl 1.32 and 1.20 by oracle.test.ts.
+  const cases: [number, string, string][] = [
+    [32, "label deployment web tier=frontend", "deployment.apps/web not labeled"],
+    [20, "label deployment web tier=frontend", "error: 'tier' already has a value (frontend), and --overwrite is false"],
+    [32, "label deployment web tier=frontend app=x", "error: 'app' already has a value (web), and --overwrite is false"],
+    [20, "label deployment web tier=backend app=x", "'app' already has a value (web), and --overwrite is false\n'tier' already has a value (frontend), and --overwrite is false"],
+    [32, "label deployment web tier-", "deployment.apps/web unlabeled"],
+    [20, "label deployment web tier-", "deployment.apps/web labeled"],
+    [32, "annotate deployment web owner=alice", "deployment.apps/web annotated"],
+    [20, "annotate deployment web owner=alice", "error: --overwrite is false but found the following declared annotation(s): 'owner' already has a value (alice)"],
+    [32, "annotate deployment web owner=bob", "error: --overwrite is false but found the following declared annotation(s): 'owner' already has a value (alice)"],
+    [32, "rollout history deployment/web --revision=0", "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n"],
+    [32, "rollout history deployment/web --revision=3", "error: unable to find the specified revision"],
+    [32, "rollout history deployment/web --revision=-1", "error: revision must be a positive integer: -1"],
+    [32, "create configmap cfg --from-literal=a=2", 'error: failed to create configmap: configmaps "cfg" already exists'],
+    [20, "create configmap cfg --from-literal=a=2", 'Error from server (AlreadyExists): configmaps "cfg" already exists'],
+  ];
+  const setUp = (minor: number): Cluster => {
+    const c = new Cluster({ nodes: 1, seed: 2 });
+    c.kubectlClientMinor = minor;
+    c.kubectl("create deployment web --image=nginx:1.26");
+    c.settle();
+    c.kubectl("set image deployment/web nginx=nginx:1.27");
+    c.settle();
+    c.kubectl("label deployment web tier=frontend");
+    c.kubectl("annotate deployment web owner=alice");
+    c.kubectl("create configmap cfg --from-literal=a=1");
+    return c;
+  };
+  for (const [minor, command, want] of cases) {
+    it(`kubectl 1.${minor}: ${command}`, () => assert.equal(setUp(minor).kubectl(command).toString(), want));
+  }
+
+  it("rollout history --revision=N: the ReplicaSet's pod template, tabs unaligned (1.32 adds Node-Selectors and Tolerations)", () => {
+    const c = setUp(32);
+    const hash = c.api.list("ReplicaSet", "default").find((rs) => rs.metadata.annotations?.["deployment.kubernetes.io/revision"] === "1")!.metadata.labels!["pod-template-hash"];
+    const body = `Pod Template:\n  Labels:\tapp=web\n\tpod-template-hash=${hash}\n  Containers:\n   nginx:\n    Image:\tnginx:1.26\n    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n`;
+    assert.equal(c.kubectl("rollout history deployment/web --revision=1").stdout, `deployment.apps/web with revision #1\n${body}  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n`);
+    assert.equal(setUp(20).kubectl("rollout history deployment/web --revision=1").stdout, `deployment.apps/web with revision #1\n${body}`);
+  });
+
+  it("rollout undo: the old ReplicaSet becomes the newest revision (its old one kept in revision-history), the Deployment carries it", () => {
+    const c = setUp(32);
+    c.kubectl("annotate deployment web kubernetes.io/change-cause=second");
+    c.settle();
+    assert.equal(c.kubectl("rollout undo deployment/web").toString(), "deployment.apps/web rolled back");
+    c.settle();
+    assert.equal(c.kubectl("rollout history deployment/web").stdout, "deployment.apps/web \nREVISION  CHANGE-CAUSE\n2         second\n3         <none>\n");
+    const d = c.api.get("Deployment", "default", "web")!;
+    assert.equal(d.metadata.annotations?.["deployment.kubernetes.io/revision"], "3");
+    assert.equal(d.metadata.annotations?.["kubernetes.io/change-cause"], undefined, "the rollback takes the revision's change-cause (none)");
+    const back = c.api.list("ReplicaSet", "default").find((rs) => rs.spec.template.spec.containers[0]!.image === "nginx:1.26")!;
+    assert.equal(back.metadata.annotations?.["deployment.kubernetes.io/revision-history"], "1");
+    assert.equal(c.kubectl("rollout undo deployment/web --to-revision=3").toString(), "deployment.apps/web skipped rollback (current template already matches revision 3)");
+  });
+
+  it("describe deployment: template containers indented as Go's describer does; old ReplicaSets at zero listed from kubectl 1.27", () => {
+    const out = setUp(32).kubectl("describe deployment web").stdout;
+    assert.match(out, /\n  Containers:\n   nginx:\n    Image:         nginx:1\.27\n/);
+    assert.match(out, /\nOldReplicaSets:  web-[a-z0-9]+ \(0\/0 replicas created\)\n/);
+    assert.match(setUp(20).kubectl("describe deployment web").stdout, /\nOldReplicaSets:  <none>\n/);
   });
 });
 

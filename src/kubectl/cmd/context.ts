@@ -22,9 +22,13 @@ export interface KubectlHost {
 /** Parsed flags: `--name=value`, `--name value`, `-n value`; booleans are `true`. */
 export type Flags = Map<string, string | true>;
 
-/** An error kubectl prints as `error: …` (exit code 1). */
+/** An error kubectl prints as `error: …` (exit code 1), or bare when `prefixed` is false. */
 export class CommandError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** kubectl's CheckErr prints some errors (a REST mapper's "no match") without `error: `. */
+    readonly prefixed = true,
+  ) {
     super(message);
     this.name = "CommandError";
   }

@@ -152,7 +152,8 @@ export function create(ctx: CommandContext): number {
         data[kv.slice(0, i)] = kv.slice(i + 1);
       }
       const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name }, ...(Object.keys(data).length ? { data } : {}) } as unknown as KubeObject;
-      submit(ctx, mustResource("configmaps"), cm, "created", "failed to create configmap");
+      // kubectl 1.20 printed the server's error as is (the wrap came with 1.21).
+      submit(ctx, mustResource("configmaps"), cm, "created", (ctx.host.clientMinor ?? 32) >= 21 ? "failed to create configmap" : undefined);
       return 0;
     }
     default:

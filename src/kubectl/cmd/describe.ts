@@ -3,6 +3,7 @@
  * what they read (the object, its EndpointSlices by label, its events by involvedObject) and
  * laying the text out with Go's tabwriter.
  */
+import { sortEvents } from "../printers/events";
 import type { DeepReadonly, Deployment, EndpointSlice, Endpoints, Node, Pod, Service, Toleration } from "../../api/types";
 import { wellKnown } from "../../api/types";
 import { DescribeWriter } from "../printers/describe";
@@ -23,7 +24,8 @@ function labelsBlock(w: DescribeWriter, title: string, labels: R<Record<string, 
     w.line(level, `${title}:`, "<none>");
     return;
   }
-  keys.forEach((k, i) => w.line(level, i === 0 ? `${title}:` : "", `${k}${sep}${labels![k]}`));
+  // Go's printLabelsMultiline puts the indent in the title: continuation lines start at column 0.
+  keys.forEach((k, i) => (i === 0 ? w.line(level, `${title}:`, `${k}${sep}${labels![k]}`) : w.line(0, "", `${k}${sep}${labels![k]}`)));
 }
 
 /** RFC 1123 with a numeric zone, as kubectl prints CreationTimestamp (`Wed, 01 Jan 2025 00:00:00 +0000`). */
@@ -163,9 +165,14 @@ function describeDeployment(ctx: CommandContext, d: R<Deployment>): string {
   const rss = ctx.rest.list(resourceFor("replicasets")!, d.metadata.namespace).items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === d.metadata.uid)) as R<import("../../api/types").ReplicaSet>[];
   const hash = (rs: (typeof rss)[number]): boolean => JSON.stringify(withoutHash(rs.spec.template)) === JSON.stringify(withoutHash(d.spec.template));
   const current = rss.find(hash);
-  const old = rss.filter((rs) => rs !== current && (rs.spec.replicas ?? 0) > 0);
-  w.line(0, "OldReplicaSets:", old.length ? old.map((rs) => `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 0} replicas created)`).join(", ") : "<none>");
-  w.line(0, "NewReplicaSet:", current ? `${current.metadata.name} (${current.status?.replicas ?? 0}/${current.spec.replicas ?? 0} replicas created)` : "<none>");
+  // kubectl ≥ 1.27 lists every old ReplicaSet (those scaled to zero too) and prints neither line
+  // when there is none; before, only old ReplicaSets with replicas, and both lines always.
+  const minor = ctx.host.clientMinor ?? 32;
+  const old = rss.filter((rs) => rs !== current && (minor >= 27 || (rs.spec.replicas ?? 0) > 0));
+  if (minor < 27 || old.length || current) {
+    w.line(0, "OldReplicaSets:", old.length ? old.map((rs) => `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 0} replicas created)`).join(", ") : "<none>");
+    w.line(0, "NewReplicaSet:", current ? `${current.metadata.name} (${current.status?.replicas ?? 0}/${current.spec.replicas ?? 0} replicas created)` : "<none>");
+  }
   eventsBlock(w, ctx, d);
   return w.text();
 }
@@ -176,10 +183,22 @@ function withoutHash(t: unknown): unknown {
   return c;
 }
 
-function podTemplate(w: DescribeWriter, t: R<Deployment["spec"]["template"]>, clientMinor: number): void {
+/**
+ * DescribePodTemplate: `describe deployment` and `rollout history --revision=N` print it.
+ *
+ * @example
+ * ```ts
+ * const w = new DescribeWriter();
+ * podTemplate(w, deployment.spec.template, 32);
+ * w.text(); // "Pod Template:\n  Labels:  app=web\n  Containers:\n   nginx:\n    Image: …"
+ * ```
+ */
+export function podTemplate(w: DescribeWriter, t: R<Deployment["spec"]["template"]>, clientMinor: number): void {
   w.line(0, "Pod Template:");
   labelsBlock(w, "Labels", t.metadata?.labels, "=", 1);
-  containers(w, t.spec.containers, undefined, 1);
+  const annotations = Object.keys(t.metadata?.annotations ?? {}).length ? t.metadata?.annotations : undefined;
+  if (annotations) labelsBlock(w, "Annotations", annotations, ": ", 1);
+  containers(w, t.spec.containers, undefined, true);
   w.line(1, "Volumes:", "<none>");
   // Pod templates gained these two lines in later kubectl (absent in 1.20, present in 1.32; gated at 1.27).
   if (clientMinor >= 27) {
@@ -188,28 +207,32 @@ function podTemplate(w: DescribeWriter, t: R<Deployment["spec"]["template"]>, cl
   }
 }
 
-function containers(w: DescribeWriter, cs: R<Pod["spec"]["containers"]>, statuses: R<NonNullable<Pod["status"]>["containerStatuses"]> | undefined, level: number): void {
-  w.line(level, "Containers:");
+/**
+ * describeContainers: a pod's at the left margin; a template's heading indented, its names one
+ * space further in (Go's `nameIndent`), its fields at the same depth as a pod's.
+ */
+function containers(w: DescribeWriter, cs: R<Pod["spec"]["containers"]>, statuses: R<NonNullable<Pod["status"]>["containerStatuses"]> | undefined, inTemplate: boolean): void {
+  w.line(inTemplate ? 1 : 0, "Containers:");
   for (const c of cs) {
-    w.line(level + 1, `${c.name}:`);
+    w.line(1, `${inTemplate ? " " : ""}${c.name}:`);
     const s = statuses?.find((x) => x.name === c.name);
-    if (s?.containerID) w.line(level + 2, "Container ID:", s.containerID);
-    w.line(level + 2, "Image:", c.image);
-    if (s) w.line(level + 2, "Image ID:", s.imageID ?? "");
+    if (s?.containerID) w.line(2, "Container ID:", s.containerID);
+    w.line(2, "Image:", c.image);
+    if (s) w.line(2, "Image ID:", s.imageID ?? "");
     const ports = c.ports ?? [];
-    w.line(level + 2, "Port:", ports.length ? ports.map((p) => `${p.containerPort}/${p.protocol ?? "TCP"}`).join(", ") : "<none>");
-    w.line(level + 2, "Host Port:", ports.length ? ports.map((p) => `${p.hostPort ?? 0}/${p.protocol ?? "TCP"}`).join(", ") : "<none>");
+    w.line(2, "Port:", ports.length ? ports.map((p) => `${p.containerPort}/${p.protocol ?? "TCP"}`).join(", ") : "<none>");
+    w.line(2, "Host Port:", ports.length ? ports.map((p) => `${p.hostPort ?? 0}/${p.protocol ?? "TCP"}`).join(", ") : "<none>");
     if (s) {
       const state = s.state.running ? "Running" : s.state.waiting ? "Waiting" : "Terminated";
-      w.line(level + 2, "State:", state);
-      if (s.state.running) w.line(level + 3, "Started:", rfc1123z(s.state.running.startedAt));
-      if (s.state.waiting) w.line(level + 3, "Reason:", s.state.waiting.reason);
-      w.line(level + 2, "Ready:", s.ready ? "True" : "False");
-      w.line(level + 2, "Restart Count:", String(s.restartCount));
+      w.line(2, "State:", state);
+      if (s.state.running) w.line(3, "Started:", rfc1123z(s.state.running.startedAt));
+      if (s.state.waiting) w.line(3, "Reason:", s.state.waiting.reason);
+      w.line(2, "Ready:", s.ready ? "True" : "False");
+      w.line(2, "Restart Count:", String(s.restartCount));
     }
-    w.line(level + 2, "Environment:", c.env?.length ? "" : "<none>");
-    for (const e of c.env ?? []) w.line(level + 3, `${e.name}:`, e.value ?? "");
-    w.line(level + 2, "Mounts:", "<none>");
+    w.line(2, "Environment:", c.env?.length ? "" : "<none>");
+    for (const e of c.env ?? []) w.line(3, `${e.name}:`, e.value ?? "");
+    w.line(2, "Mounts:", "<none>");
   }
 }
 
@@ -230,7 +253,7 @@ function describePod(ctx: CommandContext, p: R<Pod>): string {
   for (const ip of p.status?.podIPs ?? []) w.line(1, "IP:", ip.ip);
   const owner = p.metadata.ownerReferences?.find((o) => o.controller);
   if (owner) w.line(0, "Controlled By:", `${owner.kind}/${owner.name}`);
-  containers(w, p.spec.containers, p.status?.containerStatuses, 0);
+  containers(w, p.spec.containers, p.status?.containerStatuses, false);
   if (p.status?.conditions?.length) {
     w.line(0, "Conditions:");
     w.line(1, "Type", "Status");
@@ -288,7 +311,8 @@ function tolerationsBlock(w: DescribeWriter, tolerations: readonly R<Toleration>
  */
 function eventsBlock(w: DescribeWriter, ctx: CommandContext, o: { kind: string; metadata: { name?: string; namespace?: string; uid?: string } }): void {
   const selector = [`involvedObject.kind=${o.kind}`, `involvedObject.name=${o.metadata.name ?? ""}`, ...(o.metadata.namespace ? [`involvedObject.namespace=${o.metadata.namespace}`] : []), ...(o.metadata.uid ? [`involvedObject.uid=${o.metadata.uid}`] : [])].join(",");
-  const events = ctx.rest.events(o.metadata.namespace, selector).items.sort((a, b) => Date.parse(a.lastTimestamp) - Date.parse(b.lastTimestamp));
+  // Sorted as kubectl does (Go's unstable sort.Sort by last seen): ties beyond 12 events move.
+  const events = sortEvents(ctx.rest.events(o.metadata.namespace, selector).items);
   if (!events.length) {
     w.line(0, "Events:", "<none>");
     return;

@@ -10,6 +10,7 @@ import { TabWriter, gridView, printTable, tableGrid } from "../printers/table";
 import { type ResourceInfo, kindName, resourceFor, resources } from "../rest";
 import { StatusError, kubectlErrorText } from "../status";
 import { type CommandContext, CommandError, boolFlag, flag } from "./context";
+import { watchUntilIdle } from "./wait";
 
 /** Parse `pods`, `pods,svc`, `all`, `pod/web`, `svc/a svc/b` into (resource, names) groups. */
 export function resolveArgs(args: readonly string[]): { resource: ResourceInfo; names: string[] }[] {
@@ -41,7 +42,7 @@ export function resolveArgs(args: readonly string[]): { resource: ResourceInfo; 
 
 /** `kubectl get …` */
 export function get(ctx: CommandContext): number {
-  // Events live beside the API objects (their own store, see apiserver/events.ts): listed, not watched.
+  // Events live beside the API objects (their own store, see apiserver/events.ts).
   if (ctx.args.length === 1 && ["events", "event", "ev", "events.events.k8s.io"].includes(ctx.args[0]!)) return getEvents(ctx);
   const groups = resolveArgs(ctx.args);
   const output = flag(ctx, "output") ?? "";
@@ -84,7 +85,8 @@ export function get(ctx: CommandContext): number {
   if (output.startsWith("jsonpath=") || output.startsWith("jsonpath-as-json=")) {
     const template = output.slice(output.indexOf("=") + 1).replace(/^'(.*)'$/s, "$1");
     const single = named && everything.length === 1;
-    ctx.out.push(jsonpath(template, single ? everything[0] : listOf(everything)));
+    // stdout is kept without its final newline, as for every other output (a template's own `{"\n"}` included).
+    ctx.out.push(jsonpath(template, single ? everything[0] : listOf(everything)).replace(/\n$/, ""));
     return exit;
   }
   if (output !== "" && output !== "wide") throw new CommandError(`unable to match a printer suitable for the output format "${output}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml`);
@@ -119,11 +121,8 @@ function noResources(ctx: CommandContext, ns: string | undefined, groups: { reso
   ctx.err.push(ns !== undefined && namespaced ? `No resources found in ${ns} namespace.` : "No resources found");
 }
 
-/** How long an in-cell `get -w` watches when the cluster never goes idle (`--request-timeout` overrides). */
-const WATCH_LIMIT_MS = 10 * 60_000;
-
 /**
- * `get -w` in a cell: virtual time runs until the cluster is idle (or `--request-timeout`), and
+ * `get -w` in a cell: virtual time runs until the cluster is idle (or `--request-timeout`, see wait.ts), and
  * every change prints a row, with the widths of the table above it.
  */
 function watch(
@@ -146,37 +145,23 @@ function watch(
     lines.push(w.flush().replace(/\n$/, ""));
   });
   try {
-    const timeout = parseDuration(flag(ctx, "request-timeout") ?? "0");
-    const end = ctx.rest.ctx.now + (timeout || WATCH_LIMIT_MS);
-    for (;;) {
-      const next = ctx.host.nextTaskTime();
-      if (next === undefined || next > end) {
-        if (timeout) ctx.host.advance(Math.max(0, end - ctx.rest.ctx.now));
-        break;
-      }
-      ctx.host.advance(Math.max(0, next - ctx.rest.ctx.now));
-    }
+    watchUntilIdle(ctx);
   } finally {
     stop();
   }
   if (lines.length) ctx.out.push(lines.join("\n"));
 }
 
-/** `30s`, `2m`, `1h`, or plain seconds → milliseconds (0 = no limit). */
-export function parseDuration(s: string): number {
-  const m = s.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
-  if (!m) throw new CommandError(`invalid duration "${s}"`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  return n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000);
-}
-
 /** `kubectl get events [-A] [-o wide|yaml|json] [--field-selector …]`, in the order the API lists them (by name). */
 function getEvents(ctx: CommandContext): number {
   const all = boolFlag(ctx, "all-namespaces");
-  const { items } = ctx.rest.events(all ? undefined : ctx.namespace, flag(ctx, "field-selector"));
+  const ns = all ? undefined : ctx.namespace;
+  const fieldSelector = flag(ctx, "field-selector");
+  const { items, resourceVersion } = ctx.rest.events(ns, fieldSelector);
   const output = flag(ctx, "output") ?? "";
-  if (!items.length) {
+  const watchOnly = boolFlag(ctx, "watch-only");
+  const watching = boolFlag(ctx, "watch") || watchOnly;
+  if (!items.length && !watching) {
     ctx.err.push(all ? "No resources found" : `No resources found in ${ctx.namespace} namespace.`);
     return 0;
   }
@@ -187,10 +172,29 @@ function getEvents(ctx: CommandContext): number {
   }
   if (output !== "" && output !== "wide") throw new CommandError(`unable to match a printer suitable for the output format "${output}" for events in kubelab; use wide, yaml or json`);
   const opts = { wide: output === "wide", withNamespace: all, showLabels: false, noHeaders: boolFlag(ctx, "no-headers") };
-  const table = serverTable("Event", items, ctx.rest.now());
   const w = new TabWriter();
-  printTable(table, opts, w);
-  ctx.out.push(w.flush().replace(/\n$/, ""));
-  ctx.table = gridView(tableGrid(table, opts));
+  const chunks: string[] = [];
+  if (items.length && !watchOnly) {
+    const table = serverTable("Event", items, ctx.rest.now());
+    printTable(table, opts, w);
+    chunks.push(w.flush());
+    ctx.table = gridView(tableGrid(table, opts));
+  }
+  if (watching) {
+    // As get -w: from the list's resourceVersion, a row per event recorded or counted again.
+    let headerDone = chunks.length > 0;
+    const stop = ctx.rest.watchEvents(ns, { ...(fieldSelector ? { fieldSelector } : {}), resourceVersion }, (_type, e) => {
+      printTable(serverTable("Event", [e], ctx.rest.now()), { ...opts, noHeaders: opts.noHeaders || headerDone }, w);
+      headerDone = true;
+      chunks.push(w.flush());
+    });
+    try {
+      watchUntilIdle(ctx);
+    } finally {
+      stop();
+    }
+  }
+  const text = chunks.join("").replace(/\n$/, "");
+  if (text) ctx.out.push(text);
   return 0;
 }

@@ -61,7 +61,7 @@ export function labelOrAnnotate(ctx: CommandContext, field: "labels" | "annotati
   for (const name of names) {
     const o = ctx.rest.get(resource, ctx.namespace, name);
     const cur = (o.metadata[field] ?? {}) as Readonly<Record<string, string>>;
-    for (const [k, v] of Object.entries(set)) if (!overwrite && cur[k] !== undefined && cur[k] !== v) throw new CommandError(`'${k}' already has a value (${cur[k]}), and --overwrite is false`);
+    if (!overwrite) overwriteCheck(field, cur, set, ctx.host.clientMinor ?? 32);
   }
   for (const name of names) {
     const o = ctx.rest.get(resource, ctx.namespace, name);
@@ -69,15 +69,34 @@ export function labelOrAnnotate(ctx: CommandContext, field: "labels" | "annotati
     const patch: Record<string, string | null> = { ...set };
     for (const k of remove) patch[k] = null;
     const changed = Object.entries(set).some(([k, v]) => cur[k] !== v) || remove.some((k) => cur[k] !== undefined);
-    if (!changed) {
+    // label reports "not labeled"; annotate always says "annotated" (its printer has no such case).
+    if (!changed && field === "labels") {
       ctx.out.push(`${kindName(resource)}/${name} not ${verb}`);
       continue;
     }
-    ctx.rest.patch(resource, ctx.namespace, name, "merge", { metadata: { [field]: patch } });
-    const onlyRemoved = !Object.keys(set).length;
-    ctx.out.push(`${kindName(resource)}/${name} ${onlyRemoved ? (field === "labels" ? "unlabeled" : "annotated") : verb}`);
+    if (changed) ctx.rest.patch(resource, ctx.namespace, name, "merge", { metadata: { [field]: patch } });
+    // "unlabeled" for a removal only since kubectl 1.23.
+    const unlabeled = field === "labels" && !Object.keys(set).length && (ctx.host.clientMinor ?? 32) >= 23;
+    ctx.out.push(`${kindName(resource)}/${name} ${unlabeled ? "unlabeled" : verb}`);
   }
   return 0;
+}
+
+/**
+ * kubectl's validateNoOverwrites (label) and validateNoAnnotationOverwrites (annotate): without
+ * `--overwrite`, a key that already has a value is refused — since kubectl 1.25 (label) and 1.26
+ * (annotate) only when the value would change; before, even at the same value. The change-cause
+ * annotation may always be overwritten.
+ */
+function overwriteCheck(field: "labels" | "annotations", cur: Readonly<Record<string, string>>, set: Record<string, string>, clientMinor: number): void {
+  const sameValueRefused = clientMinor < (field === "labels" ? 25 : 26);
+  const clashes = Object.entries(set).filter(([k, v]) => cur[k] !== undefined && (sameValueRefused || cur[k] !== v) && !(field === "annotations" && k === "kubernetes.io/change-cause"));
+  if (!clashes.length) return;
+  if (field === "annotations") throw new CommandError(`--overwrite is false but found the following declared annotation(s): ${clashes.map(([k]) => `'${k}' already has a value (${cur[k]})`).join("; ")}`);
+  // Several errors are an aggregate, which kubectl prints one a line without "error: ". (kubectl
+  // orders them as Go iterates a map, at random; here by key.)
+  const errors = clashes.map(([k]) => `'${k}' already has a value (${cur[k]}), and --overwrite is false`).sort();
+  throw new CommandError(errors.join("\n"), errors.length === 1);
 }
 
 /** `kubectl set image deployment/web web=nginx:1.27` */

@@ -9,7 +9,10 @@ import type { DeepReadonly } from "../../api/types";
 import { TabWriter } from "../printers/table";
 import { kindName, resourceFor } from "../rest";
 import { type CommandContext, CommandError, flag } from "./context";
-import { parseDuration } from "./get";
+import { parseDuration } from "./wait";
+import { copiedAnnotations } from "../../controllers/deployment";
+import { podTemplate } from "./describe";
+import { DescribeWriter } from "../printers/describe";
 import { objectArgs } from "./mutate";
 
 /** kubectl's DeploymentStatusViewer: the line printed for a Deployment's state, and whether it is done. */
@@ -61,8 +64,22 @@ export function rollout(ctx: CommandContext): number {
       return 0;
     }
     case "history": {
+      const revision = Number(flag(ctx, "revision") ?? "0");
+      if (!Number.isInteger(revision) || revision < 0) throw new CommandError(`revision must be a positive integer: ${flag(ctx, "revision")}`);
       const d = ctx.rest.get(resource, ctx.namespace, name) as DeepReadonly<Deployment>;
       const rss = owned(ctx, d);
+      if (revision > 0) {
+        // One revision: its ReplicaSet's pod template, described, with tabs left unaligned (kubectl
+        // writes it into a plain buffer) and the change-cause as its only annotation.
+        const rs = rss.find((r) => rev(r) === revision);
+        if (!rs) throw new CommandError("unable to find the specified revision");
+        const cause = rs.metadata.annotations?.["kubernetes.io/change-cause"];
+        const template = { ...rs.spec.template, metadata: { ...rs.spec.template.metadata, annotations: { ...rs.spec.template.metadata?.annotations, ...(cause ? { "kubernetes.io/change-cause": cause } : {}) } } };
+        const w = new DescribeWriter();
+        podTemplate(w, template, ctx.host.clientMinor ?? 32);
+        ctx.out.push(`${kindName(resource)}/${name} with revision #${revision}`, w.raw());
+        return 0;
+      }
       const w = new TabWriter();
       ctx.out.push(`${kindName(resource)}/${name} `);
       const rows = rss
@@ -89,6 +106,11 @@ export function rollout(ctx: CommandContext): number {
       if (template.metadata?.labels) delete template.metadata.labels[wellKnown.podTemplateHash];
       const next = structuredClone(d) as Deployment;
       next.spec.template = template;
+      // As kubectl's rollback patch: the Deployment keeps its own controller annotations and takes the
+      // revision's others (its change-cause) in place of the rest.
+      const copied = copiedAnnotations(d);
+      const kept = Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !(k in copied)));
+      next.metadata.annotations = { ...kept, ...copiedAnnotations(target) };
       ctx.rest.update(resource, ctx.namespace, name, next, { fieldValidation: "Ignore", verb: "patch" });
       ctx.out.push(`${kindName(resource)}/${name} rolled back`);
       return 0;

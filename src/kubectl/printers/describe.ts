@@ -23,6 +23,11 @@ export class DescribeWriter {
   text(): string {
     return goTabwriter(this.lines, 0, 2);
   }
+
+  /** The lines with their cells tab-separated and not aligned, as a PrefixWriter into a plain buffer writes them (`rollout history --revision`). */
+  raw(): string {
+    return this.lines.map((l) => l.join("\t") + "\n").join("");
+  }
 }
 
 /**
