@@ -26,6 +26,7 @@ import type { SimContext } from "../sim/context";
 import { applyDefaults } from "./defaults";
 import { IPAllocator, PortAllocator } from "./allocators";
 import { type ClientRateLimit, TokenBucket } from "../client/ratelimit";
+import { ApiClient, type Caller } from "../client/client";
 
 
 /**
@@ -107,8 +108,6 @@ export class ApiServer {
   private readonly podsByNode = new Map<string, Set<string>>();
   /** The mutation detector (see {@link mutationDetectorOn}), read once per API server. */
   private readonly freezeStored = mutationDetectorOn();
-  /** Client-side token buckets of throttled clients, debited by each of their write requests. */
-  private readonly limiters = new Map<string, TokenBucket>();
   readonly name = "kube-apiserver";
 
   constructor(
@@ -123,19 +122,20 @@ export class ApiServer {
   }
 
   /**
-   * The token bucket that throttles a client's requests (created on first use with `limit`).
-   * Requests are counted here because every write passes through; the client's work queue reads
-   * the bucket to wait while throttled.
+   * A component's client of this server: its name in the trace and, with `limit`, its own token
+   * bucket (client-go's `rest.Config` QPS/Burst), debited by each of its requests.
+   * @example const client = api.client("replicaset-controller", CONTROLLER_MANAGER_LIMIT);
    */
-  rateLimiter(client: string, limit: ClientRateLimit): TokenBucket {
-    let b = this.limiters.get(client);
-    if (!b) this.limiters.set(client, (b = new TokenBucket(limit.qps, limit.burst, this.ctx.now)));
-    return b;
+  client(name: string, limit?: ClientRateLimit): ApiClient {
+    return new ApiClient(this, name, limit ? new TokenBucket(limit.qps, limit.burst, this.ctx.now) : undefined);
   }
 
-  private request(client: string, verb: string, ref: string, detail: string): void {
-    this.limiters.get(client)?.take(this.ctx.now);
-    this.ctx.record(client, this.name, verb, ref, detail);
+  private request(caller: Caller, verb: string, ref: string, detail: string): void {
+    if (typeof caller === "string") this.ctx.record(caller, this.name, verb, ref, detail);
+    else {
+      caller.limiter?.take(this.ctx.now);
+      this.ctx.record(caller.name, this.name, verb, ref, detail);
+    }
   }
 
   // ------------------------------------------------------------------ reads (watch cache)
@@ -378,7 +378,7 @@ export class ApiServer {
    * Create an object. Controllers call this with objects they built; user input goes through
    * `admit` first (Cluster.apply does that for every document before writing any).
    */
-  create<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean; uid?: string } = {}): Stored<K> {
+  create<K extends Kind>(client: Caller, input: ObjectOf<K>, opts: { admitted?: boolean; uid?: string } = {}): Stored<K> {
     const obj = input as KubeObject;
     this.request(client, "create", traceRef(ensureNamed(obj, this.ctx.rng)), "");
     if (!opts.admitted) this.admitOrThrow(obj);
@@ -402,7 +402,7 @@ export class ApiServer {
   }
 
   /** Replace an object's spec (and metadata labels/annotations/ownerReferences); status is kept. */
-  update<K extends Kind>(client: string, input: ObjectOf<K>, opts: { admitted?: boolean; verb?: string; detail?: string } = {}): Stored<K> {
+  update<K extends Kind>(client: Caller, input: ObjectOf<K>, opts: { admitted?: boolean; verb?: string; detail?: string } = {}): Stored<K> {
     const obj = input as KubeObject;
     const old = this.mustGet(obj.kind, obj.metadata.namespace, obj.metadata.name!);
     this.request(client, opts.verb ?? "update", traceRef(obj), opts.detail ?? "");
@@ -431,7 +431,7 @@ export class ApiServer {
    * `deployment.kubernetes.io/revision` this way).
    */
   updateStatus<K extends Kind>(
-    client: string,
+    client: Caller,
     kind: K,
     namespace: string | undefined,
     name: string,
@@ -447,7 +447,7 @@ export class ApiServer {
   }
 
   /** The pods/binding subresource: the scheduler's decision. */
-  bind(client: string, namespace: string, name: string, nodeName: string): Stored<"Pod"> {
+  bind(client: Caller, namespace: string, name: string, nodeName: string): Stored<"Pod"> {
     const old = this.mustGet("Pod", namespace, name);
     this.request(client, "bind", traceRef(old), nodeName);
     if (old.spec.nodeName) throw new Error(`pod ${name} is already assigned to node "${old.spec.nodeName}"`);
@@ -464,7 +464,7 @@ export class ApiServer {
    * Delete an object. Pods on a node are deleted gracefully: the API sets deletionTimestamp and the
    * kubelet finishes the deletion once the containers stopped (it calls delete again with grace 0).
    */
-  delete(client: string, kind: Kind, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number } = {}): void {
+  delete(client: Caller, kind: Kind, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number } = {}): void {
     const old = this.mustGet(kind, namespace, name) as KubeObject;
     this.request(client, "delete", traceRef(old), opts.gracePeriodSeconds !== undefined ? `gracePeriodSeconds=${opts.gracePeriodSeconds}` : "");
     if (old.kind === "Pod" && old.spec.nodeName && old.status?.phase !== "Succeeded" && old.status?.phase !== "Failed") {

@@ -4,16 +4,17 @@
  *
  * @example
  * ```ts
- * const pods = new Informer(api, "replicaset-controller", "Pod");
+ * const pods = new Informer(api.client("replicaset-controller"), "Pod");
  * pods.on({ add: (p) => queue.add(ownerKey(p)) });
  * pods.start();
  * ```
  */
-import type { ApiServer, Stored, WatchEventType, WatchOptions } from "../apiserver/apiserver";
+import type { Stored, WatchEventType, WatchOptions } from "../apiserver/apiserver";
 import { cacheKey } from "../api/meta";
 import type { Kind } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { type TokenBucket, traceThrottled } from "./ratelimit";
+import type { ApiClient } from "./client";
 
 export interface Handlers<K extends Kind> {
   add?(obj: Stored<K>): void;
@@ -28,8 +29,8 @@ export class Informer<K extends Kind> {
   private started = false;
 
   constructor(
-    private readonly api: ApiServer,
-    readonly client: string,
+    /** The component's API client: the watch is traced as sent by it. */
+    private readonly client: ApiClient,
     readonly kind: K,
     private readonly opts: WatchOptions = {},
   ) {}
@@ -43,7 +44,7 @@ export class Informer<K extends Kind> {
   start(): this {
     if (this.started) return this;
     this.started = true;
-    const items = this.api.watch(this.client, this.kind, (t, o, old) => this.event(t, o, old), this.opts);
+    const items = this.client.watch(this.kind, (t, o, old) => this.event(t, o, old), this.opts);
     for (const o of items) {
       this.store.set(cacheKey(o), { obj: o });
       for (const h of this.handlers) h.add?.(o);

@@ -14,6 +14,7 @@ import { Informer, WorkQueue } from "../client/informer";
 import { type Cidr, formatIPv4, cidrContains } from "../util/ipv4";
 import { cacheKey } from "../api/meta";
 import type { SimContext } from "../sim/context";
+import type { ApiClient } from "../client/client";
 
 export const CLOUD_CONTROLLER = "cloud-controller-manager";
 /** Virtual time the simulated cloud needs to provision a load balancer. */
@@ -25,12 +26,15 @@ export class CloudServiceController {
   private readonly assigned = new Map<string, string>();
   private readonly used = new Set<string>();
 
+  /** This component's API client: its name in the trace. */
+  private readonly client: ApiClient;
   constructor(
     ctx: SimContext,
-    private readonly api: ApiServer,
+    api: ApiServer,
     private readonly pool: Cidr,
   ) {
-    this.services = new Informer(api, CLOUD_CONTROLLER, "Service");
+    this.client = api.client(CLOUD_CONTROLLER);
+    this.services = new Informer(this.client, "Service");
     this.queue = new WorkQueue(ctx, "cloud load balancer", (k) => this.sync(k), LB_PROVISION_MS);
     const ev = (s: Stored<"Service">): void => {
       if (s.spec.type === "LoadBalancer" && !s.spec.loadBalancerClass && !s.status?.loadBalancer?.ingress?.length) this.queue.add(cacheKey(s));
@@ -54,7 +58,7 @@ export class CloudServiceController {
     if (!s) return;
     if (s.spec.type !== "LoadBalancer") {
       this.release(key);
-      if (s.status?.loadBalancer?.ingress?.length) this.api.updateStatus(CLOUD_CONTROLLER, "Service", s.metadata.namespace, s.metadata.name!, { loadBalancer: {} }, "load balancer deleted");
+      if (s.status?.loadBalancer?.ingress?.length) this.client.updateStatus("Service", s.metadata.namespace, s.metadata.name!, { loadBalancer: {} }, "load balancer deleted");
       return;
     }
     if (s.status?.loadBalancer?.ingress?.length) return;
@@ -66,6 +70,6 @@ export class CloudServiceController {
     if (!ip) return; // pool exhausted: the Service stays <pending>, as with a real cloud quota
     this.used.add(ip);
     this.assigned.set(key, ip);
-    this.api.updateStatus(CLOUD_CONTROLLER, "Service", s.metadata.namespace, s.metadata.name!, { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } }, `ingress ${ip}`);
+    this.client.updateStatus("Service", s.metadata.namespace, s.metadata.name!, { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } }, `ingress ${ip}`);
   }
 }

@@ -21,6 +21,7 @@ import type { SimContext } from "../sim/context";
 import { fnv1a32 } from "../util/hash";
 import { safeEncode } from "../util/names";
 import { clone, controllerOf, ownerRef, stableKey, stableStringify } from "./controller";
+import type { ApiClient } from "../client/client";
 
 export const DEPLOYMENT_CONTROLLER = "deployment-controller";
 
@@ -67,13 +68,16 @@ export class DeploymentController {
   /** Deployment uid → keys of its ReplicaSets. */
   private readonly owned = new Map<string, Set<string>>();
 
+  /** This component's API client: its name in the trace and its rate limiter. */
+  private readonly client: ApiClient;
   constructor(
     private readonly ctx: SimContext,
     private readonly api: ApiServer,
   ) {
-    this.deployments = new Informer(api, DEPLOYMENT_CONTROLLER, "Deployment");
-    this.replicaSets = new Informer(api, DEPLOYMENT_CONTROLLER, "ReplicaSet");
-    this.queue = new WorkQueue(ctx, "deployment sync", (k) => this.sync(k), 0, { client: DEPLOYMENT_CONTROLLER, bucket: api.rateLimiter(DEPLOYMENT_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
+    this.client = api.client(DEPLOYMENT_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
+    this.deployments = new Informer(this.client, "Deployment");
+    this.replicaSets = new Informer(this.client, "ReplicaSet");
+    this.queue = new WorkQueue(ctx, "deployment sync", (k) => this.sync(k), 0, { client: DEPLOYMENT_CONTROLLER, bucket: this.client.limiter! });
     const enqueueD = (d: Stored<"Deployment">): void => this.queue.add(cacheKey(d));
     this.deployments.on({ add: enqueueD, update: enqueueD });
     const rsEvent = (rs: Stored<"ReplicaSet">, deleted = false): void => {
@@ -199,7 +203,7 @@ export class DeploymentController {
     }
     if (!changed) return rs;
     const next: ReplicaSet = { ...clone<ReplicaSet>(rs), metadata: { ...clone<ReplicaSet["metadata"]>(rs.metadata), annotations } };
-    return this.api.update(DEPLOYMENT_CONTROLLER, next, { admitted: true, detail: `revision ${current ?? "none"}→${annotations[wellKnown.revision]}` });
+    return this.client.update(next, { admitted: true, detail: `revision ${current ?? "none"}→${annotations[wellKnown.revision]}` });
   }
 
   private createRS(d: Stored<"Deployment">, all: Stored<"ReplicaSet">[], replicas: number): Stored<"ReplicaSet"> {
@@ -230,7 +234,7 @@ export class DeploymentController {
         ...(d.spec.minReadySeconds ? { minReadySeconds: d.spec.minReadySeconds } : {}),
       },
     };
-    const created = this.api.create(DEPLOYMENT_CONTROLLER, rs);
+    const created = this.client.create(rs);
     if (replicas > 0) this.api.events.record({ component: DEPLOYMENT_CONTROLLER }, d, "Normal", "ScalingReplicaSet", `Scaled up replica set ${created.metadata.name} from 0 to ${replicas}`);
     return created;
   }
@@ -243,14 +247,14 @@ export class DeploymentController {
       const d = { apiVersion: owner.apiVersion, kind: "Deployment" as const, metadata: { name: owner.name, namespace: rs.metadata.namespace, uid: owner.uid } };
       this.api.events.record({ component: DEPLOYMENT_CONTROLLER }, d, "Normal", "ScalingReplicaSet", `Scaled ${replicas > from ? "up" : "down"} replica set ${rs.metadata.name} from ${from} to ${replicas}`);
     }
-    return this.api.update(DEPLOYMENT_CONTROLLER, next, { admitted: true, verb: "scale", detail: `replicas ${from}→${replicas}` });
+    return this.client.update(next, { admitted: true, verb: "scale", detail: `replicas ${from}→${replicas}` });
   }
 
   /** Keep at most revisionHistoryLimit old, scaled-down ReplicaSets. */
   private cleanup(d: Stored<"Deployment">, old: Stored<"ReplicaSet">[]): void {
     const limit = d.spec.revisionHistoryLimit ?? 10;
     const idle = old.filter((rs) => (rs.spec.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0);
-    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) this.api.delete(DEPLOYMENT_CONTROLLER, "ReplicaSet", rs.metadata.namespace, rs.metadata.name!);
+    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) this.client.delete("ReplicaSet", rs.metadata.namespace, rs.metadata.name!);
   }
 
   private syncStatus(d: Stored<"Deployment">, newRS: Stored<"ReplicaSet"> | undefined, all: Stored<"ReplicaSet">[]): void {
@@ -298,7 +302,7 @@ export class DeploymentController {
     const revision = newRS?.metadata.annotations?.[wellKnown.revision];
     const annotations = revision !== undefined && d.metadata.annotations?.[wellKnown.revision] !== revision ? { ...d.metadata.annotations, [wellKnown.revision]: revision } : undefined;
     if (same && !annotations) return;
-    this.api.updateStatus(DEPLOYMENT_CONTROLLER, "Deployment", d.metadata.namespace, d.metadata.name!, status, `ready=${ready}/${want} updated=${updated}`, annotations);
+    this.client.updateStatus("Deployment", d.metadata.namespace, d.metadata.name!, status, `ready=${ready}/${want} updated=${updated}`, annotations);
   }
 }
 

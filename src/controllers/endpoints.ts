@@ -19,6 +19,7 @@ import type { SimContext } from "../sim/context";
 import { isPodReady } from "./controller";
 import type { DeepReadonly } from "../api/types";
 import { PodServiceMemo, SelectorIndex, managesEndpoints, podEndpointsChanged, portsKey, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
+import type { ApiClient } from "../client/client";
 
 export const ENDPOINTS_CONTROLLER = "endpoints-controller";
 const MAX_ADDRESSES = 1000;
@@ -29,13 +30,16 @@ export class EndpointsController {
   private readonly index = new SelectorIndex();
   private readonly queue: WorkQueue;
 
+  /** This component's API client: its name in the trace and its rate limiter. */
+  private readonly client: ApiClient;
   constructor(
     ctx: SimContext,
     private readonly api: ApiServer,
   ) {
-    this.services = new Informer(api, ENDPOINTS_CONTROLLER, "Service");
-    this.pods = new Informer(api, ENDPOINTS_CONTROLLER, "Pod");
-    this.queue = new WorkQueue(ctx, "endpoints sync", (k) => this.sync(k), 0, { client: ENDPOINTS_CONTROLLER, bucket: api.rateLimiter(ENDPOINTS_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
+    this.client = api.client(ENDPOINTS_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
+    this.services = new Informer(this.client, "Service");
+    this.pods = new Informer(this.client, "Pod");
+    this.queue = new WorkQueue(ctx, "endpoints sync", (k) => this.sync(k), 0, { client: ENDPOINTS_CONTROLLER, bucket: this.client.limiter! });
     const svc = (s: Stored<"Service">): void => {
       this.index.setService(s);
       this.queue.add(cacheKey(s));
@@ -46,7 +50,7 @@ export class EndpointsController {
       delete: (s) => {
         // v1 Endpoints carry no ownerReference: the controller itself removes them with their Service.
         this.index.deleteService(cacheKey(s));
-        if (this.api.get("Endpoints", s.metadata.namespace, s.metadata.name!)) this.api.delete(ENDPOINTS_CONTROLLER, "Endpoints", s.metadata.namespace, s.metadata.name!);
+        if (this.api.get("Endpoints", s.metadata.namespace, s.metadata.name!)) this.client.delete("Endpoints", s.metadata.namespace, s.metadata.name!);
       },
     });
     const pod = (p: Stored<"Pod">, old?: Stored<"Pod">): void => {
@@ -114,8 +118,8 @@ export class EndpointsController {
     };
     const old = this.api.get("Endpoints", svc.metadata.namespace, svc.metadata.name!);
     const over = (e: DeepReadonly<Endpoints>): string => e.metadata.annotations?.["endpoints.kubernetes.io/over-capacity"] ?? "";
-    if (!old) this.api.create(ENDPOINTS_CONTROLLER, ep);
-    else if (!sameSubsets(old.subsets ?? [], subsets) || over(old) !== over(ep)) this.api.update(ENDPOINTS_CONTROLLER, ep, { admitted: true });
+    if (!old) this.client.create(ep);
+    else if (!sameSubsets(old.subsets ?? [], subsets) || over(old) !== over(ep)) this.client.update(ep, { admitted: true });
   }
 
   /**

@@ -26,6 +26,7 @@ import type { SimContext } from "../sim/context";
 import { isPodReady, ownerRef, stableStringify } from "./controller";
 import { PodServiceMemo, SelectorIndex, managesEndpoints, podEndpointsChanged, portsKey, resolvePorts, shouldPodBeInEndpoints } from "./endpointutil";
 import { randomSuffix } from "../util/names";
+import type { ApiClient } from "../client/client";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice-controller";
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -39,14 +40,17 @@ export class EndpointSliceController {
   /** Service key → keys of the slices this controller manages for it. */
   private readonly managed = new Map<string, Set<string>>();
 
+  /** This component's API client: its name in the trace and its rate limiter. */
+  private readonly client: ApiClient;
   constructor(
     private readonly ctx: SimContext,
     private readonly api: ApiServer,
   ) {
-    this.services = new Informer(api, ENDPOINTSLICE_CONTROLLER, "Service");
-    this.pods = new Informer(api, ENDPOINTSLICE_CONTROLLER, "Pod");
-    this.slices = new Informer(api, ENDPOINTSLICE_CONTROLLER, "EndpointSlice");
-    this.queue = new WorkQueue(ctx, "endpointslice sync", (k) => this.sync(k), 0, { client: ENDPOINTSLICE_CONTROLLER, bucket: api.rateLimiter(ENDPOINTSLICE_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
+    this.client = api.client(ENDPOINTSLICE_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
+    this.services = new Informer(this.client, "Service");
+    this.pods = new Informer(this.client, "Pod");
+    this.slices = new Informer(this.client, "EndpointSlice");
+    this.queue = new WorkQueue(ctx, "endpointslice sync", (k) => this.sync(k), 0, { client: ENDPOINTSLICE_CONTROLLER, bucket: this.client.limiter! });
     this.services.on({
       add: (s) => {
         this.index.setService(s);
@@ -115,7 +119,7 @@ export class EndpointSliceController {
       const s = cached && this.api.get("EndpointSlice", cached.metadata.namespace, cached.metadata.name!);
       if (!s) continue;
       if (s.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid)) existing.push(s);
-      else this.api.delete(ENDPOINTSLICE_CONTROLLER, "EndpointSlice", s.metadata.namespace, s.metadata.name!);
+      else this.client.delete("EndpointSlice", s.metadata.namespace, s.metadata.name!);
     }
     existing.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
     const used = new Set<string>();
@@ -154,17 +158,17 @@ export class EndpointSliceController {
     for (const w of writes) {
       if (!w.old) {
         const slice = this.sliceFor(svc, labels, w.ports, w.endpoints);
-        this.api.create(ENDPOINTSLICE_CONTROLLER, slice);
+        this.client.create(slice);
       } else if (
         !sameEndpoints(w.old.endpoints, w.endpoints) ||
         this.portsKeyOf(w.old) !== portsKey(w.ports) ||
         (w.old.metadata.labels !== labels && stableStringify(w.old.metadata.labels) !== stableStringify(labels))
       ) {
-        this.api.update(ENDPOINTSLICE_CONTROLLER, this.sliceFor(svc, labels, w.ports, w.endpoints, w.old), { admitted: true, detail: `${w.endpoints.length} endpoints` });
+        this.client.update(this.sliceFor(svc, labels, w.ports, w.endpoints, w.old), { admitted: true, detail: `${w.endpoints.length} endpoints` });
       }
     }
     for (const s of existing) {
-      if (!writes.some((w) => w.old === s)) this.api.delete(ENDPOINTSLICE_CONTROLLER, "EndpointSlice", s.metadata.namespace, s.metadata.name!);
+      if (!writes.some((w) => w.old === s)) this.client.delete("EndpointSlice", s.metadata.namespace, s.metadata.name!);
     }
   }
 

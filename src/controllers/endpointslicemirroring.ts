@@ -35,6 +35,7 @@ import { wellKnown } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { stableStringify } from "./controller";
 import { portsKey } from "./endpointutil";
+import type { ApiClient } from "../client/client";
 
 export const ENDPOINTSLICE_MIRRORING_CONTROLLER = "endpointslicemirroring-controller";
 /** `--mirroring-max-endpoints-per-subset` (default 1000). */
@@ -63,15 +64,18 @@ export class EndpointSliceMirroringController {
   /** Endpoints key → keys of the slices this controller wrote for it (its EndpointSliceTracker). */
   private readonly mirrored = new Map<string, Set<string>>();
 
+  /** This component's API client: its name in the trace and its rate limiter. */
+  private readonly client: ApiClient;
   constructor(
     private readonly ctx: SimContext,
     private readonly api: ApiServer,
   ) {
+    this.client = api.client(ENDPOINTSLICE_MIRRORING_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
     const me = ENDPOINTSLICE_MIRRORING_CONTROLLER;
-    this.endpoints = new Informer(api, me, "Endpoints");
-    this.services = new Informer(api, me, "Service");
-    this.slices = new Informer(api, me, "EndpointSlice");
-    this.queue = new WorkQueue(ctx, "endpointslicemirroring sync", (k) => this.sync(k), 0, { client: me, bucket: api.rateLimiter(me, CONTROLLER_MANAGER_LIMIT) });
+    this.endpoints = new Informer(this.client, "Endpoints");
+    this.services = new Informer(this.client, "Service");
+    this.slices = new Informer(this.client, "EndpointSlice");
+    this.queue = new WorkQueue(ctx, "endpointslicemirroring sync", (k) => this.sync(k), 0, { client: me, bucket: this.client.limiter! });
     const enqueue = (o: { metadata: DeepReadonly<EndpointSlice["metadata"]> }): void => this.queue.add(cacheKey(o));
     this.endpoints.on({ add: enqueue, update: enqueue, delete: enqueue });
     // Only a selector change matters: it decides who owns the Service's slices.
@@ -152,13 +156,13 @@ export class EndpointSliceMirroringController {
         s.metadata.name = `${s.metadata.generateName}${randomSuffix(this.ctx.rng)}`;
         const errs = this.api.admit(s);
         if (errs.length) continue; // what the real one logs as a failed create; nothing to mirror
-        const created = this.api.create(ENDPOINTSLICE_MIRRORING_CONTROLLER, s, { admitted: true });
+        const created = this.client.create(s, { admitted: true });
         this.track(key, cacheKey(created));
       }
     }
     for (const s of toUpdate) {
       if (this.api.admit(s).length) continue;
-      this.api.update(ENDPOINTSLICE_MIRRORING_CONTROLLER, s, { admitted: true, detail: `${s.endpoints.length} endpoints` });
+      this.client.update(s, { admitted: true, detail: `${s.endpoints.length} endpoints` });
       this.track(key, cacheKey(s));
     }
     for (const s of toDelete) this.remove(key, s);
@@ -225,7 +229,7 @@ export class EndpointSliceMirroringController {
 
   private remove(key: string, s: Stored<"EndpointSlice">): void {
     this.mirrored.get(key)?.delete(cacheKey(s));
-    if (this.api.get("EndpointSlice", s.metadata.namespace, s.metadata.name!)) this.api.delete(ENDPOINTSLICE_MIRRORING_CONTROLLER, "EndpointSlice", s.metadata.namespace, s.metadata.name!);
+    if (this.api.get("EndpointSlice", s.metadata.namespace, s.metadata.name!)) this.client.delete("EndpointSlice", s.metadata.namespace, s.metadata.name!);
   }
 }
 

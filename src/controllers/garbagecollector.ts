@@ -12,6 +12,7 @@ import type { ApiServer } from "../apiserver/apiserver";
 import { Informer } from "../client/informer";
 import type { Kind } from "../api/types";
 import type { SimContext } from "../sim/context";
+import type { ApiClient } from "../client/client";
 
 export const GARBAGE_COLLECTOR = "garbage-collector";
 
@@ -21,12 +22,15 @@ const ownerKinds: Kind[] = ["Deployment", "ReplicaSet", "Service"];
 export class GarbageCollector {
   private readonly informers: Informer<Kind>[];
 
+  /** This component's API client: its name in the trace. */
+  private readonly client: ApiClient;
   constructor(
     private readonly ctx: SimContext,
     private readonly api: ApiServer,
   ) {
+    this.client = api.client(GARBAGE_COLLECTOR);
     this.informers = ownerKinds.map((k) =>
-      new Informer<Kind>(api, GARBAGE_COLLECTOR, k).on({ delete: (o) => this.ctx.loop.soon("garbage collect", () => this.collect(o.metadata.uid!)) }),
+      new Informer<Kind>(this.client, k).on({ delete: (o) => this.ctx.loop.soon("garbage collect", () => this.collect(o.metadata.uid!)) }),
     );
   }
 
@@ -40,7 +44,7 @@ export class GarbageCollector {
       // Only delete when no other live owner remains (an object may have several owners).
       const others = (d.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
       if (others.length > 0) continue;
-      this.api.delete(GARBAGE_COLLECTOR, d.kind, d.metadata.namespace, d.metadata.name!);
+      this.client.delete(d.kind, d.metadata.namespace, d.metadata.name!);
     }
   }
 }

@@ -12,6 +12,7 @@ import { Informer, WorkQueue } from "../client/informer";
 import { CONTROLLER_MANAGER_LIMIT } from "../client/ratelimit";
 import { kinds } from "../api/meta";
 import type { SimContext } from "../sim/context";
+import type { ApiClient } from "../client/client";
 
 export const NAMESPACE_CONTROLLER = "namespace-controller";
 
@@ -19,12 +20,15 @@ export class NamespaceController {
   readonly namespaces: Informer<"Namespace">;
   private readonly queue: WorkQueue;
 
+  /** This component's API client: its name in the trace and its rate limiter. */
+  private readonly client: ApiClient;
   constructor(
     ctx: SimContext,
     private readonly api: ApiServer,
   ) {
-    this.namespaces = new Informer(api, NAMESPACE_CONTROLLER, "Namespace");
-    this.queue = new WorkQueue(ctx, "namespace sync", (k) => this.sync(k), 0, { client: NAMESPACE_CONTROLLER, bucket: api.rateLimiter(NAMESPACE_CONTROLLER, CONTROLLER_MANAGER_LIMIT) });
+    this.client = api.client(NAMESPACE_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
+    this.namespaces = new Informer(this.client, "Namespace");
+    this.queue = new WorkQueue(ctx, "namespace sync", (k) => this.sync(k), 0, { client: NAMESPACE_CONTROLLER, bucket: this.client.limiter! });
     const ev = (n: Stored<"Namespace">): void => {
       if (n.metadata.deletionTimestamp) this.queue.add(n.metadata.name!);
     };
@@ -43,11 +47,11 @@ export class NamespaceController {
       if (!k.namespaced) continue;
       for (const o of this.api.list(k.kind, name)) {
         remaining++;
-        if (!o.metadata.deletionTimestamp) this.api.delete(NAMESPACE_CONTROLLER, k.kind, name, o.metadata.name!);
+        if (!o.metadata.deletionTimestamp) this.client.delete(k.kind, name, o.metadata.name!);
       }
     }
     // Pods take their grace period to go away: look again in a second.
     if (remaining > 0) this.queue.addAfter(name, 1000);
-    else this.api.delete(NAMESPACE_CONTROLLER, "Namespace", undefined, name);
+    else this.client.delete("Namespace", undefined, name);
   }
 }

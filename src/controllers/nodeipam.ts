@@ -14,6 +14,7 @@ import { type Cidr, subnet } from "../util/ipv4";
 import type { Node } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { clone } from "./controller";
+import type { ApiClient } from "../client/client";
 
 export const NODE_IPAM_CONTROLLER = "node-ipam-controller";
 
@@ -22,13 +23,16 @@ export class NodeIpamController {
   private next = 0;
   private readonly used = new Set<string>();
 
+  /** This component's API client: its name in the trace. */
+  private readonly client: ApiClient;
   constructor(
     ctx: SimContext,
     private readonly api: ApiServer,
     private readonly clusterCIDR: Cidr,
     private readonly maskSize: number,
   ) {
-    this.nodes = new Informer(api, NODE_IPAM_CONTROLLER, "Node");
+    this.client = api.client(NODE_IPAM_CONTROLLER);
+    this.nodes = new Informer(this.client, "Node");
     const ev = (n: Stored<"Node">): void => {
       if (n.spec.podCIDR) this.used.add(n.spec.podCIDR);
       else ctx.loop.soon("allocate podCIDR", () => this.allocate(n.metadata.name!));
@@ -56,7 +60,7 @@ export class NodeIpamController {
       const next = clone<Node>(n);
       next.spec.podCIDR = c.text;
       next.spec.podCIDRs = [c.text];
-      this.api.update(NODE_IPAM_CONTROLLER, next, { admitted: true, verb: "patch", detail: `podCIDR=${c.text}` });
+      this.client.update(next, { admitted: true, verb: "patch", detail: `podCIDR=${c.text}` });
       return;
     }
     throw new Error(`node ${name}: no podCIDR left in clusterCIDR ${this.clusterCIDR.text} (/${this.maskSize} per node fits ${this.capacity} nodes)`);

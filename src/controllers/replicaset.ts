@@ -22,6 +22,7 @@ import type { SimContext } from "../sim/context";
 import { virtualTime } from "../sim/context";
 import { clone, controllerOf, isPodActive, isPodReady, ownerRef } from "./controller";
 import { randomSuffix } from "../util/names";
+import type { ApiClient } from "../client/client";
 
 export const RS_CONTROLLER = "replicaset-controller";
 /** Most pods created or deleted in one sync (the controller's burstReplicas). */
@@ -37,13 +38,16 @@ export class ReplicaSetController {
   private readonly limiter: TokenBucket;
   private readonly prototypes = new Map<string, { key: string; labels: Record<string, string>; annotations: Record<string, string> | undefined; ownerReferences: OwnerReference[]; spec: Pod["spec"]; valid: boolean }>();
 
+  /** This component's API client: its name in the trace and its rate limiter. */
+  private readonly client: ApiClient;
   constructor(
     private readonly ctx: SimContext,
     private readonly api: ApiServer,
   ) {
-    this.rs = new Informer(api, RS_CONTROLLER, "ReplicaSet");
-    this.pods = new Informer(api, RS_CONTROLLER, "Pod");
-    this.limiter = api.rateLimiter(RS_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
+    this.client = api.client(RS_CONTROLLER, CONTROLLER_MANAGER_LIMIT);
+    this.rs = new Informer(this.client, "ReplicaSet");
+    this.pods = new Informer(this.client, "Pod");
+    this.limiter = this.client.limiter!;
     this.queue = new WorkQueue(ctx, "replicaset sync", (k) => this.sync(k), 0, { client: RS_CONTROLLER, bucket: this.limiter });
     this.rs.on({ add: (r) => this.queue.add(cacheKey(r)), update: (r) => this.queue.add(cacheKey(r)), delete: (r) => this.prototypes.delete(r.metadata.uid!) });
     this.pods.on({
@@ -109,14 +113,14 @@ export class ReplicaSetController {
       this.expectations.set(key, { adds: n, dels: 0 });
       for (let i = 0; i < n; i++) {
         const pod = this.newPod(rs);
-        const created = this.api.create(RS_CONTROLLER, pod, { admitted: this.prototypes.get(rs.metadata.uid!)!.valid });
+        const created = this.client.create(pod, { admitted: this.prototypes.get(rs.metadata.uid!)!.valid });
         this.api.events.record({ component: RS_CONTROLLER }, rs, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name}`);
       }
     } else if (diff > 0) {
       const n = batch(diff);
       this.expectations.set(key, { adds: 0, dels: n });
       for (const p of rankForDeletion(active).slice(0, n)) {
-        this.api.delete(RS_CONTROLLER, "Pod", p.metadata.namespace, p.metadata.name!);
+        this.client.delete("Pod", p.metadata.namespace, p.metadata.name!);
         this.api.events.record({ component: RS_CONTROLLER }, rs, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`);
       }
     }
@@ -127,7 +131,7 @@ export class ReplicaSetController {
     const next = clone<Pod>(p);
     next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((r) => !r.controller);
     if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
-    this.api.update(RS_CONTROLLER, next, { admitted: true, verb: "patch", detail: "release: labels no longer match the selector" });
+    this.client.update(next, { admitted: true, verb: "patch", detail: "release: labels no longer match the selector" });
   }
 
   /**
@@ -187,9 +191,7 @@ export class ReplicaSetController {
     const labeled = active.length;
     const s = rs.status;
     if (s && s.replicas === active.length && s.readyReplicas === ready && s.availableReplicas === available && s.observedGeneration === rs.metadata.generation) return;
-    this.api.updateStatus(
-      RS_CONTROLLER,
-      "ReplicaSet",
+    this.client.updateStatus("ReplicaSet",
       rs.metadata.namespace,
       rs.metadata.name!,
       { replicas: active.length, fullyLabeledReplicas: labeled, readyReplicas: ready, availableReplicas: available, observedGeneration: rs.metadata.generation ?? 1 },

@@ -36,9 +36,10 @@ export class CoreDNS {
       },
     });
     const s = this.store;
-    new Informer(api, COREDNS, "Namespace").on({ add: (n) => s.upsertNamespace(n), update: (n) => s.upsertNamespace(n), delete: (n) => s.deleteNamespace(n.metadata.name!) }).start();
-    new Informer(api, COREDNS, "Service").on({ add: (x) => s.upsertService(x), update: (x) => s.upsertService(x), delete: (x) => s.deleteService(x.metadata.namespace!, x.metadata.name!) }).start();
-    new Informer(api, COREDNS, "EndpointSlice")
+    const client = api.client(COREDNS);
+    new Informer(client, "Namespace").on({ add: (n) => s.upsertNamespace(n), update: (n) => s.upsertNamespace(n), delete: (n) => s.deleteNamespace(n.metadata.name!) }).start();
+    new Informer(client, "Service").on({ add: (x) => s.upsertService(x), update: (x) => s.upsertService(x), delete: (x) => s.deleteService(x.metadata.namespace!, x.metadata.name!) }).start();
+    new Informer(client, "EndpointSlice")
       .on({ add: (x) => s.upsertEndpointSlice(x), update: (x) => s.upsertEndpointSlice(x), delete: (x) => s.deleteEndpointSlice(x.metadata.namespace!, x.metadata.name!) })
       .start();
   }

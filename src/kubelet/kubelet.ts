@@ -27,6 +27,7 @@ import type { SimContext } from "../sim/context";
 import { CNI, type PodNetwork } from "./cni";
 import { ContainerRuntime } from "./cri";
 import { FNV32_OFFSET, fnv1a32, fnv1a32Byte } from "../util/hash";
+import type { ApiClient } from "../client/client";
 
 export const KUBERNETES_VERSION = "v1.31.0";
 
@@ -86,6 +87,8 @@ export interface PodRuntime {
 
 export class Kubelet {
   readonly name: string;
+  /** The kubelet's API client (its node's credentials: `kubelet@node`). */
+  private readonly client: ApiClient;
   readonly cni: CNI;
   readonly cri: ContainerRuntime;
   readonly pods: Informer<"Pod">;
@@ -97,17 +100,17 @@ export class Kubelet {
     readonly config: NodeConfig,
   ) {
     this.name = `kubelet@${config.name}`;
+    this.client = api.client(this.name);
     this.cni = new CNI(ctx, config.name);
     this.cri = new ContainerRuntime(ctx, config.name, this.cni);
-    this.pods = new Informer(api, this.name, "Pod", { nodeName: config.name });
+    this.pods = new Informer(this.client, "Pod", { nodeName: config.name });
     this.pods.on({ add: (p) => this.podAdded(p), update: (p) => this.podUpdated(p), delete: (p) => this.podDeleted(p) });
   }
 
   /** Register the Node object, then watch for pods; learn the podCIDR when IPAM assigns it. */
   start(): void {
-    this.api.create(this.name, this.nodeObject(), { admitted: false });
-    this.api.watch(
-      this.name,
+    this.client.create(this.nodeObject());
+    this.client.watch(
       "Node",
       (_t, n) => {
         if (n.spec.podCIDR && this.cni.podCIDR !== n.spec.podCIDR) {
@@ -279,7 +282,7 @@ export class Kubelet {
     if (rt.sandboxId && rt.sandboxId !== "pending") this.cri.stopPodSandbox(this.name, rt.ref, rt.sandboxId);
     rt.sandboxId = undefined;
     const p = this.api.get("Pod", rt.pod.metadata.namespace, rt.pod.metadata.name!);
-    if (p && p.metadata.uid === rt.uid) this.api.delete(this.name, "Pod", rt.pod.metadata.namespace, rt.pod.metadata.name!, { gracePeriodSeconds: 0 });
+    if (p && p.metadata.uid === rt.uid) this.client.delete("Pod", rt.pod.metadata.namespace, rt.pod.metadata.name!, { gracePeriodSeconds: 0 });
     this.runtimes.delete(rt.key);
   }
 
@@ -525,7 +528,7 @@ export class Kubelet {
       startTime: ts(rt.startedAt),
       containerStatuses: statuses,
     };
-    this.api.updateStatus(this.name, "Pod", p.metadata.namespace, p.metadata.name!, status, summary);
+    this.client.updateStatus("Pod", p.metadata.namespace, p.metadata.name!, status, summary);
   }
 }
 

@@ -26,6 +26,7 @@ import { syncIptables, type IptablesRuleset, type KubeProxyConfig } from "./ipta
 import { syncIpvs, type IpvsRuleset } from "./ipvs";
 import type { IpvsScheduler } from "../net/ipvs";
 import { syncNftables, type NftablesRuleset } from "./nftables";
+import type { ApiClient } from "../client/client";
 
 /** kube-proxy's `--proxy-mode`. */
 export type ProxyMode = "iptables" | "ipvs" | "nftables";
@@ -56,6 +57,8 @@ export class KubeProxy {
   private readonly ipvsCache = new Map<string, { version: number; rules: IpvsRuleset }>();
   private readonly nftCache = new Map<string, { version: number; rules: NftablesRuleset }>();
 
+  /** This component's API client: its name in the trace. */
+  private readonly client: ApiClient;
   constructor(
     private readonly ctx: SimContext,
     api: ApiServer,
@@ -63,6 +66,7 @@ export class KubeProxy {
     private readonly nodeNames: () => readonly string[],
     private readonly nodeIPs: (node: string) => string[],
   ) {
+    this.client = api.client(KUBE_PROXY);
     // One kube-proxy per node; the list is rebuilt only when nodes join or leave.
     let memo: { nodes: readonly string[]; names: string[] } | undefined;
     const instances = (): string[] => {
@@ -70,8 +74,8 @@ export class KubeProxy {
       if (!memo || memo.nodes.length !== nodes.length) memo = { nodes, names: nodes.map((n) => `${KUBE_PROXY}@${n}`) };
       return memo.names;
     };
-    this.services = new Informer(api, KUBE_PROXY, "Service", { instances });
-    this.slices = new Informer(api, KUBE_PROXY, "EndpointSlice", { instances });
+    this.services = new Informer(this.client, "Service", { instances });
+    this.slices = new Informer(this.client, "EndpointSlice", { instances });
     const track = <T extends Stored<"Service"> | Stored<"EndpointSlice">>(list: SnapshotList<T>) => ({
       add: (o: T) => {
         list.set(cacheKey(o), o);

@@ -23,6 +23,7 @@ import { parseQuantity } from "../api/quantity";
 import type { DeepReadonly, Taint, Toleration } from "../api/types";
 import type { SimContext } from "../sim/context";
 import { controllerOf } from "../controllers/controller";
+import type { ApiClient } from "../client/client";
 
 export const SCHEDULER = "kube-scheduler";
 
@@ -116,13 +117,16 @@ export class Scheduler {
   private count = new Int32Array(0);
   private draining = false;
 
+  /** This component's API client: its name in the trace and its rate limiter. */
+  private readonly client: ApiClient;
   constructor(
     private readonly ctx: SimContext,
     private readonly api: ApiServer,
   ) {
-    this.nodes = new Informer(api, SCHEDULER, "Node");
-    this.pods = new Informer(api, SCHEDULER, "Pod");
-    this.limiter = api.rateLimiter(SCHEDULER, SCHEDULER_LIMIT);
+    this.client = api.client(SCHEDULER, SCHEDULER_LIMIT);
+    this.nodes = new Informer(this.client, "Node");
+    this.pods = new Informer(this.client, "Pod");
+    this.limiter = this.client.limiter!;
     this.nodes.on({
       add: (n) => this.setNode(n),
       update: (n) => this.setNode(n),
@@ -326,7 +330,7 @@ export class Scheduler {
       this.unschedulable.add(key);
       const prev = p.status?.conditions?.find((c) => c.type === "PodScheduled");
       if (prev?.message !== message) {
-        this.api.updateStatus(SCHEDULER, "Pod", p.metadata.namespace, p.metadata.name!, {
+        this.client.updateStatus("Pod", p.metadata.namespace, p.metadata.name!, {
           ...p.status,
           phase: "Pending",
           conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message, lastTransitionTime: this.ctx.timestamp() }],
@@ -370,7 +374,7 @@ export class Scheduler {
     // selectHost: a uniformly random pick among the top scores.
     const chosen = this.byIdx[nb === 1 ? best[0]! : best[this.ctx.rng.int(nb)]!]!;
     this.account(key, p, chosen.name);
-    this.api.bind(SCHEDULER, p.metadata.namespace!, p.metadata.name!, chosen.name);
+    this.client.bind(p.metadata.namespace!, p.metadata.name!, chosen.name);
     this.api.events.record({ component: "default-scheduler" }, p, "Normal", "Scheduled", `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${chosen.name}`);
   }
 
