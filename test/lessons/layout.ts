@@ -58,6 +58,15 @@ const MEASURE = `((minText) => {
     return tag + cls + (text ? " «" + text.slice(0, 70) + (text.length > 70 ? "…" : "") + "»" : "");
   };
   const problems = [];
+  // 0. The page's own blocks around the lesson (navigation, the live link, the footer) keep to its column.
+  for (const el of document.querySelectorAll("body > :not(main):not(script):not(style)")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0) continue;
+    const es = getComputedStyle(el);
+    const inLeft = r.left + parseFloat(es.paddingLeft), inRight = r.right - parseFloat(es.paddingRight);
+    if (inLeft < left - 1 || inRight > right + 1)
+      problems.push({ kind: "beyond-column", cell: "outside the cells", element: describe(el), detail: "content " + Math.round(inLeft) + "–" + Math.round(inRight) + " px, column " + Math.round(left) + "–" + Math.round(right) + " px" });
+  }
   // 1. Anything that scrolls or clips horizontally hides part of its content.
   const scrollers = [];
   for (const el of main.querySelectorAll("*")) {

@@ -16,6 +16,7 @@ body { margin: 0; color: var(--kl-fg); background: var(--kl-bg); font: 16px/1.6 
 .kl-nav { max-width: 62rem; margin: 0 auto; padding: 0.6rem 1.25rem; display: flex; gap: 1.5rem; flex-wrap: wrap; border-bottom: 1px solid var(--kl-border); font-size: 0.95rem; }
 .kl-nav:last-of-type { border-bottom: 0; border-top: 1px solid var(--kl-border); }
 .kl-nav-next { margin-left: auto; }
+.kl-run-live { max-width: 62rem; margin: 0.75rem auto 0; padding: 0 1.25rem; }
 a { color: var(--kl-accent); }
 h1, h2, h3, h4 { line-height: 1.25; margin: 1.6em 0 0.6em; }
 h1 { font-size: 2rem; border-bottom: 1px solid var(--kl-border); padding-bottom: 0.3em; }
