@@ -45,11 +45,7 @@ export function events(ctx: CommandContext): number {
       }
       first = false;
     });
-    try {
-      watchUntilIdle(ctx);
-    } finally {
-      stop();
-    }
+    watchUntilIdle(ctx, stop);
     const text = chunks.join("").replace(/\n$/, "");
     if (text) ctx.out.push(text);
     return 0;

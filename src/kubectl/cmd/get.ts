@@ -144,11 +144,7 @@ function watch(
     headerDone = true;
     lines.push(w.flush().replace(/\n$/, ""));
   });
-  try {
-    watchUntilIdle(ctx);
-  } finally {
-    stop();
-  }
+  watchUntilIdle(ctx, stop);
   if (lines.length) ctx.out.push(lines.join("\n"));
 }
 
@@ -188,11 +184,7 @@ function getEvents(ctx: CommandContext): number {
       headerDone = true;
       chunks.push(w.flush());
     });
-    try {
-      watchUntilIdle(ctx);
-    } finally {
-      stop();
-    }
+    watchUntilIdle(ctx, stop);
   }
   const text = chunks.join("").replace(/\n$/, "");
   if (text) ctx.out.push(text);

@@ -4,8 +4,7 @@
  *
  * @example
  * ```ts
- * const stop = ctx.rest.watch(r, ns, {}, print);
- * try { watchUntilIdle(ctx); } finally { stop(); }
+ * watchUntilIdle(ctx, ctx.rest.watch(r, ns, opts, print)); // the watch stops when time does
  * ```
  */
 import { type CommandContext, CommandError, flag } from "./context";
@@ -13,8 +12,16 @@ import { type CommandContext, CommandError, flag } from "./context";
 /** How long an in-cell watch runs when the cluster never goes idle (`--request-timeout` overrides). */
 const WATCH_LIMIT_MS = 10 * 60_000;
 
-/** Advance virtual time until the cluster is idle, or for `--request-timeout` when given. */
-export function watchUntilIdle(ctx: CommandContext): void {
+/** Advance virtual time until the cluster is idle, or for `--request-timeout` when given; then (or on an error) `stop` the watch. */
+export function watchUntilIdle(ctx: CommandContext, stop: () => void): void {
+  try {
+    advanceUntilIdle(ctx);
+  } finally {
+    stop();
+  }
+}
+
+function advanceUntilIdle(ctx: CommandContext): void {
   const timeout = parseDuration(flag(ctx, "request-timeout") ?? "0");
   const end = ctx.rest.ctx.now + (timeout || WATCH_LIMIT_MS);
   for (;;) {
