@@ -45,10 +45,11 @@ export interface Bootstrapped {
 
 /** Build the cluster `config` describes on `nodes` (control plane first when it has one). */
 export function bootstrap(ctx: SimContext, api: ApiServer, config: ClusterConfig, nodes: readonly string[]): Bootstrapped {
-  const into: Bootstrapped = { kubelets: new Map(), nodeIPs: new Map(), kubeProxy: undefined as never, coredns: undefined as never };
+  const kubelets = new Map<string, Kubelet>();
+  const nodeIPs = new Map<string, string>();
   // kube-proxy and CoreDNS watch from the start (their informers register before any object exists).
   let names: string[] = [];
-  into.kubeProxy = new KubeProxy(
+  const kubeProxy = new KubeProxy(
     ctx,
     api,
     {
@@ -60,10 +61,10 @@ export function bootstrap(ctx: SimContext, api: ApiServer, config: ClusterConfig
       ...(config.ipvsScheduler ? { ipvsScheduler: config.ipvsScheduler } : {}),
     },
     // Cached: kube-proxy asks on every watch notification.
-    () => (names.length === into.kubelets.size ? names : (names = [...into.kubelets.keys()])),
-    (n) => [into.nodeIPs.get(n)!],
+    () => (names.length === kubelets.size ? names : (names = [...kubelets.keys()])),
+    (n) => [nodeIPs.get(n)!],
   );
-  into.coredns = new CoreDNS(ctx, api, { zone: config.clusterDomain, upstream: config.upstreamDNS });
+  const coredns = new CoreDNS(ctx, api, { zone: config.clusterDomain, upstream: config.upstreamDNS });
   const self = "kube-apiserver";
   for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system"]) api.create(self, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   // The API server publishes itself as the `kubernetes` Service (its endpoint reconciler).
@@ -105,7 +106,7 @@ export function bootstrap(ctx: SimContext, api: ApiServer, config: ClusterConfig
   const nodeBase = parseCidr(config.nodeCIDR).base;
   nodes.forEach((name, i) => {
     const ip = formatIPv4(nodeBase + 2 + (config.controlPlane ? i : i + 1));
-    into.nodeIPs.set(name, ip);
+    nodeIPs.set(name, ip);
     const controlPlane = config.controlPlane && i === 0;
     const taints: Taint[] = controlPlane ? [{ key: wellKnown.controlPlaneRole, effect: "NoSchedule" }] : [];
     const k = new Kubelet(ctx, api, {
@@ -117,15 +118,15 @@ export function bootstrap(ctx: SimContext, api: ApiServer, config: ClusterConfig
       maxPods: config.nodeResources.pods,
       taints,
     });
-    into.kubelets.set(name, k);
+    kubelets.set(name, k);
     k.start();
   });
 
-  into.kubeProxy.start();
+  kubeProxy.start();
   // kubeadm's CoreDNS addon.
   // The ConfigMap's uid comes from a stream of its own: taking it from the shared one would
   // shift every later random name and address, which lessons and tests quote.
   const configUID = new Rng(config.seed + 0x636f7265).uuid();
   for (const o of coreDNSObjects(config.dnsIP, config.clusterDomain)) api.create("kubeadm", o, o.kind === "ConfigMap" ? { uid: configUID } : {});
-  return into;
+  return { kubelets, nodeIPs, kubeProxy, coredns };
 }
